@@ -1,0 +1,46 @@
+# Puente: `make run` (app with demo data on SQLite) and `make test` (the whole suite).
+# Everything is installed into .venv from the pinned lock file.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test browser lock messages clean
+
+install: $(STAMP)
+	$(BIN)/puente migrate --no-input
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+run: install
+	$(BIN)/puente demo
+	$(BIN)/puente runserver 127.0.0.1:8000
+
+# Browser tests drive Debian's chromium; install it when we can (root with apt), else they skip.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: browser tests will be skipped"; \
+	  else echo "chromium is missing (apt-get install chromium): browser tests will be skipped"; fi; }
+
+test: $(STAMP) browser
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# Re-pin after editing pyproject.toml dependencies.
+lock:
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 -o requirements.lock
+
+# Extract and compile translations (needs gettext's msgfmt; .mo files are committed).
+messages:
+	cd puente && ../$(BIN)/puente makemessages -l es -l en --no-obsolete --ignore 'static/*'
+	cd puente && ../$(BIN)/puente compilemessages
+
+clean:
+	rm -rf $(VENV) data/puente.sqlite3

@@ -1,0 +1,1 @@
+"""Views of the abuse app: thin; rules live in actions.py and services."""

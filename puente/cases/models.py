@@ -1,0 +1,179 @@
+"""Case facilitation: an Advocate's request for work in the client's home country, from review to
+evaluation. The allowed moves between states live in ``workflow.py``; every state change goes
+through a ``do_*`` function in ``actions.py``.
+"""
+
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from puente.network.models import Advocate, Defender
+
+
+class CaseState(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    IN_REVIEW = "in_review", _("In review")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    DECLINED = "declined", _("Declined")
+    AGREEMENT_PENDING = "agreement_pending", _("Agreement pending")
+    ACTIVE = "active", _("Active")
+    REPORTING = "reporting", _("Reporting")
+    EVALUATION = "evaluation", _("Evaluation")
+    CLOSED = "closed", _("Closed")
+    ON_HOLD = "on_hold", _("On hold")
+
+
+class ClaimType(models.TextChoices):
+    WAGE_HOUR = "wage_hour", _("Wage and hour")
+    RECRUITMENT_FRAUD = "recruitment_fraud", _("Recruitment fraud")
+    TRAFFICKING = "trafficking", _("Trafficking")
+    CIVIL_RIGHTS = "civil_rights", _("Civil rights")
+    IMMIGRATION_RELIEF = "immigration_relief", _("Immigration relief (U or T visa, deferred action)")
+    FAMILY_SEPARATION = "family_separation", _("Family separation")
+    OTHER = "other", _("Other")
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", _("Routine")
+    SOON = "soon", _("Soon")
+    URGENT = "urgent", _("Urgent")
+
+
+class TaskKind(models.TextChoices):
+    LOCATE = "locate", _("Locate the client")
+    DECLARATION = "declaration", _("Take a declaration")
+    DOCUMENTS = "documents", _("Gather documents or civil records")
+    SERVE = "serve", _("Serve process")
+    DEPOSITION_PREP = "deposition_prep", _("Prepare the client for a remote deposition or hearing")
+    CONSULATE = "consulate", _("Accompany to a consulate")
+    OTHER = "other", _("Other")
+
+
+# Which expertise (network.Expertise.code) each task calls for; matching reads it.
+TASK_EXPERTISE = {
+    TaskKind.LOCATE: "locating_people",
+    TaskKind.DECLARATION: "declarations",
+    TaskKind.DOCUMENTS: "civil_records",
+    TaskKind.SERVE: "service_of_process",
+    TaskKind.DEPOSITION_PREP: "declarations",
+    TaskKind.CONSULATE: "immigration_evidence",
+}
+
+
+class Case(models.Model):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, blank=True)
+    advocate = models.ForeignKey(Advocate, on_delete=models.PROTECT, related_name="cases", verbose_name=_("Advocate"))
+    defender = models.ForeignKey(
+        Defender, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("Defender")
+    )
+    client = models.ForeignKey(
+        "locate.Person", on_delete=models.PROTECT, related_name="client_cases", verbose_name=_("client")
+    )
+    state = models.CharField(_("state"), max_length=20, choices=CaseState.choices, default=CaseState.SUBMITTED)
+    # The state a case on hold returns to when resumed.
+    held_from_state = models.CharField(max_length=20, choices=CaseState.choices, blank=True)
+    state_changed_at = models.DateTimeField(_("in this state since"), auto_now_add=True)
+    claim_type = models.CharField(_("claim type"), max_length=30, choices=ClaimType.choices)
+    court = models.CharField(_("court or agency"), max_length=200, blank=True)
+    docket_number = models.CharField(_("docket number"), max_length=100, blank=True)
+    summary = models.TextField(_("summary of the case"), blank=True)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [models.Index(fields=["state"]), models.Index(fields=["defender", "state"])]
+
+    def __str__(self):
+        return self.reference or f"#{self.pk}"
+
+
+class CaseParty(models.Model):
+    """An opposing party named in the case: an employer, a recruiter, another party.
+    Matching excludes a Defender who acted for one of them."""
+
+    class Kind(models.TextChoices):
+        EMPLOYER = "employer", _("Employer")
+        RECRUITER = "recruiter", _("Recruiter")
+        OTHER = "other", _("Other party")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("opposing party")
+        verbose_name_plural = _("opposing parties")
+
+    def __str__(self):
+        return self.name
+
+
+class Task(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    kind = models.CharField(_("task"), max_length=20, choices=TaskKind.choices)
+    description = models.TextField(_("description"), blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class CaseTransition(models.Model):
+    """One move of a case from a state to another: the case's timeline."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=20, choices=CaseState.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=CaseState.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class Evaluation(models.Model):
+    """An evaluation of the facilitation by one side (Advocate or Defender)."""
+
+    class Side(models.TextChoices):
+        ADVOCATE = "advocate", _("Advocate")
+        DEFENDER = "defender", _("Defender")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evaluations")
+    side = models.CharField(max_length=10, choices=Side.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Ratings 1-5 on named criteria (see cases.evaluation.CRITERIA); ``overall`` is their rounded mean.
+    ratings = models.JSONField(default=dict)
+    overall = models.DecimalField(max_digits=3, decimal_places=2)
+    comments = models.TextField(_("comments"), blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "side"], name="one_evaluation_per_side")]
+
+
+auditlog.register(Case, exclude_fields=["state_changed_at"])
+auditlog.register(CaseParty)
+auditlog.register(Task)
+auditlog.register(Evaluation)

@@ -1,0 +1,20 @@
+from django.urls import include, path
+
+from puente.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("health/", core_views.health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("network/", include("puente.network.urls")),
+    path("cases/", include("puente.cases.urls")),
+    path("billing/", include("puente.billing.urls")),
+    path("people/", include("puente.locate.urls")),
+    path("abuse/", include("puente.abuse.urls")),
+    path("visas/", include("puente.visas.urls")),
+    path("core/", include("puente.core.urls")),
+]
+
+handler403 = "puente.core.errors.forbidden"
+handler404 = "puente.core.errors.not_found"
