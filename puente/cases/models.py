@@ -84,6 +84,9 @@ class Case(models.Model):
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     decline_reason = models.TextField(_("reason for declining"), blank=True)
+    # A legal hold stops the retention schedule from wiping the case and its people.
+    legal_hold = models.BooleanField(_("legal hold"), default=False)
+    legal_hold_reason = models.TextField(_("reason for the legal hold"), blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -173,7 +176,29 @@ class Evaluation(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "side"], name="one_evaluation_per_side")]
 
 
+class MatchRecord(models.Model):
+    """What matching suggested when a Coordinator chose a Defender, and whom they chose: so the
+    network can see how often it follows the suggestion, and why it did not."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="match_records")
+    # [{"defender_id": 3, "rank": 1, "score": 0.87, "reasons": ["serves Huehuetenango", ...]}, ...]
+    suggestions = models.JSONField(default=list)
+    chosen = models.ForeignKey(Defender, on_delete=models.PROTECT, related_name="+")
+    chosen_rank = models.PositiveSmallIntegerField(null=True, blank=True)  # None: not among the suggestions
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("why this Defender"), blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    @property
+    def followed_suggestion(self):
+        return self.chosen_rank == 1
+
+
 auditlog.register(Case, exclude_fields=["state_changed_at"])
 auditlog.register(CaseParty)
 auditlog.register(Task)
 auditlog.register(Evaluation)
+auditlog.register(MatchRecord)
