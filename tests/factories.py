@@ -36,7 +36,7 @@ def make_coordinator(**kw):
     return user
 
 
-def make_defender_org(name=None, country="GT", regions=("GT-HU",), languages=("spa", "mam"), expertise=("evidence",), **kw):
+def make_defender_org(name=None, country="GT", regions=("GT-13",), languages=("spa", "mam"), expertise=("evidence",), **kw):
     from puente.network.models import Defender, Expertise, Language, Region
 
     n = next(_seq)
