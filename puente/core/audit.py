@@ -1,11 +1,38 @@
-"""Audit history, on django-auditlog: who changed what, when. Helpers shared by the apps.
+"""Audit history, on django-auditlog: who changed what, when, and who read whose record.
 
 Personal fields are registered as ``mask_fields`` and masked entirely by ``redact`` (auditlog's
 default keeps half the string, which would leave half a name in the history).
+
+Reading is logged too: a view that shows a person's record calls ``log_access(obj)`` (the
+instance's model must be registered with auditlog); the entry has action ACCESS and the current
+user as actor (set by ``auditlog.middleware.AuditlogMiddleware``).
+
+Links for filtering (the convention)
+------------------------------------
+Each ``LogEntry`` has ``additional_data`` (JSON). auditlog fills it from the instance's
+``get_additional_data()`` when the method exists. Puente's convention is that it returns
+``{"case_id": <pk or None>, "person_id": <pk or None>}``: the case and the person the record is
+about, so that the Coordinator's audit history can be filtered by case and by person
+(``LogEntry.objects.filter(additional_data__case_id=...)``).
+
+- Adopt ``AuditLinksMixin`` in a model and name the paths to the case and the person::
+
+      class Task(AuditLinksMixin, models.Model):
+          audit_case_path = "case"            # Task.case
+          audit_person_path = "case__client"  # the case's client
+
+- Models that have not adopted the mixin get the same behaviour from ``link_model(model,
+  case=..., person=...)``, which ``CoreConfig.ready`` calls for ``cases.Case`` and
+  ``locate.Person``, and, as a fallback, for every auditlog-registered model with a foreign key
+  named ``case`` or to ``locate.Person``. A model that defines its own ``get_additional_data``
+  is left alone.
 """
 
-from auditlog.context import set_actor
+import contextlib
+
+from auditlog.context import auditlog_value, set_actor
 from auditlog.signals import accessed
+from django.core.exceptions import ObjectDoesNotExist
 
 REDACTED = "[redacted]"
 
@@ -15,8 +42,115 @@ def redact(value) -> str:
 
 
 def log_access(instance) -> None:
-    """Record that the current user read ``instance`` (a person's record, a case's client)."""
+    """Record that the current user read ``instance`` (a person's record, a case's client).
+
+    Call it in the view, after the access check, each time the record is shown. The model must
+    be registered with auditlog (``auditlog.register(Model, ...)``)."""
     accessed.send(instance.__class__, instance=instance)
 
 
-__all__ = ["REDACTED", "redact", "log_access", "set_actor"]
+def actor(user):
+    """``set_actor(user)`` unless the request middleware already set this user as the actor
+    (nesting auditlog's context managers would drop the outer one's IP address)."""
+    try:
+        current = auditlog_value.get()
+    except LookupError:
+        current = None
+    if current and current.get("actor") == user:
+        return contextlib.nullcontext()
+    return set_actor(user)
+
+
+def _follow(obj, path: str | None):
+    """The primary key at the end of ``path`` ("case", "case__client") from ``obj``, or None.
+    Uses the ``*_id`` attribute for the last step, so that no query is made for one hop."""
+    if not path or obj is None:
+        return None
+    parts = path.split("__")
+    try:
+        for part in parts[:-1]:
+            obj = getattr(obj, part)
+            if obj is None:
+                return None
+        last = parts[-1]
+        if hasattr(obj, f"{last}_id"):
+            return getattr(obj, f"{last}_id")
+        if last in ("pk", "id"):
+            return obj.pk
+        value = getattr(obj, last)
+        return getattr(value, "pk", value)
+    except ObjectDoesNotExist:
+        return None
+
+
+def _links(obj, case_path, person_path) -> dict:
+    return {"case_id": _follow(obj, case_path), "person_id": _follow(obj, person_path)}
+
+
+class AuditLinksMixin:
+    """Give a model the ``get_additional_data`` of the convention above.
+
+    ``audit_case_path`` / ``audit_person_path``: attribute paths to the case and the person
+    ("pk" for the model itself)."""
+
+    audit_case_path: str | None = None
+    audit_person_path: str | None = None
+
+    def get_additional_data(self):
+        return _links(self, self.audit_case_path, self.audit_person_path)
+
+
+def link_model(model, case: str | None = None, person: str | None = None, force: bool = False) -> bool:
+    """Install the convention's ``get_additional_data`` on ``model`` (for models whose owners have
+    not adopted ``AuditLinksMixin`` yet). Returns False, changing nothing, when the model already
+    has its own method (unless ``force``)."""
+    if getattr(model, "get_additional_data", None) is not None and not force:
+        return False
+
+    def get_additional_data(self):
+        return _links(self, case, person)
+
+    get_additional_data.puente_links = (case, person)
+    model.get_additional_data = get_additional_data
+    return True
+
+
+def link_registered_models() -> None:
+    """Called once at start-up: link Case and Person, then every other auditlog-registered model
+    with a foreign key named ``case`` or pointing at a Person, so that their history can be
+    filtered by case and person without each app writing code for it."""
+    from auditlog.registry import auditlog
+    from django.apps import apps
+
+    try:
+        Person = apps.get_model("locate", "Person")
+    except LookupError:
+        Person = None
+    try:
+        Case = apps.get_model("cases", "Case")
+    except LookupError:
+        Case = None
+    if Person is not None:
+        link_model(Person, person="pk")
+    if Case is not None:
+        link_model(Case, case="pk", person="client")
+    for model in auditlog.get_models():
+        if model in (Person, Case):
+            continue
+        case_path = person_path = None
+        for field in model._meta.get_fields():
+            if not getattr(field, "many_to_one", False) or not field.concrete:
+                continue
+            if Case is not None and field.related_model is Case and case_path is None:
+                case_path = field.name
+                person_path = person_path or f"{field.name}__client"
+            elif Person is not None and field.related_model is Person:
+                person_path = field.name
+        if case_path or person_path:
+            link_model(model, case=case_path, person=person_path)
+
+
+__all__ = [
+    "REDACTED", "redact", "log_access", "set_actor", "actor", "AuditLinksMixin", "link_model",
+    "link_registered_models",
+]

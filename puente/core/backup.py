@@ -1,0 +1,348 @@
+"""Encrypted, consistent backups: ``puente backup OUT`` and ``puente restore IN``.
+
+What a backup holds, in one tar (gzip) stream:
+
+- ``manifest.json``: format, date, the models in load order, the encrypted fields.
+- ``db/NNNN-<app.model>-NNNN.json``: every row of every model (Django's serialisation with natural
+  keys for content types and permissions, so it restores on PostgreSQL or SQLite alike), read in
+  one transaction (REPEATABLE READ on PostgreSQL), so the dump is one consistent moment.
+  Encrypted fields stay encrypted with the data keys inside the dump: the backup key alone does
+  not reveal a name.
+- ``media/...``: every file under ``MEDIA_ROOT`` as it is on the disk (encrypted with the data
+  keys).
+
+The stream is encrypted with the backup key (``PUENTE_BACKUP_KEY`` or ``--key-file``; a Fernet key
+from ``puente generate-key``, kept apart from the data keys) in chunks, each one a Fernet token
+carrying its sequence number, so a large backup is never held in memory and a truncated,
+reordered or altered file is refused. Not included: sessions (a restore signs everybody out),
+content types and permissions (recreated by ``migrate``).
+"""
+
+import datetime
+import io
+import json
+import os
+import struct
+import tarfile
+import time
+from pathlib import Path, PurePosixPath
+
+from cryptography.fernet import Fernet, InvalidToken
+from django.apps import apps
+from django.conf import settings
+from django.core import serializers
+from django.core.management.color import no_style
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+
+from . import crypto
+from .fields import EncryptedMixin
+
+MAGIC = b"PUENTE-BACKUP-1\n"
+CHUNK = 4 * 1024 * 1024
+OBJECTS_PER_PART = 5000
+# Not backed up: recreated by migrate (content types, permissions) or deliberately dropped.
+SKIP = {"contenttypes.contenttype", "auth.permission", "sessions.session", "core.usersession"}
+KEEP_ON_RESTORE = {"contenttypes.contenttype", "auth.permission"}
+
+
+class BackupError(Exception):
+    pass
+
+
+class ExactJSONEncoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder, but datetimes and times keep their microseconds (it rounds to ms)."""
+
+    def default(self, o):
+        if isinstance(o, (datetime.datetime, datetime.time)):
+            return o.isoformat()
+        return super().default(o)
+
+
+# --- the backup key and the encrypted stream --------------------------------------------------
+
+def load_backup_key(key_file=None) -> Fernet:
+    if key_file:
+        lines = [line.strip() for line in Path(key_file).read_text().splitlines() if line.strip() and not line.startswith("#")]
+        if not lines:
+            raise BackupError(f"{key_file}: no key in the file")
+        key = lines[0]
+    else:
+        key = os.environ.get("PUENTE_BACKUP_KEY", "") or getattr(settings, "PUENTE_BACKUP_KEY", "")
+    if not key:
+        raise BackupError("No backup key: set PUENTE_BACKUP_KEY or pass --key-file (puente generate-key makes one).")
+    try:
+        return Fernet(key.encode() if isinstance(key, str) else key)
+    except (ValueError, TypeError) as exc:
+        raise BackupError("The backup key is not a valid Fernet key.") from exc
+
+
+class EncryptingWriter(io.RawIOBase):
+    """A write-only stream that encrypts what it is given, chunk by chunk."""
+
+    def __init__(self, raw, fernet: Fernet):
+        self.raw, self.fernet, self.buffer, self.seq = raw, fernet, bytearray(), 0
+        self.raw.write(MAGIC)
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.buffer += data
+        while len(self.buffer) >= CHUNK:
+            self._emit(bytes(self.buffer[:CHUNK]))
+            del self.buffer[:CHUNK]
+        return len(data)
+
+    def _emit(self, plain: bytes, last: bool = False):
+        header = struct.pack(">QB", self.seq, 1 if last else 0)
+        token = self.fernet.encrypt(header + plain)
+        self.raw.write(struct.pack(">I", len(token)) + token)
+        self.seq += 1
+
+    def finish(self):
+        self._emit(bytes(self.buffer), last=True)
+        self.buffer.clear()
+
+
+class DecryptingReader(io.RawIOBase):
+    def __init__(self, raw, fernet: Fernet, name: str = "backup"):
+        self.raw, self.fernet, self.name_ = raw, fernet, name
+        self.buffer, self.seq, self.done = bytearray(), 0, False
+        if raw.read(len(MAGIC)) != MAGIC:
+            raise BackupError(f"{name}: not a Puente backup (bad header)")
+
+    def readable(self):
+        return True
+
+    def _next_chunk(self):
+        size_bytes = self.raw.read(4)
+        if len(size_bytes) < 4:
+            raise BackupError(f"{self.name_}: the backup is truncated (chunk {self.seq} missing)")
+        (size,) = struct.unpack(">I", size_bytes)
+        token = self.raw.read(size)
+        if len(token) < size:
+            raise BackupError(f"{self.name_}: the backup is truncated (chunk {self.seq} incomplete)")
+        try:
+            plain = self.fernet.decrypt(token)
+        except InvalidToken as exc:
+            raise BackupError(f"{self.name_}: chunk {self.seq} does not decrypt: wrong backup key, or the file was altered") from exc
+        seq, last = struct.unpack(">QB", plain[:9])
+        if seq != self.seq:
+            raise BackupError(f"{self.name_}: chunk {self.seq} is out of order")
+        self.seq += 1
+        self.buffer += plain[9:]
+        if last:
+            self.done = True
+            if self.raw.read(1):
+                raise BackupError(f"{self.name_}: unexpected data after the end of the backup")
+
+    def readinto(self, b):
+        while not self.buffer and not self.done:
+            self._next_chunk()
+        n = min(len(b), len(self.buffer))
+        b[:n] = self.buffer[:n]
+        del self.buffer[:n]
+        return n
+
+
+# --- what is backed up -------------------------------------------------------------------------
+
+def backed_up_models() -> list:
+    """Every concrete model except SKIP, in an order where natural-key targets come first."""
+    app_list = {}
+    existing = set(connection.introspection.table_names())
+    for model in apps.get_models():
+        if model._meta.proxy or not model._meta.managed or model._meta.label_lower in SKIP:
+            continue
+        if model._meta.db_table not in existing:  # migrations not applied: nothing to back up
+            continue
+        app_list.setdefault(model._meta.app_config, []).append(model)
+    return serializers.sort_dependencies(app_list.items(), allow_cycles=True)
+
+
+def _encrypted_names(model) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]
+
+
+def serialise_model(model, batch: int = OBJECTS_PER_PART):
+    """Yield lists of serialised rows (python format), encrypted fields as data-key tokens."""
+    enc = _encrypted_names(model)
+    qs = model._base_manager.order_by("pk")
+    last = None
+    while True:
+        page = qs.filter(pk__gt=last) if last is not None else qs
+        objs = list(page[:batch])
+        if not objs:
+            return
+        last = objs[-1].pk
+        rows = serializers.serialize("python", objs, use_natural_foreign_keys=True)
+        for row in rows:
+            for name in enc:
+                value = row["fields"].get(name)
+                if value:
+                    row["fields"][name] = crypto.encrypt(value)
+        yield rows
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mtime=None):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mtime = int(mtime or time.time())
+    info.mode = 0o600
+    tar.addfile(info, io.BytesIO(data))
+
+
+def write_backup(out_path, fernet: Fernet) -> dict:
+    """Write the backup to ``out_path`` (atomically: a ``.partial`` file renamed at the end)."""
+    out_path = Path(out_path)
+    tmp = out_path.with_name(out_path.name + ".partial")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    stats = {"models": 0, "objects": 0, "files": 0}
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            writer = EncryptingWriter(raw, fernet)
+            with tarfile.open(fileobj=writer, mode="w|gz") as tar:
+                models = backed_up_models()
+                manifest = {
+                    "format": 1,
+                    "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "engine": connection.vendor,
+                    "models": [m._meta.label_lower for m in models],
+                    "encrypted_fields": {m._meta.label_lower: _encrypted_names(m) for m in models if _encrypted_names(m)},
+                }
+                _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=1).encode())
+                with _snapshot():
+                    for i, model in enumerate(models):
+                        stats["models"] += 1
+                        for part, rows in enumerate(serialise_model(model)):
+                            stats["objects"] += len(rows)
+                            data = json.dumps(rows, cls=ExactJSONEncoder, ensure_ascii=False).encode()
+                            _add_bytes(tar, f"db/{i:04d}-{model._meta.label_lower}-{part:04d}.json", data)
+                root = Path(settings.MEDIA_ROOT)
+                from .keys import private_files
+
+                for path in private_files(root):
+                    rel = path.relative_to(root).as_posix()
+                    _add_bytes(tar, f"media/{rel}", path.read_bytes(), path.stat().st_mtime)
+                    stats["files"] += 1
+            writer.finish()
+        os.replace(tmp, out_path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return stats
+
+
+class _snapshot:
+    """One transaction for every read; REPEATABLE READ on PostgreSQL so that every query sees the
+    same moment. (SQLite's transaction already reads one snapshot.)"""
+
+    def __enter__(self):
+        outer = connection.in_atomic_block
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        if connection.vendor == "postgresql" and not outer:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return self
+
+    def __exit__(self, *exc):
+        return self.atomic.__exit__(*exc)
+
+
+# --- restore -----------------------------------------------------------------------------------
+
+def database_is_empty() -> bool:
+    from django.contrib.auth import get_user_model
+    from auditlog.models import LogEntry
+
+    return not get_user_model()._base_manager.exists() and not LogEntry.objects.exists()
+
+
+def _safe_media_path(root: Path, member_name: str) -> Path:
+    rel = PurePosixPath(member_name[len("media/"):])
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        raise BackupError(f"{member_name}: unsafe path in the backup")
+    return root.joinpath(*rel.parts)
+
+
+def _flush_tables():
+    """Empty every table we restore into (and sessions), in the current transaction."""
+    tables = set()
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        if model._meta.label_lower in KEEP_ON_RESTORE:
+            continue
+        tables.add(model._meta.db_table)
+    tables &= set(connection.introspection.table_names())
+    statements = connection.ops.sql_flush(no_style(), sorted(tables), reset_sequences=False, allow_cascade=False)
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def restore_backup(in_path, fernet: Fernet, force: bool = False) -> dict:
+    from auditlog.context import disable_auditlog
+
+    if not force and not database_is_empty():
+        raise BackupError("The database is not empty (it has accounts or audit history): restore refuses to overwrite it. Use --force to replace everything.")
+    root = Path(settings.MEDIA_ROOT)
+    stats = {"objects": 0, "files": 0}
+    loaded_models = set()
+    with open(in_path, "rb") as raw:
+        reader = io.BufferedReader(DecryptingReader(raw, fernet, name=str(in_path)), CHUNK)
+        try:
+            tar = tarfile.open(fileobj=reader, mode="r|gz")
+        except tarfile.TarError as exc:
+            raise BackupError(f"{in_path}: the archive inside the backup is damaged") from exc
+        with tar, transaction.atomic(), disable_auditlog():
+            manifest = None
+            deferred = []
+            written = []
+            with connection.constraint_checks_disabled():
+                for member in tar:
+                    if not member.isfile():
+                        continue
+                    data = tar.extractfile(member).read()
+                    if member.name == "manifest.json":
+                        manifest = json.loads(data)
+                        if manifest.get("format") != 1:
+                            raise BackupError(f"{in_path}: unknown backup format {manifest.get('format')!r}")
+                        _flush_tables()
+                        continue
+                    if manifest is None:
+                        raise BackupError(f"{in_path}: the manifest is missing")
+                    if member.name.startswith("db/"):
+                        rows = json.loads(data)
+                        for row in rows:
+                            for name in manifest["encrypted_fields"].get(row["model"], []):
+                                if row["fields"].get(name):
+                                    row["fields"][name] = crypto.decrypt(row["fields"][name])
+                        try:
+                            for obj in serializers.deserialize("python", rows, handle_forward_references=True):
+                                obj.save()
+                                loaded_models.add(type(obj.object))
+                                stats["objects"] += 1
+                                if obj.deferred_fields:
+                                    deferred.append(obj)
+                        except Exception as exc:
+                            raise BackupError(f"{in_path}: {member.name}: {exc}") from exc
+                    elif member.name.startswith("media/"):
+                        target = _safe_media_path(root, member.name)
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.write_bytes(data)
+                        os.chmod(target, 0o600)
+                        written.append(target)
+                        stats["files"] += 1
+                for obj in deferred:
+                    obj.save_deferred_fields()
+            if manifest is None:
+                raise BackupError(f"{in_path}: empty backup")
+            connection.check_constraints(table_names=[m._meta.db_table for m in loaded_models])
+            statements = connection.ops.sequence_reset_sql(no_style(), list(loaded_models))
+            with connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+    return stats
