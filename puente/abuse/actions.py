@@ -1,0 +1,457 @@
+"""Every change to recruiters and abuse reports. Views call these and nothing else writes.
+
+Each function is one transaction; the audit history (django-auditlog) records the rows it
+touches. Merges lock both recruiters so that two Coordinators deciding at once cannot merge a
+recruiter twice or undo a merge half-way.
+"""
+
+from dataclasses import dataclass
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from puente.core.roles import Role
+
+from . import resolution
+from .models import (
+    AbuseReport,
+    EvidenceFile,
+    Incident,
+    MergeCandidate,
+    Recruiter,
+    RecruiterAlias,
+    RecruiterConflict,
+    RecruiterEmployer,
+    RecruiterMerge,
+    RecruiterPhone,
+    TraffickingIndicator,
+)
+
+# What evidence may be: documents, photos, WhatsApp voice notes and videos. Sniffed from the
+# content, never trusted from the browser or the file name.
+ALLOWED_EVIDENCE_TYPES = {
+    "application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif",
+    "audio/ogg", "audio/mpeg", "audio/mp4", "audio/x-m4a", "audio/m4a", "audio/amr", "audio/x-wav", "audio/wav",
+    "video/mp4", "video/3gpp", "video/quicktime",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "text/plain",
+}
+
+
+# ---------------------------------------------------------------- recruiters
+
+
+def _link_recruiter_by_name(user, name: str, country: str = "") -> tuple[Recruiter, bool]:
+    """The recruiter ``name`` resolves to, or a new one. A new spelling of a known recruiter is
+    kept as an alias. Returns (recruiter, created)."""
+    name = " ".join(name.split())
+    found = resolution.resolve_name(name)
+    if found is not None:
+        known = {n.strip().lower() for n in found.all_names()}
+        if name.lower() not in known:
+            RecruiterAlias.objects.create(recruiter=found, name=name)
+        return found, False
+    return Recruiter.objects.create(name=name, country=country, created_by=user), True
+
+
+@transaction.atomic
+def do_create_recruiter(user, *, name, kind=Recruiter.Kind.AGENCY, country="", regions=(), municipalities="",
+                        notes="", phones=(), aliases=()):
+    name = " ".join((name or "").split())
+    if not resolution.normalise(name):
+        raise ValidationError({"name": _("Enter the recruiter's name.")})
+    existing = resolution.resolve_name(name)
+    if existing is not None:
+        raise ValidationError({"name": _("“%(name)s” is already recorded as recruiter “%(existing)s”.")
+                               % {"name": name, "existing": existing.name}})
+    recruiter = Recruiter.objects.create(
+        name=name, kind=kind, country=country, municipalities=municipalities, notes=notes, created_by=user
+    )
+    recruiter.regions.set(regions)
+    for alias in aliases:
+        if alias.strip():
+            RecruiterAlias.objects.create(recruiter=recruiter, name=alias.strip())
+    for phone in phones:
+        if phone.strip():
+            RecruiterPhone.objects.create(recruiter=recruiter, number=resolution.normalise_phone(phone, country))
+    do_run_resolution(user, only=[recruiter.pk])
+    return recruiter
+
+
+@transaction.atomic
+def do_add_alias(user, recruiter, name):
+    name = " ".join((name or "").split())
+    if not resolution.normalise(name):
+        raise ValidationError({"name": _("Enter the alias.")})
+    other = resolution.resolve_name(name)
+    if other is not None and other.pk != recruiter.pk:
+        raise ValidationError({"name": _("“%(name)s” is the name of another recruiter, “%(other)s”: merge them instead.")
+                               % {"name": name, "other": other.name}})
+    if name.lower() in {n.lower() for n in recruiter.all_names()}:
+        raise ValidationError({"name": _("The recruiter already has this name.")})
+    alias = RecruiterAlias.objects.create(recruiter=recruiter, name=name)
+    do_run_resolution(user, only=[recruiter.pk])
+    return alias
+
+
+@transaction.atomic
+def do_add_phone(user, recruiter, raw, note=""):
+    try:
+        number = resolution.normalise_phone(raw, recruiter.country)
+    except ValidationError as exc:
+        raise ValidationError({"number": exc.messages}) from None
+    if recruiter.phones.filter(number=number).exists():
+        raise ValidationError({"number": _("The recruiter already has the phone %(n)s.") % {"n": number}})
+    phone = RecruiterPhone.objects.create(recruiter=recruiter, number=number, note=note)
+    # Another recruiter with the same phone may be the same one.
+    do_run_resolution(user, only=[recruiter.pk])
+    return phone
+
+
+@transaction.atomic
+def do_add_employer(user, recruiter, employer_name, programme=""):
+    employer_name = " ".join((employer_name or "").split())
+    key = resolution.normalise(employer_name)
+    if not key:
+        raise ValidationError({"employer_name": _("Enter the employer's name.")})
+    link = recruiter.employers.filter(employer_key=key).first()
+    if link is not None:
+        if programme and not link.programme:
+            link.programme = programme
+            link.save()
+        return link
+    return RecruiterEmployer.objects.create(recruiter=recruiter, employer_name=employer_name, programme=programme)
+
+
+@transaction.atomic
+def do_add_conflict(user, recruiter, defender, note=""):
+    conflict, created = RecruiterConflict.objects.get_or_create(
+        defender=defender, recruiter=recruiter, defaults={"note": note, "created_by": user}
+    )
+    if not created:
+        raise ValidationError({"defender": _("This conflict is already recorded.")})
+    return conflict
+
+
+# ---------------------------------------------------------------- resolution and merges
+
+
+@dataclass
+class ResolutionResult:
+    merged: int = 0
+    queued: int = 0
+
+
+@transaction.atomic
+def do_run_resolution(user=None, only=None) -> ResolutionResult:
+    """Compare recruiters (all, or those involving ``only``): merge the certain pairs, queue the
+    uncertain ones for a Coordinator. Rejected pairs are not asked again."""
+    result = ResolutionResult()
+    only_set = set(only) if only is not None else None
+    pairs = list(resolution.candidate_pairs(resolution.profiles(), only=only_set))
+    survivor_of: dict[int, int] = {}
+
+    def current(rid):
+        while rid in survivor_of:
+            rid = survivor_of[rid]
+        return rid
+
+    decided = {
+        (c.left_id, c.right_id): c for c in MergeCandidate.objects.filter(
+            left_id__in={a.id for a, _b, _s, _r in pairs} | {b.id for _a, b, _s, _r in pairs}
+        )
+    }
+    for a, b, score, reasons in sorted(pairs, key=lambda p: (-p[2], p[0].id, p[1].id)):
+        existing = decided.get((a.id, b.id))
+        if existing is not None and existing.status == MergeCandidate.Status.REJECTED:
+            continue
+        if score >= resolution.CERTAIN:
+            left, right = current(a.id), current(b.id)
+            if left == right:
+                continue
+            survivor_id, merged_id = min(left, right), max(left, right)
+            do_merge_recruiters(
+                user, Recruiter.objects.get(pk=survivor_id), Recruiter.objects.get(pk=merged_id),
+                automatic=True, score=score,
+            )
+            survivor_of[merged_id] = survivor_id
+            result.merged += 1
+            if existing is not None:
+                existing.status = MergeCandidate.Status.CONFIRMED
+                existing.decided_at = timezone.now()
+                existing.save()
+        elif existing is None:
+            decided[(a.id, b.id)] = MergeCandidate.objects.create(left_id=a.id, right_id=b.id, score=score, reasons=reasons)
+            result.queued += 1
+        elif existing.status == MergeCandidate.Status.PENDING:
+            existing.score, existing.reasons = score, reasons
+            existing.save()
+    return result
+
+
+@transaction.atomic
+def do_merge_recruiters(user, survivor, merged, *, automatic=False, score=None) -> RecruiterMerge:
+    """Merge ``merged`` into ``survivor``: its reports, aliases, phones, employers, conflicts and
+    regions move; its name becomes an alias. What moved is recorded so that it can be undone."""
+    locked = {r.pk: r for r in Recruiter.objects.select_for_update().filter(pk__in=[survivor.pk, merged.pk])}
+    survivor, merged = locked.get(survivor.pk), locked.get(merged.pk)
+    if survivor is None or merged is None or survivor.pk == merged.pk:
+        raise ValidationError(_("Choose two different recruiters."))
+    if survivor.merged_into_id or merged.merged_into_id:
+        raise ValidationError(_("One of these recruiters has already been merged into another."))
+
+    through = AbuseReport.recruiters.through
+    merged_reports = set(through.objects.filter(recruiter_id=merged.pk).values_list("abusereport_id", flat=True))
+    survivor_reports = set(through.objects.filter(recruiter_id=survivor.pk).values_list("abusereport_id", flat=True))
+    shared = sorted(merged_reports & survivor_reports)
+    moved_reports = sorted(merged_reports - survivor_reports)
+    through.objects.filter(recruiter_id=merged.pk, abusereport_id__in=moved_reports).update(recruiter_id=survivor.pk)
+    through.objects.filter(recruiter_id=merged.pk, abusereport_id__in=shared).delete()
+
+    aliases = list(merged.aliases.values_list("pk", flat=True))
+    merged.aliases.update(recruiter=survivor)
+    known = {n.lower() for n in survivor.all_names()}
+    alias_created = None
+    if merged.name.lower() not in known:
+        alias_created = RecruiterAlias.objects.create(recruiter=survivor, name=merged.name).pk
+
+    survivor_phones = set(survivor.phones.values_list("number", flat=True))
+    phones = list(merged.phones.exclude(number__in=survivor_phones).values_list("pk", flat=True))
+    RecruiterPhone.objects.filter(pk__in=phones).update(recruiter=survivor)
+
+    survivor_employers = set(survivor.employers.values_list("employer_key", flat=True))
+    employers = list(merged.employers.exclude(employer_key__in=survivor_employers).values_list("pk", flat=True))
+    RecruiterEmployer.objects.filter(pk__in=employers).update(recruiter=survivor)
+
+    survivor_defenders = set(survivor.conflicts.values_list("defender_id", flat=True))
+    conflicts = list(merged.conflicts.exclude(defender_id__in=survivor_defenders).values_list("pk", flat=True))
+    RecruiterConflict.objects.filter(pk__in=conflicts).update(recruiter=survivor)
+
+    survivor_regions = set(survivor.regions.values_list("pk", flat=True))
+    regions_added = sorted(set(merged.regions.values_list("pk", flat=True)) - survivor_regions)
+    survivor.regions.add(*regions_added)
+
+    merged.merged_into = survivor
+    merged.save()
+    pair = (min(survivor.pk, merged.pk), max(survivor.pk, merged.pk))
+    MergeCandidate.objects.filter(left_id=pair[0], right_id=pair[1], status=MergeCandidate.Status.PENDING).update(
+        status=MergeCandidate.Status.CONFIRMED, decided_by=user, decided_at=timezone.now()
+    )
+    return RecruiterMerge.objects.create(
+        survivor=survivor, merged=merged, automatic=automatic, score=score, merged_by=user,
+        moved={
+            "reports_moved": moved_reports, "reports_shared": shared, "aliases": aliases,
+            "alias_created": alias_created, "phones": phones, "employers": employers,
+            "conflicts": conflicts, "regions_added": regions_added,
+        },
+    )
+
+
+@transaction.atomic
+def do_undo_merge(user, merge) -> RecruiterMerge:
+    """Split a merged recruiter off again, as it was. Later merges into the survivor must be
+    undone first (most recent first); reports filed since stay with the survivor."""
+    merge = RecruiterMerge.objects.select_for_update().get(pk=merge.pk)
+    if merge.undone_at:
+        raise ValidationError(_("This merge has already been undone."))
+    locked = {r.pk: r for r in Recruiter.objects.select_for_update().filter(pk__in=[merge.survivor_id, merge.merged_id])}
+    survivor, merged = locked[merge.survivor_id], locked[merge.merged_id]
+    if survivor.merged_into_id:
+        raise ValidationError(_("“%(name)s” has since been merged into another recruiter: undo that merge first.")
+                              % {"name": survivor.name})
+    if merged.merged_into_id != survivor.pk:
+        raise ValidationError(_("This merge no longer holds."))
+    moved = merge.moved
+    through = AbuseReport.recruiters.through
+    for report_id in moved.get("reports_moved", []):
+        through.objects.filter(recruiter_id=survivor.pk, abusereport_id=report_id).delete()
+        through.objects.get_or_create(recruiter_id=merged.pk, abusereport_id=report_id)
+    for report_id in moved.get("reports_shared", []):
+        through.objects.get_or_create(recruiter_id=merged.pk, abusereport_id=report_id)
+    RecruiterAlias.objects.filter(pk__in=moved.get("aliases", []), recruiter=survivor).update(recruiter=merged)
+    if moved.get("alias_created"):
+        RecruiterAlias.objects.filter(pk=moved["alias_created"]).delete()
+    RecruiterPhone.objects.filter(pk__in=moved.get("phones", []), recruiter=survivor).update(recruiter=merged)
+    RecruiterEmployer.objects.filter(pk__in=moved.get("employers", []), recruiter=survivor).update(recruiter=merged)
+    RecruiterConflict.objects.filter(pk__in=moved.get("conflicts", []), recruiter=survivor).update(recruiter=merged)
+    survivor.regions.remove(*moved.get("regions_added", []))
+    merged.merged_into = None
+    merged.save()
+    # An undone merge was a wrong decision: do not propose the pair again.
+    pair = (min(survivor.pk, merged.pk), max(survivor.pk, merged.pk))
+    MergeCandidate.objects.update_or_create(
+        left_id=pair[0], right_id=pair[1],
+        defaults={"status": MergeCandidate.Status.REJECTED, "decided_by": user, "decided_at": timezone.now(),
+                  "score": merge.score or 0},
+    )
+    merge.undone_at = timezone.now()
+    merge.undone_by = user
+    merge.save()
+    return merge
+
+
+@transaction.atomic
+def do_decide_candidate(user, candidate, *, confirm: bool):
+    candidate = MergeCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.status != MergeCandidate.Status.PENDING:
+        raise ValidationError(_("This pair has already been decided."))
+    merge = None
+    if confirm:
+        left, right = candidate.left, candidate.right
+        if left.merged_into_id or right.merged_into_id:
+            raise ValidationError(_("One of these recruiters has already been merged into another."))
+        merge = do_merge_recruiters(user, left, right, score=candidate.score)
+        candidate.status = MergeCandidate.Status.CONFIRMED
+    else:
+        candidate.status = MergeCandidate.Status.REJECTED
+    candidate.decided_by = user
+    candidate.decided_at = timezone.now()
+    candidate.save()
+    return merge
+
+
+# ---------------------------------------------------------------- reports
+
+
+def _create_worker(user, data, region):
+    from puente.locate.models import Person
+
+    person = Person(
+        given_names=data.get("given_names", ""), surname_1=data.get("surname_1", ""),
+        surname_2=data.get("surname_2", ""), region=region, country=region.country if region else "",
+        created_by=user,
+    )
+    try:  # the locate app's search keys, when it provides them
+        from puente.locate.search import search_keys_for  # type: ignore
+
+        person.search_keys = search_keys_for(person)
+    except ImportError:
+        pass
+    person.save()
+    return person
+
+
+@transaction.atomic
+def do_file_report(user, *, recruiter_names=(), recruiters=(), worker=None, new_worker=None, employer_name="",
+                   programme="", occurred_from=None, occurred_to=None, region=None, municipality="", narrative="",
+                   case=None) -> AbuseReport:
+    """File a report. Recruiter names are resolved to known recruiters (a new spelling becomes an
+    alias); unknown ones are created and compared with the others at once."""
+    if occurred_from and occurred_to and occurred_to < occurred_from:
+        raise ValidationError({"occurred_to": _("The end of the period is before its start.")})
+    names = [n for n in recruiter_names if resolution.normalise(n)]
+    if not names and not recruiters:
+        raise ValidationError({"recruiter_names": _("Name at least one recruiter.")})
+    if worker is None and new_worker and any(new_worker.get(k) for k in ("given_names", "surname_1", "surname_2")):
+        worker = _create_worker(user, new_worker, region)
+    if region is None and worker is not None:
+        region = worker.region
+    report = AbuseReport.objects.create(
+        worker=worker, employer_name=" ".join(employer_name.split()), programme=programme,
+        occurred_from=occurred_from, occurred_to=occurred_to, region=region, municipality=municipality,
+        narrative=narrative, case=case, reported_by=user,
+        reporter_defender_id=user.defender_id if user.role == Role.DEFENDER else None,
+    )
+    country = region.country if region else ""
+    linked = list(recruiters)
+    created = []
+    for name in names:
+        recruiter, was_created = _link_recruiter_by_name(user, name, country)
+        linked.append(recruiter)
+        if was_created:
+            created.append(recruiter.pk)
+            if region is not None:
+                recruiter.regions.add(region)
+    report.recruiters.set({r.pk for r in linked})
+    if report.employer_name:
+        for recruiter in {r.pk: r for r in linked}.values():
+            do_add_employer(user, recruiter, report.employer_name, programme)
+    if created:
+        do_run_resolution(user, only=created)
+    return report
+
+
+def _check_incident(kind, amount, indicators):
+    errors = {}
+    if kind == Incident.Kind.FEE and (amount is None or amount.amount <= 0):
+        errors["amount"] = _("An illegal recruitment fee needs the amount paid and its currency.")
+    if kind == Incident.Kind.TRAFFICKING and not indicators:
+        errors["indicators"] = _("Tick at least one trafficking indicator.")
+    unknown = set(indicators or []) - set(TraffickingIndicator.values)
+    if unknown:
+        errors["indicators"] = _("Unknown indicators: %(codes)s") % {"codes": ", ".join(sorted(unknown))}
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def do_add_incident(user, report, *, kind, amount=None, paid_to="", paid_on=None, job_did_not_exist=False,
+                    money_taken=False, documents_taken=False, documents="", blacklisted=False, indicators=(),
+                    description="") -> Incident:
+    indicators = list(indicators or [])
+    _check_incident(kind, amount, indicators)
+    return Incident.objects.create(
+        report=report, kind=kind, amount=amount if kind == Incident.Kind.FEE else None,
+        paid_to=paid_to, paid_on=paid_on, job_did_not_exist=job_did_not_exist, money_taken=money_taken,
+        documents_taken=documents_taken, documents=documents, blacklisted=blacklisted,
+        indicators=indicators if kind == Incident.Kind.TRAFFICKING else [], description=description,
+    )
+
+
+def sniff_content_type(upload) -> str:
+    """The file's real type from its first bytes; plain text when it decodes as UTF-8."""
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is not None:
+        return kind.mime
+    if b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+            return "text/plain"
+        except UnicodeDecodeError:
+            # A multi-byte character cut at the 8 KiB boundary is still text.
+            try:
+                head[:-3].decode("utf-8")
+                return "text/plain"
+            except UnicodeDecodeError:
+                pass
+    return "application/octet-stream"
+
+
+@transaction.atomic
+def do_add_evidence(user, report, upload, description="") -> EvidenceFile:
+    name = upload.name or "evidence"
+    limit = settings.PUENTE_UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError({"file": _("%(name)s: the file is %(size)s MB; the limit is %(limit)s MB.")
+                               % {"name": name, "size": round(upload.size / 1048576, 1),
+                                  "limit": round(limit / 1048576, 1)}})
+    if upload.size == 0:
+        raise ValidationError({"file": _("%(name)s: the file is empty.") % {"name": name}})
+    content_type = sniff_content_type(upload)
+    if content_type not in ALLOWED_EVIDENCE_TYPES:
+        raise ValidationError({"file": _("%(name)s: files of type %(type)s are not accepted (PDF, photos, audio, "
+                                         "video, Word or Excel documents, plain text).")
+                               % {"name": name, "type": content_type}})
+    evidence = EvidenceFile(
+        report=report, original_name=name[-255:], content_type=content_type, size=upload.size,
+        description=description, uploaded_by=user,
+    )
+    evidence.file.save("evidence", upload, save=False)
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def do_link_case(user, report, case):
+    report = AbuseReport.objects.select_for_update().get(pk=report.pk)
+    report.case = case
+    report.save()
+    return report

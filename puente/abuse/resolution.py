@@ -1,0 +1,235 @@
+"""Recruiter name resolution: "Reclutadora del Norte, S.A. de C.V.", "RECLUTADORA DEL NORTE" and
+"Lic. Reclutadora del Norte" are one recruiter.
+
+1. ``normalise``: accents, case, punctuation, legal suffixes (S.A. de C.V., S. de R.L. ...) and
+   titles (Lic., Ing., Sr. ...) removed. Two names with the same key are the same recruiter.
+2. ``blocking_keys``: cheap keys (a sound-alike code of each distinctive word, each phone) so
+   that only recruiters sharing one are compared, not every pair.
+3. ``score_pair``: rapidfuzz similarity of the best pair of names (name and aliases), raised
+   when the two share a phone. ``CERTAIN`` and above is merged automatically; between
+   ``REVIEW`` and ``CERTAIN`` a Coordinator decides (``MergeCandidate``).
+
+The functions here only read; merging is ``actions.do_merge_recruiters``.
+"""
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from rapidfuzz import fuzz
+
+CERTAIN = 97.0
+REVIEW = 80.0
+# A shared phone makes a close name certain.
+PHONE_CERTAIN_NAME_SCORE = 85.0
+
+# Legal-form suffixes, as token sequences after single letters are joined ("s a" -> "sa").
+LEGAL_SUFFIXES = [
+    ("sapi", "de", "cv"), ("sab", "de", "cv"), ("sa", "de", "cv"), ("s", "de", "rl", "de", "cv"),
+    ("s", "de", "rl", "mi"), ("s", "de", "rl"), ("srl", "de", "cv"), ("spr", "de", "rl"), ("sc", "de", "rl"),
+    ("de", "cv"), ("sa",), ("sc",), ("ac",), ("sas",), ("srl",), ("ltda",), ("ltd",), ("inc",), ("llc",),
+    ("corp",), ("co",), ("cia",), ("sociedad", "anonima"), ("asociacion", "civil"),
+]
+TITLES = {
+    "lic", "licdo", "licda", "licenciado", "licenciada", "ing", "ingeniero", "ingeniera", "dr", "dra",
+    "doctor", "doctora", "sr", "sra", "srta", "senor", "senora", "don", "dona", "prof", "profr", "profra",
+    "arq", "cp", "mtro", "mtra", "c",
+}
+# Words too common among recruiters' names to block on.
+GENERIC = {
+    "de", "del", "la", "las", "los", "el", "y", "e", "and", "the", "reclutadora", "reclutamiento", "agencia",
+    "servicios", "grupo", "empresa", "internacional", "international", "trabajo", "recursos", "humanos",
+    "laboral", "laborales", "agricola", "agricolas", "consultores", "consultoria", "mexico", "guatemala",
+    "honduras", "nicaragua", "salvador", "recruiting", "recruitment", "services", "agency", "labor",
+}
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _join_single_letters(tokens: list[str]) -> list[str]:
+    """"s a de c v" -> "sa de cv": initials written with dots become one token."""
+    out: list[str] = []
+    run = ""
+    for tok in tokens:
+        if len(tok) == 1 and tok.isalpha():
+            run += tok
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        out.append(tok)
+    if run:
+        out.append(run)
+    return out
+
+
+def normalise(name: str) -> str:
+    """The comparison key of a recruiter's or employer's name."""
+    text = _strip_accents(name or "").lower().replace("&", " y ")
+    text = re.sub(r"[^a-z0-9ñ]+", " ", text)
+    tokens = _join_single_letters(text.split())
+    # Legal suffixes at the end, possibly several ("..., S.A. de C.V. Inc.").
+    changed = True
+    while changed and tokens:
+        changed = False
+        for suffix in LEGAL_SUFFIXES:
+            n = len(suffix)
+            if len(tokens) > n and tuple(tokens[-n:]) == suffix:
+                tokens = tokens[:-n]
+                changed = True
+                break
+    while len(tokens) > 1 and tokens[0] in TITLES:
+        tokens = tokens[1:]
+    return " ".join(tokens)
+
+
+def sound_fold(word: str) -> str:
+    """Spanish sound-alikes written the same: b/v, s/z/c(e,i), ll/y, silent h, j/g(e,i), qu/k/c."""
+    w = word
+    w = re.sub(r"ch", "x", w)  # keep ch apart from c before folding
+    w = re.sub(r"c(?=[ei])", "s", w)
+    w = re.sub(r"g(?=[ei])", "j", w)
+    w = w.replace("qu", "k").replace("c", "k").replace("z", "s").replace("v", "b").replace("ll", "y")
+    w = w.replace("w", "u").replace("ñ", "n")
+    w = re.sub(r"h", "", w)
+    w = re.sub(r"(.)\1+", r"\1", w)
+    return w.replace("x", "ch")
+
+
+def blocking_keys(names: list[str], phones: list[str]) -> set[str]:
+    keys: set[str] = set()
+    for name in names:
+        key = normalise(name)
+        words = [t for t in key.split() if t not in GENERIC and len(t) >= 3]
+        for word in words:
+            keys.add("w:" + sound_fold(word)[:5])
+        if not words and key:
+            keys.add("n:" + key)
+    for phone in phones:
+        keys.add("p:" + phone)
+    return keys
+
+
+def normalise_phone(raw: str, country: str = "") -> str:
+    """E.164 form of a phone number written any way; the country helps with local numbers."""
+    raw = (raw or "").strip()
+    if not raw:
+        raise ValidationError(_("Enter a phone number."))
+    try:
+        parsed = phonenumbers.parse(raw, (country or "MX").upper())
+    except phonenumbers.NumberParseException:
+        raise ValidationError(_("“%(raw)s” is not a phone number.") % {"raw": raw}) from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationError(_("“%(raw)s” is not a valid phone number.") % {"raw": raw})
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+@dataclass
+class Profile:
+    """What resolution knows of one recruiter."""
+
+    id: int
+    names: list[str]
+    phones: list[str]
+    keys: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.keys = sorted({normalise(n) for n in self.names if normalise(n)})
+
+
+def score_pair(a: Profile, b: Profile) -> tuple[float, list[str]]:
+    """Similarity 0-100 of two recruiters, and why."""
+    reasons: list[str] = []
+    best = 0.0
+    best_pair = ("", "")
+    for ka in a.keys:
+        for kb in b.keys:
+            if ka == kb:
+                s = 100.0
+            else:
+                s = max(
+                    fuzz.token_sort_ratio(ka, kb),
+                    # Sound-alike spellings (Peres/Pérez, Bázquez/Vázquez) count almost as the same.
+                    fuzz.token_sort_ratio(" ".join(map(sound_fold, ka.split())), " ".join(map(sound_fold, kb.split())))
+                    - 4,
+                )
+            if s > best:
+                best, best_pair = s, (ka, kb)
+    if best == 100.0:
+        reasons.append(_("same name once normalised: “%(key)s”") % {"key": best_pair[0]})
+    elif best:
+        reasons.append(_("similar names: “%(a)s” / “%(b)s”") % {"a": best_pair[0], "b": best_pair[1]})
+    shared = sorted(set(a.phones) & set(b.phones))
+    if shared:
+        reasons.append(_("same phone %(phone)s") % {"phone": ", ".join(shared)})
+        if best >= PHONE_CERTAIN_NAME_SCORE:
+            best = max(best, CERTAIN)
+        else:
+            best = min(best + 10, CERTAIN - 0.01)
+    return round(best, 2), reasons
+
+
+def candidate_pairs(profiles: list[Profile], only: set[int] | None = None):
+    """Yield (a, b, score, reasons) for every pair sharing a blocking key and scoring at least
+    ``REVIEW``; with ``only``, just the pairs involving those recruiters."""
+    index: dict[str, list[Profile]] = defaultdict(list)
+    for p in profiles:
+        for key in blocking_keys(p.names, p.phones):
+            index[key].append(p)
+    seen: set[tuple[int, int]] = set()
+    for bucket in index.values():
+        for i, a in enumerate(bucket):
+            for b in bucket[i + 1:]:
+                pair = (min(a.id, b.id), max(a.id, b.id))
+                if pair in seen or a.id == b.id:
+                    continue
+                if only is not None and a.id not in only and b.id not in only:
+                    continue
+                seen.add(pair)
+                score, reasons = score_pair(a, b)
+                if score >= REVIEW:
+                    first, second = (a, b) if a.id < b.id else (b, a)
+                    yield first, second, score, reasons
+
+
+def profiles(queryset=None) -> list[Profile]:
+    """Profiles of the active recruiters (or of ``queryset``), in three queries."""
+    from .models import Recruiter, RecruiterAlias, RecruiterPhone
+
+    qs = queryset if queryset is not None else Recruiter.active.all()
+    rows = list(qs.values_list("id", "name"))
+    ids = [r[0] for r in rows]
+    names: dict[int, list[str]] = {i: [n] for i, n in rows}
+    phones: dict[int, list[str]] = defaultdict(list)
+    for rid, name in RecruiterAlias.objects.filter(recruiter_id__in=ids).values_list("recruiter_id", "name"):
+        names[rid].append(name)
+    for rid, number in RecruiterPhone.objects.filter(recruiter_id__in=ids).values_list("recruiter_id", "number"):
+        phones[rid].append(number)
+    return [Profile(id=i, names=names[i], phones=phones[i]) for i in ids]
+
+
+def resolve_name(name: str):
+    """The active recruiter this name is (by its own name or an alias), or None."""
+    from .models import Recruiter
+
+    key = normalise(name)
+    if not key:
+        return None
+    found = Recruiter.active.filter(name_key=key).order_by("pk").first()
+    if found is None:
+        found = (
+            Recruiter.objects.filter(aliases__name_key=key).order_by("pk").first()
+            or Recruiter.objects.filter(name_key=key).order_by("pk").first()
+        )
+    # A merged recruiter answers with the one it was merged into.
+    hops = 0
+    while found is not None and found.merged_into_id and hops < 50:
+        found = found.merged_into
+        hops += 1
+    return found
