@@ -1,0 +1,74 @@
+"""What each user may see of the visa data, as querysets.
+
+The disclosure data and the debarments are public records: everyone, signed in or not, sees every
+active employer, agent and row. What is NOT public is the network's own material: the cases that
+name an employer (Coordinators only, ``cases_naming``) and the review list.
+"""
+
+from puente.core.roles import has_perm
+
+from . import normalise
+from .models import Agent, Employer, EmployerName, MergeReview, VisaCase
+
+
+def public_employers():
+    return Employer.objects.filter(merged_into__isnull=True)
+
+
+def any_employer():
+    """Employers including merged ones (a merged employer's page redirects to its survivor)."""
+    return Employer.objects.all()
+
+
+def public_agents():
+    return Agent.objects.all()
+
+
+def public_rows():
+    return VisaCase.objects.all()
+
+
+def reviews(user):
+    if has_perm(user, "visas.internal"):
+        return MergeReview.objects.all()
+    return MergeReview.objects.none()
+
+
+def visible_case_for_history(user, pk):
+    """The network case whose employers' visa history a Coordinator looks at; through the cases
+    app's own access rules when it has them."""
+    if not has_perm(user, "visas.internal"):
+        return None
+    try:
+        from puente.cases.access import visible_cases
+    except ImportError:
+        from puente.cases.models import Case
+
+        return Case.objects.filter(pk=pk).first()
+    return visible_cases(user).filter(pk=pk).first()
+
+
+def cases_naming(user, employer):
+    """The network's case parties (kind employer) whose normalised name is one of this employer's
+    names as filed. Coordinators only; an empty list for everyone else."""
+    if not has_perm(user, "visas.internal"):
+        return []
+    from puente.cases.models import CaseParty
+
+    keys = set(EmployerName.objects.filter(employer=employer).values_list("key", flat=True))
+    keys.add(employer.key)
+    parties = CaseParty.objects.filter(kind=CaseParty.Kind.EMPLOYER).select_related("case")
+    return [p for p in parties if normalise.name_key(p.name) in keys]
+
+
+def employers_for_names(names):
+    """Active employers whose names as filed match any of ``names`` (normalised)."""
+    keys = {normalise.name_key(n) for n in names if n}
+    ids = EmployerName.objects.filter(key__in=keys, employer__isnull=False).values("employer_id")
+    employers = Employer.objects.filter(pk__in=ids)
+    result = {}
+    for e in employers:
+        while e.merged_into_id:
+            e = e.merged_into
+        result[e.pk] = e
+    return list(result.values())

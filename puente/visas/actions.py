@@ -1,0 +1,203 @@
+"""Every state change of the visas app, as one ``do_*`` function each (atomic, audited).
+
+Imports write many thousands of rows; those are bulk inserts inside one transaction (see
+``importer``), and the ImportedFile row itself is audited. Merges lock both employers, so that two
+Coordinators confirming overlapping pairs cannot interleave.
+"""
+
+import csv
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import importer, normalise, resolve as resolution
+from .models import Debarment, Employer, EmployerMerge, EmployerName, LinkMethod, MergeReview, VisaCase
+
+
+def do_import_file(path, visa=None, fiscal_year=None, importer_label="", progress=None, stderr=None,
+                   run_resolution=True, stdout=None):
+    """Import one disclosure file (refused whole on any problem), then resolve employers."""
+    summary = importer.import_file(path, visa=visa, fiscal_year=fiscal_year, importer=importer_label,
+                                   progress=progress, stderr=stderr)
+    if run_resolution and getattr(summary, "new_employers", None):
+        do_resolve(stdout=stdout)
+    return summary
+
+
+@transaction.atomic
+def do_resolve(user=None, stdout=None):
+    return resolution.resolve(user=user, stdout=stdout)
+
+
+def _active(employer):
+    while employer.merged_into_id:
+        employer = employer.merged_into
+    return employer
+
+
+@transaction.atomic
+def do_merge_employers(into, merged, probability=None, user=None, automatic=False):
+    """Merge employer ``merged`` into ``into``: its names, rows and debarments move; the merged
+    employer stays (marked ``merged_into``) so that ``do_undo_merge`` can restore it."""
+    into_id = into if isinstance(into, int) else into.pk
+    merged_id = merged if isinstance(merged, int) else merged.pk
+    locked = {e.pk: e for e in Employer.objects.select_for_update().filter(pk__in=[into_id, merged_id])}
+    into, merged = locked[into_id], locked[merged_id]
+    if into.pk == merged.pk or merged.merged_into_id or into.merged_into_id:
+        raise ValueError("Only two different employers that are not merged already can be merged.")
+    method = LinkMethod.SPLINK if automatic else LinkMethod.COORDINATOR
+    names = list(EmployerName.objects.filter(employer=merged).values_list("pk", "certainty", "method"))
+    debarment_ids = list(Debarment.objects.filter(employer=merged).values_list("pk", flat=True))
+    merge = EmployerMerge.objects.create(
+        into=into, merged=merged, probability=probability, method=method,
+        name_ids=[list(n) for n in names], debarment_ids=debarment_ids, by=user,
+    )
+    name_ids = [n[0] for n in names]
+    certainty = probability if probability is not None else 1.0
+    EmployerName.objects.filter(pk__in=name_ids).update(employer=into, method=method, certainty=certainty)
+    VisaCase.objects.filter(employer_name_id__in=name_ids).update(employer=into)
+    Debarment.objects.filter(pk__in=debarment_ids).update(employer=into)
+    merged.merged_into = into
+    merged.save(update_fields=["merged_into"])
+    return merge
+
+
+@transaction.atomic
+def do_undo_merge(merge, user=None):
+    """Move back exactly the names, rows and debarments that the merge moved."""
+    merge = EmployerMerge.objects.select_for_update().get(pk=merge if isinstance(merge, int) else merge.pk)
+    if merge.undone_at:
+        raise ValueError("This merge was already undone.")
+    Employer.objects.select_for_update().filter(pk__in=[merge.into_id, merge.merged_id]).count()
+    merged = Employer.objects.get(pk=merge.merged_id)
+    for pk, certainty, method in merge.name_ids:
+        EmployerName.objects.filter(pk=pk, employer_id=merge.into_id).update(
+            employer_id=merge.merged_id, certainty=certainty, method=method)
+    name_ids = [n[0] for n in merge.name_ids]
+    VisaCase.objects.filter(employer_name_id__in=name_ids, employer_id=merge.into_id).update(employer_id=merge.merged_id)
+    Debarment.objects.filter(pk__in=merge.debarment_ids, employer_id=merge.into_id).update(employer_id=merge.merged_id)
+    merged.merged_into = None
+    merged.save(update_fields=["merged_into"])
+    merge.undone_at = timezone.now()
+    merge.undone_by = user
+    merge.save(update_fields=["undone_at", "undone_by"])
+    MergeReview.objects.filter(merge=merge).update(state=MergeReview.State.PENDING, merge=None,
+                                                   decided_by=None, decided_at=None)
+    return merge
+
+
+@transaction.atomic
+def do_confirm_review(review, user):
+    review = MergeReview.objects.select_for_update().get(pk=review.pk)
+    if review.state != MergeReview.State.PENDING:
+        raise ValueError("This pair was already decided.")
+    left, right = _active(review.left), _active(review.right)
+    merge = None
+    if left.pk != right.pk:
+        sizes = {e.pk: e.visa_cases.count() for e in (left, right)}
+        into, gone = (left, right) if sizes[left.pk] >= sizes[right.pk] else (right, left)
+        merge = do_merge_employers(into, gone, probability=review.probability, user=user)
+    review.state, review.merge, review.decided_by, review.decided_at = (
+        MergeReview.State.CONFIRMED, merge, user, timezone.now())
+    review.save()
+    return review
+
+
+@transaction.atomic
+def do_reject_review(review, user):
+    review = MergeReview.objects.select_for_update().get(pk=review.pk)
+    if review.state != MergeReview.State.PENDING:
+        raise ValueError("This pair was already decided.")
+    review.state, review.decided_by, review.decided_at = MergeReview.State.REJECTED, user, timezone.now()
+    review.save()
+    return review
+
+
+# --- debarments ---------------------------------------------------------------------------------
+
+DEBARMENT_COLUMNS = {
+    "program": ["Program", "Programme", "Visa"],
+    "name": ["Entity Debarred", "Name", "Employer", "Employer Name", "Debarred Entity"],
+    "city": ["City"],
+    "state": ["State"],
+    "start": ["Start Date", "Debarment Start", "Start"],
+    "end": ["End Date", "Debarment End", "End"],
+}
+
+
+def link_debarment(name, state):
+    """(employer, certainty, method) for a debarred name: the same normalised name in the same
+    state is certain; the same name elsewhere, or the trade name after "DBA", is less so; a close
+    spelling (rapidfuzz) is scored by its similarity."""
+    from rapidfuzz import fuzz, process
+
+    keys = [normalise.name_key(name)]
+    parts = normalise._DBA.split(normalise.strip_accents(name).upper(), maxsplit=1)
+    if len(parts) == 2 and normalise.name_key(parts[1]):
+        keys.append(normalise.name_key(parts[1]))
+    for i, key in enumerate(keys):
+        names = EmployerName.objects.filter(key=key, employer__isnull=False).select_related("employer")
+        same_state = [n for n in names if n.state == state]
+        if same_state:
+            return _active(same_state[0].employer), (1.0 if i == 0 else 0.9), LinkMethod.EXACT
+        if names:
+            return _active(names[0].employer), 0.6, LinkMethod.EXACT
+    candidates = dict(EmployerName.objects.filter(state=state, employer__isnull=False).values_list("key", "employer_id"))
+    if candidates:
+        best = process.extractOne(keys[0], list(candidates), scorer=fuzz.token_sort_ratio, score_cutoff=88)
+        if best:
+            employer = Employer.objects.get(pk=candidates[best[0]])
+            return _active(employer), round(best[1] / 100 * 0.9, 2), LinkMethod.SPLINK
+    return None, None, LinkMethod.NONE
+
+
+@transaction.atomic
+def do_import_debarments(path):
+    """Import a list of debarments (CSV); replaces an earlier import of the same file. Refused whole
+    on a row without a name or with an unreadable date."""
+    path = Path(path)
+    if not path.exists():
+        raise importer.FileRefused(path, [f"{path}: no such file"])
+    encoding = importer.detect_encoding(path)
+    with open(path, encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh)
+        headers = next(reader, [])
+        index = {importer.columns.header_key(h): i for i, h in enumerate(headers)}
+        where = {}
+        for fname, aliases in DEBARMENT_COLUMNS.items():
+            for alias in aliases:
+                if importer.columns.header_key(alias) in index:
+                    where[fname] = index[importer.columns.header_key(alias)]
+                    break
+        if "name" not in where:
+            raise importer.FileRefused(path, [f"{path.name}: row 1 (header): no name column "
+                                              f"(looked for {', '.join(DEBARMENT_COLUMNS['name'])})"])
+        problems, records = [], []
+        for n, row in enumerate(reader, start=2):
+            if not any(c.strip() for c in row):
+                continue
+            cell = {f: (row[i].strip() if i < len(row) else "") for f, i in where.items()}
+            if not cell.get("name"):
+                problems.append(f"{path.name}: row {n}, column {headers[where['name']]}: blank name")
+                continue
+            dates = {}
+            for f in ("start", "end"):
+                value = cell.get(f, "")
+                dates[f] = normalise.date(value) if value else None
+                if value and dates[f] is None:
+                    problems.append(f"{path.name}: row {n}, column {headers[where[f]]}: {value!r} is not a date")
+            records.append((cell, dates, dict(zip(headers, row))))
+    if problems:
+        raise importer.FileRefused(path, problems)
+    Debarment.objects.filter(source_file=path.name).delete()
+    created = []
+    for cell, dates, raw in records:
+        state = normalise.state_code(cell.get("state", ""))
+        employer, certainty, method = link_debarment(cell["name"], state)
+        created.append(Debarment.objects.create(
+            program=cell.get("program", "")[:20], name=cell["name"][:300], city=cell.get("city", "")[:120],
+            state=state, start=dates["start"], end=dates["end"], raw=raw, source_file=path.name,
+            employer=employer, certainty=certainty, method=method,
+        ))
+    return created

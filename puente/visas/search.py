@@ -1,0 +1,47 @@
+"""Employer and agent search over names as filed (normalised keys), shared by the pages and the CLI."""
+
+from django.db.models import Q, Sum
+
+from . import normalise, stats
+from .access import public_agents, public_employers
+from .models import AgentName, EmployerName
+
+
+def _words(text):
+    return [w for w in normalise.name_key(text).split() if w] or [normalise.strip_accents(text).upper().strip()]
+
+
+def employer_queryset(text):
+    """Active employers with a name as filed whose key contains every word of ``text``."""
+    words = _words(text)
+    names = EmployerName.objects.all()
+    for w in words:
+        names = names.filter(key__contains=w)
+    ids = names.values("employer_id")
+    return public_employers().filter(Q(pk__in=ids) | Q(key__contains=" ".join(words)))
+
+
+def search_employers(text, limit=50):
+    employers = list(
+        employer_queryset(text).annotate(positions=Sum("visa_cases__workers_certified",
+                                                       filter=Q(visa_cases__counted=True)))
+        .order_by("-positions", "name")[:limit]
+    )
+    ids = [e.pk for e in employers]
+    years = stats.employer_years(ids)
+    names = stats.employer_names(ids)
+    return [
+        {"id": e.pk, "name": e.name, "state": e.state, "city": e.city, "positions_certified": e.positions or 0,
+         "names": names.get(e.pk, []), "years": years.get(e.pk, [])}
+        for e in employers
+    ]
+
+
+def search_agents(text, limit=50):
+    words = _words(text)
+    names = AgentName.objects.all()
+    for w in words:
+        names = names.filter(key__contains=w)
+    agents = list(public_agents().filter(pk__in=names.values("agent_id")).annotate(
+        positions=Sum("visa_cases__workers_certified", filter=Q(visa_cases__counted=True))).order_by("-positions", "name")[:limit])
+    return [{"id": a.pk, "name": a.name, "positions_certified": a.positions or 0} for a in agents]

@@ -1,0 +1,80 @@
+"""Figures over imported rows: one place for the counting rule's queries (see docs/visas.md).
+
+Positions count only ``counted`` rows (masters, not their members); cases are distinct case
+numbers; certified cases are cases with a certification (full, partial, or since expired).
+"""
+
+from django.db.models import Count, Q, Sum
+
+from .models import CERTIFIED_STATUSES, Employer, EmployerName, VisaCase
+
+FIGURES = ("rows", "cases", "certified_cases", "positions_requested", "positions_certified", "employers")
+
+
+def _aggregates():
+    return {
+        "rows": Count("pk"),
+        "cases": Count("case_number", distinct=True),
+        "certified_cases": Count("case_number", distinct=True, filter=Q(status__in=CERTIFIED_STATUSES)),
+        "positions_requested": Sum("workers_requested", filter=Q(counted=True)),
+        "positions_certified": Sum("workers_certified", filter=Q(counted=True)),
+        "employers": Count("employer", distinct=True),
+    }
+
+
+def totals(visa=None, fiscal_year=None, state=None):
+    qs = VisaCase.objects.all()
+    if visa:
+        qs = qs.filter(visa=visa)
+    if fiscal_year:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    if state:
+        qs = qs.filter(worksite_state=state)
+    result = {"visa": visa or "all", "fy": fiscal_year or "all"}
+    result.update({k: v or 0 for k, v in qs.aggregate(**_aggregates()).items()})
+    return result
+
+
+def by(dimension, visa=None, fiscal_year=None, limit=None):
+    """Figures grouped by "year", "visa", "state" (worksite) or "job" (SOC title, else job title)."""
+    field = {"year": "fiscal_year", "visa": "visa", "state": "worksite_state", "job": "soc_title"}[dimension]
+    qs = VisaCase.objects.all()
+    if visa:
+        qs = qs.filter(visa=visa)
+    if fiscal_year:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    rows = list(qs.values(field).annotate(**_aggregates()).order_by(
+        "-positions_certified" if dimension in ("state", "job") else field))
+    out = []
+    for row in rows:
+        key = row.pop(field)
+        if dimension == "job" and not key:
+            key = ""
+        out.append({"key": key, **{k: row[k] or 0 for k in FIGURES}})
+    if limit:
+        out = out[:limit]
+    return out
+
+
+def employer_years(employer_ids):
+    """{employer_id: {(visa, fiscal_year): positions certified}} for a few employers."""
+    result = {}
+    qs = (VisaCase.objects.filter(employer_id__in=list(employer_ids), counted=True)
+          .values("employer_id", "visa", "fiscal_year").annotate(positions=Sum("workers_certified"),
+                                                                  cases=Count("case_number", distinct=True))
+          .order_by("fiscal_year", "visa"))
+    for row in qs:
+        result.setdefault(row["employer_id"], []).append(
+            {"visa": row["visa"], "fy": row["fiscal_year"], "positions_certified": row["positions"] or 0,
+             "cases": row["cases"]})
+    return result
+
+
+def employer_names(employer_ids):
+    result = {}
+    for employer_id, name in (EmployerName.objects.filter(employer_id__in=list(employer_ids))
+                              .order_by("name").values_list("employer_id", "name")):
+        names = result.setdefault(employer_id, [])
+        if name not in names:
+            names.append(name)
+    return result
