@@ -1,1 +1,461 @@
-"""Views of the billing app: thin; rules live in actions.py and services."""
+"""Views of the billing app: thin; rules live in actions.py, money.py and ledger.py."""
+
+import csv
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from djmoney.money import Money
+
+from puente.core.access import get_visible_or_404, require_perm
+from puente.core.storage import serve_private_file
+from puente.network.models import Advocate, Defender
+
+from . import actions, ledger
+from .access import (
+    reportable_cases, visible_expenses, visible_invoices, visible_payments, visible_payouts, visible_reports,
+)
+from .forms import (
+    ExpenseForm, InvoiceChargeForm, NewInvoiceForm, PaymentForm, PayoutForm, PeriodForm, RateForm, ReviewForm,
+    SettingsForm, TimeEntryForm, VoidForm,
+)
+from .models import BillingSettings, ExchangeRate, Invoice, InvoiceState, ReportStatus, TimeReport
+
+REPORTERS = ("billing.report", "billing.manage")
+INVOICE_READERS = ("billing.manage", "billing.view_invoices_own")
+
+
+def _error_text(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(f"{m}" for msgs in exc.message_dict.values() for m in msgs)
+    return " ".join(exc.messages)
+
+
+def _form_errors(form) -> str:
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return " ".join(parts)
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+@require_perm(*REPORTERS)
+def report_list(request):
+    reports = visible_reports(request.user)
+    status = request.GET.get("status", "")
+    if status in ReportStatus.values:
+        reports = reports.filter(status=status)
+    return render(request, "billing/report_list.html", {
+        "reports": reports[:300], "statuses": ReportStatus.choices, "status": status,
+        "cases": reportable_cases(request.user).select_related("advocate__user") if request.user.is_defender else [],
+    })
+
+
+@require_perm("billing.report")
+@require_POST
+def report_new(request, case_pk):
+    case = get_visible_or_404(reportable_cases(request.user), pk=case_pk)
+    try:
+        report = actions.do_create_report(request.user, case)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("billing:report_list")
+    return redirect("billing:report_detail", pk=report.pk)
+
+
+@require_perm(*REPORTERS)
+def report_detail(request, pk):
+    report = get_visible_or_404(visible_reports(request.user), pk=pk)
+    mine = request.user.is_defender
+    return render(request, "billing/report_detail.html", {
+        "report": report,
+        "entries": report.entries.select_related("task"),
+        "expenses": report.expenses.all(),
+        "versions": report.versions(),
+        "entry_form": TimeEntryForm(case=report.case, initial={"date": timezone.localdate()}) if mine and report.is_editable else None,
+        "expense_form": ExpenseForm(initial={"date": timezone.localdate(), "currency": str(report.defender.hourly_rate.currency)})
+        if mine and report.is_editable else None,
+        "review_form": ReviewForm() if request.user.is_coordinator and report.status == ReportStatus.SUBMITTED else None,
+        "can_revise": mine and report.status == ReportStatus.RETURNED and not report.is_superseded,
+        "payouts": report.payouts.all(),
+    })
+
+
+def _report_action(request, pk, fn):
+    report = get_visible_or_404(visible_reports(request.user), pk=pk)
+    try:
+        result = fn(report)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("billing:report_detail", pk=report.pk)
+    target = result if isinstance(result, TimeReport) else report
+    return redirect("billing:report_detail", pk=target.pk)
+
+
+@require_perm("billing.report")
+@require_POST
+def entry_add(request, pk):
+    report = get_visible_or_404(visible_reports(request.user), pk=pk)
+    form = TimeEntryForm(request.POST, case=report.case)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("billing:report_detail", pk=pk)
+    return _report_action(request, pk, lambda r: actions.do_add_entry(request.user, r, **form.cleaned_data))
+
+
+@require_perm("billing.report")
+@require_POST
+def entry_delete(request, pk, entry_pk):
+    report = get_visible_or_404(visible_reports(request.user), pk=pk)
+    entry = get_visible_or_404(report.entries.all(), pk=entry_pk)
+    return _report_action(request, pk, lambda r: actions.do_remove_entry(request.user, entry))
+
+
+@require_perm("billing.report")
+@require_POST
+def expense_add(request, pk):
+    get_visible_or_404(visible_reports(request.user), pk=pk)
+    form = ExpenseForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("billing:report_detail", pk=pk)
+    d = form.cleaned_data
+    return _report_action(request, pk, lambda r: actions.do_add_expense(
+        request.user, r, date=d["date"], category=d["category"], amount=Money(d["amount"], d["currency"]),
+        description=d["description"], receipt=d["receipt"],
+    ))
+
+
+@require_perm("billing.report")
+@require_POST
+def expense_delete(request, pk, expense_pk):
+    report = get_visible_or_404(visible_reports(request.user), pk=pk)
+    expense = get_visible_or_404(report.expenses.all(), pk=expense_pk)
+    return _report_action(request, pk, lambda r: actions.do_remove_expense(request.user, expense))
+
+
+@require_perm("billing.report")
+@require_POST
+def report_submit(request, pk):
+    response = _report_action(request, pk, lambda r: actions.do_submit_report(request.user, r))
+    if TimeReport.objects.filter(pk=pk, status=ReportStatus.SUBMITTED).exists():
+        messages.success(request, _("The report was sent to the network for review."))
+    return response
+
+
+@require_perm("billing.report")
+@require_POST
+def report_revise(request, pk):
+    return _report_action(request, pk, lambda r: actions.do_revise_report(request.user, r))
+
+
+@require_perm("billing.manage")
+@require_POST
+def report_review(request, pk):
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        get_visible_or_404(visible_reports(request.user), pk=pk)
+        messages.error(request, _form_errors(form))
+        return redirect("billing:report_detail", pk=pk)
+    if form.cleaned_data["decision"] == "approve":
+        return _report_action(request, pk, lambda r: actions.do_approve_report(request.user, r, form.cleaned_data["comment"]))
+    return _report_action(request, pk, lambda r: actions.do_return_report(request.user, r, form.cleaned_data["comment"]))
+
+
+@require_perm(*REPORTERS)
+def receipt(request, expense_pk):
+    expense = get_visible_or_404(visible_expenses(request.user), pk=expense_pk)
+    if not expense.receipt:
+        from django.http import Http404
+
+        raise Http404
+    ext = expense.receipt_content_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")
+    return serve_private_file(expense.receipt, f"receipt-{expense.pk}.{ext}", expense.receipt_content_type)
+
+
+# --- rates and settings ----------------------------------------------------------------------
+
+@require_perm("billing.manage")
+def rates(request):
+    form = RateForm(request.POST or None, initial={"effective_date": timezone.localdate(), "to_currency": "USD"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_add_rate(request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Exchange rate added."))
+            return redirect("billing:rates")
+    elif request.method == "POST":
+        messages.error(request, _form_errors(form))
+    return render(request, "billing/rates.html", {"form": form, "rates": ExchangeRate.objects.all()[:500]})
+
+
+@require_perm("billing.manage")
+def billing_settings(request):
+    config = BillingSettings.load()
+    form = SettingsForm(request.POST or None, instance=config)
+    if request.method == "POST" and form.is_valid():
+        actions.do_update_settings(request.user, **form.cleaned_data)
+        messages.success(request, _("Billing settings saved."))
+        return redirect("billing:settings")
+    return render(request, "billing/settings.html", {"form": form})
+
+
+# --- invoices --------------------------------------------------------------------------------
+
+@require_perm(*INVOICE_READERS)
+def invoice_list(request):
+    invoices = visible_invoices(request.user)
+    state = request.GET.get("state", "")
+    if state in InvoiceState.values:
+        invoices = invoices.filter(state=state)
+    ready = []
+    if request.user.is_coordinator:
+        for advocate in Advocate.objects.filter(cases__time_reports__status=ReportStatus.APPROVED).distinct().select_related("user"):
+            count = actions.uninvoiced_reports(advocate).count()
+            if count:
+                ready.append((advocate, count))
+    return render(request, "billing/invoice_list.html", {
+        "invoices": invoices[:300], "states": InvoiceState.choices, "state": state, "ready": ready,
+    })
+
+
+@require_perm("billing.manage")
+def invoice_new(request, advocate_pk):
+    advocate = get_visible_or_404(Advocate.objects.select_related("user"), pk=advocate_pk)
+    available = actions.uninvoiced_reports(advocate)
+    form = NewInvoiceForm(request.POST or None, reports=available, initial={"reports": list(available)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            invoice = actions.do_create_invoice(request.user, advocate, form.cleaned_data["reports"])
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            return redirect("billing:invoice_detail", pk=invoice.pk)
+    return render(request, "billing/invoice_new.html", {"form": form, "advocate": advocate})
+
+
+@require_perm(*INVOICE_READERS)
+def invoice_detail(request, pk):
+    invoice = get_visible_or_404(visible_invoices(request.user), pk=pk)
+    coordinator = request.user.is_coordinator
+    return render(request, "billing/invoice_detail.html", {
+        "invoice": invoice,
+        "lines": invoice.lines.select_related("report__case", "report__defender"),
+        "payments": visible_payments(request.user).filter(invoice=invoice),
+        "charge_form": InvoiceChargeForm(initial={
+            "charge_percent": invoice.charge_percent, "charge_flat_per_case": invoice.charge_flat_per_case,
+            "payment_terms_days": invoice.payment_terms_days,
+        }) if coordinator and invoice.is_draft else None,
+        "void_form": VoidForm() if coordinator and invoice.state == InvoiceState.ISSUED else None,
+        "payment_form": PaymentForm(initial={"received_on": timezone.localdate(), "amount": invoice.balance})
+        if coordinator and invoice.state in (InvoiceState.ISSUED, InvoiceState.PARTLY_PAID) else None,
+    })
+
+
+def _invoice_action(request, pk, fn):
+    invoice = get_visible_or_404(visible_invoices(request.user), pk=pk)
+    try:
+        result = fn(invoice)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("billing:invoice_detail", pk=invoice.pk)
+    target = result if isinstance(result, Invoice) else invoice
+    return redirect("billing:invoice_detail", pk=target.pk)
+
+
+@require_perm("billing.manage")
+@require_POST
+def invoice_update(request, pk):
+    form = InvoiceChargeForm(request.POST)
+    if not form.is_valid():
+        get_visible_or_404(visible_invoices(request.user), pk=pk)
+        messages.error(request, _form_errors(form))
+        return redirect("billing:invoice_detail", pk=pk)
+    return _invoice_action(request, pk, lambda i: actions.do_update_invoice(request.user, i, **form.cleaned_data))
+
+
+@require_perm("billing.manage")
+@require_POST
+def invoice_issue(request, pk):
+    return _invoice_action(request, pk, lambda i: actions.do_issue_invoice(request.user, i))
+
+
+@require_perm("billing.manage")
+@require_POST
+def invoice_void(request, pk):
+    form = VoidForm(request.POST)
+    if not form.is_valid():
+        get_visible_or_404(visible_invoices(request.user), pk=pk)
+        messages.error(request, _form_errors(form))
+        return redirect("billing:invoice_detail", pk=pk)
+    return _invoice_action(request, pk, lambda i: actions.do_void_invoice(
+        request.user, i, form.cleaned_data["reason"], replace=form.cleaned_data["replace"]))
+
+
+@require_perm("billing.manage")
+@require_POST
+def invoice_delete(request, pk):
+    invoice = get_visible_or_404(visible_invoices(request.user), pk=pk)
+    try:
+        actions.do_delete_draft(request.user, invoice)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("billing:invoice_detail", pk=pk)
+    return redirect("billing:invoice_list")
+
+
+@require_perm(*INVOICE_READERS)
+def invoice_pdf(request, pk):
+    from weasyprint import HTML
+
+    invoice = get_visible_or_404(visible_invoices(request.user), pk=pk)
+    language = invoice.advocate.user.language or "en"
+    with translation.override(language):
+        html = render_to_string("billing/invoice_pdf.html", {
+            "invoice": invoice, "lines": invoice.lines.select_related("report__case", "report__defender"),
+            "payments": invoice.payments.all(), "rates": invoice.rates_used(), "language": language,
+        })
+        pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = invoice.display_number if invoice.number else f"draft-{invoice.pk}"
+    response["Content-Disposition"] = f'attachment; filename="invoice-{name}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_perm("billing.manage")
+@require_POST
+def payment_add(request, pk):
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        get_visible_or_404(visible_invoices(request.user), pk=pk)
+        messages.error(request, _form_errors(form))
+        return redirect("billing:invoice_detail", pk=pk)
+    response = _invoice_action(request, pk, lambda i: actions.do_record_payment(request.user, i, **form.cleaned_data))
+    return response
+
+
+# --- payouts, ledger, ageing, exports --------------------------------------------------------
+
+@require_perm("billing.manage", "billing.report")
+def payout_list(request):
+    payouts = visible_payouts(request.user).prefetch_related("reports__case")
+    balances = {}
+    if request.user.is_defender:
+        balances = ledger.defender_balance(request.user.defender)
+    return render(request, "billing/payout_list.html", {"payouts": payouts[:300], "balances": balances})
+
+
+@require_perm("billing.manage")
+def payout_add(request, defender_pk):
+    defender = get_visible_or_404(Defender.objects.all(), pk=defender_pk)
+    reports = TimeReport.objects.filter(defender=defender, status=ReportStatus.APPROVED).select_related("case")
+    balances = ledger.defender_balance(defender)
+    currency = next(iter(balances), str(defender.hourly_rate.currency))
+    form = PayoutForm(request.POST or None, reports=reports, initial={
+        "paid_on": timezone.localdate(), "currency": currency, "amount": balances.get(currency, {}).get("balance"),
+    })
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.do_record_payout(request.user, defender, amount=Money(d["amount"], d["currency"]), paid_on=d["paid_on"],
+                                     reports=d["reports"], reference=d["reference"])
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Payout recorded."))
+            return redirect("billing:ledger")
+    return render(request, "billing/payout_add.html", {"form": form, "defender": defender, "balances": balances})
+
+
+@require_perm("billing.manage")
+def ledger_view(request):
+    advocates = {a.pk: a for a in Advocate.objects.select_related("user")}
+    defenders = {d.pk: d for d in Defender.objects.all()}
+    adv_rows = [(advocates[pk], cur, f) for pk, per in ledger.advocate_balances().items() for cur, f in sorted(per.items())]
+    def_rows = [(defenders[pk], cur, f) for pk, per in ledger.defender_balances().items() for cur, f in sorted(per.items())]
+    adv_rows.sort(key=lambda r: str(r[0]))
+    def_rows.sort(key=lambda r: r[0].name)
+    return render(request, "billing/ledger.html", {"advocate_rows": adv_rows, "defender_rows": def_rows})
+
+
+@require_perm("billing.manage")
+def ageing_view(request):
+    try:
+        as_of = date.fromisoformat(request.GET.get("as_of", "")) if request.GET.get("as_of") else timezone.localdate()
+    except ValueError:
+        messages.error(request, _("The date must be YYYY-MM-DD."))
+        as_of = timezone.localdate()
+    return render(request, "billing/ageing.html", {"as_of": as_of, "ageing": ledger.ageing(as_of), "buckets": ledger.BUCKETS})
+
+
+EXPORTS = ("invoices", "payments", "payouts")
+
+
+class _SafeWriter:
+    """A CSV writer that defuses spreadsheet formulas: a cell starting with = + - @ gets a quote."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def writerow(self, row):
+        cells = []
+        for value in row:
+            text = "" if value is None else str(value)
+            if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _is_number(text)):
+                text = "'" + text
+            cells.append(text)
+        self.writer.writerow(cells)
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@require_perm("billing.manage")
+def export(request, kind):
+    from django.http import Http404
+
+    if kind not in EXPORTS:
+        raise Http404
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or {"start": today.replace(day=1) - timedelta(days=365), "end": today})
+    if not form.is_valid():
+        return HttpResponse(_form_errors(form), status=400, content_type="text/plain; charset=utf-8")
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-{start}-{end}.csv"'
+    writer = _SafeWriter(csv.writer(response))
+    if kind == "invoices":
+        writer.writerow(["number", "state", "advocate", "organisation", "currency", "issue_date", "due_date", "subtotal",
+                         "charge", "total", "paid", "balance", "void_reason", "replaces"])
+        for i in visible_invoices(request.user).filter(issue_date__range=(start, end)).order_by("number"):
+            writer.writerow([i.display_number, i.state, i.advocate.user.get_full_name(), i.advocate.organisation, i.currency,
+                             i.issue_date, i.due_date, i.subtotal, i.charge, i.total, i.amount_paid, i.balance,
+                             i.void_reason, i.replaces.display_number if i.replaces_id else ""])
+    elif kind == "payments":
+        writer.writerow(["invoice", "received_on", "amount", "currency", "method", "reference", "advocate"])
+        for p in visible_payments(request.user).filter(received_on__range=(start, end)).select_related("invoice__advocate__user").order_by("received_on", "pk"):
+            writer.writerow([p.invoice.display_number, p.received_on, p.amount, p.invoice.currency, p.method, p.reference,
+                             p.invoice.advocate.organisation])
+    else:
+        writer.writerow(["paid_on", "defender", "amount", "currency", "reference", "reports"])
+        for p in visible_payouts(request.user).filter(paid_on__range=(start, end)).prefetch_related("reports__case").order_by("paid_on", "pk"):
+            writer.writerow([p.paid_on, p.defender.name, p.amount.amount, p.amount.currency, p.reference,
+                             "; ".join(f"{r.case} v{r.version}" for r in p.reports.all())])
+    return response
+

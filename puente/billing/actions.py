@@ -1,0 +1,502 @@
+"""Every change to billing data: one ``do_*`` function each, atomic, locking the rows two users
+could change at the same time (the report, the invoice, the invoice counter). Views only call these.
+
+Errors are ``ValidationError`` with a message that names the field; nothing is half-written
+because each function is one transaction.
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from djmoney.money import Money
+
+from puente.cases.models import CaseState
+
+from . import money
+from .models import (
+    ISSUED_STATES, OPEN_STATES, BillingSettings, ExchangeRate, Expense, ExpenseCategory, Invoice, InvoiceCounter,
+    InvoiceLine, InvoiceState, Payment, Payout, ReportStatus, TimeEntry, TimeReport,
+)
+
+# Cases a Defender may report on: the work is under way or being billed.
+REPORTABLE_CASE_STATES = (CaseState.ACTIVE, CaseState.REPORTING)
+
+# Receipts: what a phone camera or a scanner produces. Sniffed from the bytes, never trusted from
+# the browser's declared type or the file name.
+RECEIPT_SIGNATURES = [
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+]
+
+
+def _today():
+    return timezone.localdate()
+
+
+def sniff_receipt(uploaded) -> tuple[str, str]:
+    """Return (content type, extension) of an uploaded receipt, or raise naming the field."""
+    size = getattr(uploaded, "size", None)
+    if size is not None and size > settings.PUENTE_UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            {"receipt": _("The receipt is %(size)s MB; the limit is %(limit)s MB.")
+             % {"size": round(size / 1048576, 1), "limit": round(settings.PUENTE_UPLOAD_MAX_BYTES / 1048576, 1)}}
+        )
+    uploaded.seek(0)
+    head = uploaded.read(16)
+    uploaded.seek(0)
+    for signature, content_type, ext in RECEIPT_SIGNATURES:
+        if head.startswith(signature):
+            return content_type, ext
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    raise ValidationError({"receipt": _("The receipt must be a PDF, JPEG, PNG or WebP file.")})
+
+
+def hourly_rate_for(case) -> tuple[Money, str]:
+    """The Defender's hourly rate for a case: the case contract's rate when the cases app records
+    one (a ``hourly_rate`` Money on the case's current contract), else the Defender's profile."""
+    for attr in ("contract", "current_contract"):
+        try:
+            contract = getattr(case, attr, None)
+            contract = contract() if callable(contract) else contract
+        except Exception:  # noqa: BLE001  (a missing related contract raises DoesNotExist)
+            contract = None
+        rate = getattr(contract, "hourly_rate", None)
+        if isinstance(rate, Money) and rate.amount:
+            return rate, "contract"
+    contracts = getattr(case, "contracts", None)
+    if contracts is not None and hasattr(contracts, "order_by"):
+        latest = contracts.order_by("-pk").first()
+        rate = getattr(latest, "hourly_rate", None)
+        if isinstance(rate, Money) and rate.amount:
+            return rate, "contract"
+    return case.defender.hourly_rate, "profile"
+
+
+def _lock_report(report) -> TimeReport:
+    return TimeReport.objects.select_for_update().get(pk=report.pk)
+
+
+def _lock_invoice(invoice) -> Invoice:
+    return Invoice.objects.select_for_update().get(pk=invoice.pk)
+
+
+def _require_own_report(user, report):
+    if not (user.is_coordinator or (user.is_defender and user.defender_id == report.defender_id)):
+        raise ValidationError(_("This report is not yours."))
+
+
+def _require_draft(report):
+    if report.status != ReportStatus.DRAFT:
+        raise ValidationError(_("This report has been submitted and can no longer be changed."))
+
+
+# --- exchange rates and settings -------------------------------------------------------------
+
+@transaction.atomic
+def do_add_rate(user, from_currency, to_currency, rate, effective_date) -> ExchangeRate:
+    try:
+        rate = Decimal(str(rate))
+    except InvalidOperation:
+        raise ValidationError({"rate": _("Enter a number.")}) from None
+    if rate <= 0:
+        raise ValidationError({"rate": _("The rate must be greater than zero.")})
+    if from_currency == to_currency:
+        raise ValidationError({"to_currency": _("Choose two different currencies.")})
+    if ExchangeRate.objects.filter(from_currency=from_currency, to_currency=to_currency, effective_date=effective_date).exists():
+        raise ValidationError({"effective_date": _("A rate for this pair and date already exists.")})
+    return ExchangeRate.objects.create(
+        from_currency=from_currency, to_currency=to_currency, rate=rate, effective_date=effective_date, created_by=user
+    )
+
+
+@transaction.atomic
+def do_update_settings(user, **fields) -> BillingSettings:
+    config = BillingSettings.objects.select_for_update().get(pk=BillingSettings.load().pk)
+    for name, value in fields.items():
+        setattr(config, name, value)
+    config.full_clean()
+    config.save()
+    return config
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def do_create_report(user, case) -> TimeReport:
+    if not (user.is_defender and case.defender_id == user.defender_id):
+        raise ValidationError(_("Only the Defender assigned to the case reports on it."))
+    if case.state not in REPORTABLE_CASE_STATES:
+        raise ValidationError(_("Reports are filed while the case is active or in reporting."))
+    return TimeReport.objects.create(case=case, defender_id=case.defender_id, created_by=user)
+
+
+@transaction.atomic
+def do_add_entry(user, report, *, date, hours, description, task=None) -> TimeEntry:
+    report = _lock_report(report)
+    _require_own_report(user, report)
+    _require_draft(report)
+    if task is not None and task.case_id != report.case_id:
+        raise ValidationError({"task": _("This task belongs to another case.")})
+    entry = TimeEntry(report=report, date=date, hours=hours, description=description, task=task)
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def do_remove_entry(user, entry):
+    report = _lock_report(entry.report)
+    _require_own_report(user, report)
+    _require_draft(report)
+    entry.delete()
+
+
+@transaction.atomic
+def do_add_expense(user, report, *, date, category, amount: Money, description="", receipt=None) -> Expense:
+    report = _lock_report(report)
+    _require_own_report(user, report)
+    _require_draft(report)
+    if category not in ExpenseCategory.values:
+        raise ValidationError({"category": _("Choose a category.")})
+    if str(amount.currency) not in settings.CURRENCIES:
+        raise ValidationError({"amount": _("Choose one of the network's currencies.")})
+    if amount.amount <= 0 or money.round_to_minor(amount.amount, amount.currency) != amount.amount:
+        raise ValidationError({"amount": _("Enter an amount greater than zero, with at most two decimals.")})
+    expense = Expense(report=report, date=date, category=category, amount=amount, description=description)
+    if receipt is not None:
+        content_type, ext = sniff_receipt(receipt)
+        expense.receipt_name = (getattr(receipt, "name", "") or f"receipt.{ext}")[:200]
+        expense.receipt_content_type = content_type
+        expense.receipt.save(f"receipt.{ext}", receipt, save=False)
+    expense.save()
+    return expense
+
+
+@transaction.atomic
+def do_remove_expense(user, expense):
+    report = _lock_report(expense.report)
+    _require_own_report(user, report)
+    _require_draft(report)
+    expense.delete()
+
+
+@transaction.atomic
+def do_submit_report(user, report) -> TimeReport:
+    report = _lock_report(report)
+    _require_own_report(user, report)
+    _require_draft(report)
+    if not report.entries.exists() and not report.expenses.exists():
+        raise ValidationError(_("Add at least one time entry or expense before submitting."))
+    rate, source = hourly_rate_for(report.case)
+    if report.entries.exists() and not (rate and rate.amount > 0):
+        raise ValidationError(_("The Defender has no hourly rate: a Coordinator must set one first."))
+    report.hourly_rate, report.hourly_rate_source = rate, source
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_at = timezone.now()
+    report.save()
+    return report
+
+
+def report_amount(report, currency, on: date) -> tuple[Money, list[dict]]:
+    """What a report is worth in ``currency``: each entry (hours x rate) and expense is rounded in
+    its own currency, converted at the rate in force on ``on`` and rounded (``money`` rules)."""
+    lines, rates = [], {}
+    for entry in report.entries.all():
+        source = money.multiply(report.hourly_rate, entry.hours)
+        converted, used = money.convert(source, currency, on)
+        lines.append(converted.amount)
+        if used.effective_date:
+            rates[str(used)] = used
+    for expense in report.expenses.all():
+        converted, used = money.convert(expense.amount, currency, on)
+        lines.append(converted.amount)
+        if used.effective_date:
+            rates[str(used)] = used
+    used_list = [
+        {"from": r.from_currency, "to": r.to_currency, "rate": str(r.rate), "effective_date": r.effective_date.isoformat()}
+        for r in rates.values()
+    ]
+    return Money(money.total(lines, currency), currency), used_list
+
+
+@transaction.atomic
+def do_approve_report(user, report, comment="") -> TimeReport:
+    report = _lock_report(report)
+    if report.status != ReportStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted report can be approved."))
+    currency = str(report.hourly_rate.currency) if report.hourly_rate else str(report.defender.hourly_rate.currency)
+    if report.hourly_rate is None:
+        report.hourly_rate = report.defender.hourly_rate
+    report.approved_amount, report.approved_rates = report_amount(report, currency, _today())
+    report.status = ReportStatus.APPROVED
+    report.review_comment = comment
+    report.reviewed_at, report.reviewed_by = timezone.now(), user
+    report.save()
+    return report
+
+
+@transaction.atomic
+def do_return_report(user, report, comment) -> TimeReport:
+    report = _lock_report(report)
+    if report.status != ReportStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted report can be returned."))
+    if not (comment or "").strip():
+        raise ValidationError({"comment": _("Say what needs correcting.")})
+    report.status = ReportStatus.RETURNED
+    report.review_comment = comment.strip()
+    report.reviewed_at, report.reviewed_by = timezone.now(), user
+    report.save()
+    return report
+
+
+@transaction.atomic
+def do_revise_report(user, report) -> TimeReport:
+    """Start the next version of a returned report: a draft copy the Defender corrects. The
+    returned version is kept unchanged."""
+    report = _lock_report(report)
+    _require_own_report(user, report)
+    if report.status != ReportStatus.RETURNED or report.is_superseded:
+        raise ValidationError(_("Only a returned report can be corrected."))
+    new = TimeReport.objects.create(
+        case=report.case, defender=report.defender, version=report.version + 1, previous=report,
+        notes=report.notes, created_by=user,
+    )
+    for e in report.entries.all():
+        TimeEntry.objects.create(report=new, date=e.date, hours=e.hours, task=e.task, description=e.description)
+    for x in report.expenses.all():
+        # The encrypted receipt file is shared by both versions; files are never deleted.
+        Expense.objects.create(
+            report=new, date=x.date, category=x.category, amount=x.amount, description=x.description,
+            receipt=x.receipt.name, receipt_name=x.receipt_name, receipt_content_type=x.receipt_content_type,
+        )
+    return new
+
+
+# --- invoices --------------------------------------------------------------------------------
+
+def invoice_currency(advocate) -> str:
+    return "CAD" if advocate.country == "CA" else "USD"
+
+
+def uninvoiced_reports(advocate):
+    """Approved reports on this Advocate's cases that are on no draft or issued invoice."""
+    return (
+        TimeReport.objects.filter(case__advocate=advocate, status=ReportStatus.APPROVED)
+        .exclude(invoice_lines__invoice__state__in=[InvoiceState.DRAFT, *ISSUED_STATES])
+        .select_related("case", "defender")
+        .distinct()
+    )
+
+
+def _build_lines(invoice, reports, on: date):
+    """(Re)write the invoice's lines and totals from ``reports``, converting at rates in force ``on``."""
+    invoice.lines.all().delete()
+    currency, position, lines = invoice.currency, 0, []
+    for report in reports:
+        for entry in report.entries.select_related("task"):
+            source = money.multiply(report.hourly_rate, entry.hours)
+            converted, used = money.convert(source, currency, on)
+            position += 1
+            lines.append(InvoiceLine(
+                invoice=invoice, position=position, kind=InvoiceLine.Kind.TIME, report=report, date=entry.date,
+                description=entry.description[:400], quantity=entry.hours, unit_amount=report.hourly_rate.amount,
+                source_amount=source.amount, source_currency=str(source.currency), rate=used.rate,
+                rate_date=used.effective_date, amount=converted.amount,
+            ))
+        for expense in report.expenses.all():
+            converted, used = money.convert(expense.amount, currency, on)
+            position += 1
+            lines.append(InvoiceLine(
+                invoice=invoice, position=position, kind=InvoiceLine.Kind.EXPENSE, report=report, date=expense.date,
+                category=expense.category, description=expense.description[:400],
+                source_amount=expense.amount.amount, source_currency=str(expense.amount.currency), rate=used.rate,
+                rate_date=used.effective_date, amount=converted.amount,
+            ))
+    subtotal = money.total((line.amount for line in lines), currency)
+    charges = []
+    if invoice.charge_percent > 0:
+        amount = money.percent_of(subtotal, invoice.charge_percent, currency)
+        charges.append(InvoiceLine(
+            invoice=invoice, kind=InvoiceLine.Kind.CHARGE_PERCENT, quantity=invoice.charge_percent,
+            source_amount=subtotal, source_currency=currency, amount=amount,
+        ))
+    cases = len({r.case_id for r in reports})
+    if invoice.charge_flat_per_case > 0 and cases:
+        amount = money.round_to_minor(invoice.charge_flat_per_case * cases, currency)
+        charges.append(InvoiceLine(
+            invoice=invoice, kind=InvoiceLine.Kind.CHARGE_FLAT, quantity=Decimal(cases),
+            unit_amount=invoice.charge_flat_per_case, source_amount=amount, source_currency=currency, amount=amount,
+        ))
+    for line in charges:
+        position += 1
+        line.position = position
+    InvoiceLine.objects.bulk_create(lines + charges)
+    invoice.subtotal = subtotal
+    invoice.charge = money.total((c.amount for c in charges), currency)
+    invoice.total = invoice.subtotal + invoice.charge
+    invoice.rate_date = on
+    invoice.save()
+
+
+@transaction.atomic
+def do_create_invoice(user, advocate, reports, *, charge_percent=None, charge_flat_per_case=None, replaces=None) -> Invoice:
+    """A draft invoice (no number yet) to ``advocate`` for approved ``reports``."""
+    reports = list(TimeReport.objects.select_for_update().filter(pk__in=[r.pk for r in reports]).order_by("pk"))
+    if not reports:
+        raise ValidationError({"reports": _("Choose at least one approved report.")})
+    available = set(uninvoiced_reports(advocate).values_list("pk", flat=True))
+    for report in reports:
+        if report.pk not in available:
+            raise ValidationError({"reports": _("Report %(report)s is not an approved, uninvoiced report of this Advocate.")
+                                   % {"report": report}})
+    config = BillingSettings.load()
+    currency = invoice_currency(advocate)
+    invoice = Invoice.objects.create(
+        advocate=advocate, currency=currency, created_by=user, replaces=replaces,
+        charge_percent=config.charge_percent if charge_percent is None else charge_percent,
+        charge_flat_per_case=config.flat_for(currency) if charge_flat_per_case is None else charge_flat_per_case,
+        payment_terms_days=config.payment_terms_days,
+    )
+    invoice.full_clean()
+    _build_lines(invoice, reports, _today())
+    return invoice
+
+
+def _refuse_unless_draft(invoice):
+    if invoice.state != InvoiceState.DRAFT:
+        raise ValidationError(_("Invoice %(number)s has been issued and cannot be changed: void it and issue a replacement.")
+                              % {"number": invoice.display_number})
+
+
+@transaction.atomic
+def do_update_invoice(user, invoice, *, charge_percent, charge_flat_per_case, payment_terms_days) -> Invoice:
+    invoice = _lock_invoice(invoice)
+    _refuse_unless_draft(invoice)
+    invoice.charge_percent = charge_percent
+    invoice.charge_flat_per_case = charge_flat_per_case
+    invoice.payment_terms_days = payment_terms_days
+    invoice.full_clean()
+    _build_lines(invoice, list(invoice.reports().order_by("pk")), _today())
+    return invoice
+
+
+@transaction.atomic
+def do_delete_draft(user, invoice):
+    invoice = _lock_invoice(invoice)
+    _refuse_unless_draft(invoice)
+    invoice.lines.all().delete()
+    invoice.delete()
+
+
+def _next_invoice_number() -> int:
+    """Take the next number from the counter row, locked until the issuing transaction ends."""
+    try:
+        with transaction.atomic():
+            InvoiceCounter.objects.get_or_create(key="invoice")
+    except IntegrityError:  # another transaction created it at the same moment
+        pass
+    counter = InvoiceCounter.objects.select_for_update().get(key="invoice")
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+@transaction.atomic
+def do_issue_invoice(user, invoice, on: date | None = None) -> Invoice:
+    """Issue a draft: recompute its lines at the issue date's rates, give it the next number."""
+    invoice = _lock_invoice(invoice)
+    _refuse_unless_draft(invoice)
+    on = on or _today()
+    reports = list(TimeReport.objects.select_for_update().filter(invoice_lines__invoice=invoice).distinct().order_by("pk"))
+    if not reports:
+        raise ValidationError(_("This invoice has no reports."))
+    for report in reports:
+        clash = report.invoice_lines.filter(invoice__state__in=ISSUED_STATES).exclude(invoice=invoice).exists()
+        if report.status != ReportStatus.APPROVED or clash:
+            raise ValidationError(_("Report %(report)s is no longer approved or is already invoiced.") % {"report": report})
+    _build_lines(invoice, reports, on)
+    invoice.number = _next_invoice_number()
+    invoice.state = InvoiceState.ISSUED
+    invoice.issue_date = on
+    invoice.due_date = on + timedelta(days=invoice.payment_terms_days)
+    invoice.issued_by = user
+    invoice.save()
+    return invoice
+
+
+@transaction.atomic
+def do_void_invoice(user, invoice, reason, replace=True) -> Invoice | None:
+    """Void an issued invoice (it keeps its number and the reason). With ``replace``, a new draft
+    for the same reports is returned, to be corrected and issued in its place."""
+    invoice = _lock_invoice(invoice)
+    if invoice.state not in ISSUED_STATES:
+        raise ValidationError(_("Only an issued invoice can be voided."))
+    if invoice.amount_paid > 0:
+        raise ValidationError(_("Payments have been recorded on this invoice: it cannot be voided."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the invoice is void.")})
+    reports = list(invoice.reports().order_by("pk"))
+    invoice.state = InvoiceState.VOID
+    invoice.void_reason = reason.strip()
+    invoice.voided_at = timezone.now()
+    invoice.save()
+    if not replace:
+        return None
+    return do_create_invoice(
+        user, invoice.advocate, reports, charge_percent=invoice.charge_percent,
+        charge_flat_per_case=invoice.charge_flat_per_case, replaces=invoice,
+    )
+
+
+@transaction.atomic
+def do_record_payment(user, invoice, *, amount, received_on, method=Payment.Method.TRANSFER, reference="") -> Payment:
+    """Money received from the Advocate; the invoice becomes partly paid or paid."""
+    invoice = _lock_invoice(invoice)
+    if invoice.state not in OPEN_STATES:
+        raise ValidationError(_("Payments are recorded only on issued, unpaid invoices."))
+    amount = Decimal(str(amount))
+    if amount <= 0 or money.round_to_minor(amount, invoice.currency) != amount:
+        raise ValidationError({"amount": _("Enter an amount greater than zero, with at most two decimals.")})
+    if amount > invoice.balance:
+        raise ValidationError({"amount": _("The amount is more than the %(balance)s %(currency)s still owed.")
+                               % {"balance": invoice.balance, "currency": invoice.currency}})
+    payment = Payment.objects.create(
+        invoice=invoice, amount=amount, received_on=received_on, method=method, reference=reference, recorded_by=user
+    )
+    invoice.amount_paid = invoice.payments.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    invoice.state = InvoiceState.PAID if invoice.amount_paid >= invoice.total else InvoiceState.PARTLY_PAID
+    invoice.save()
+    return payment
+
+
+@transaction.atomic
+def do_record_payout(user, defender, *, amount: Money, paid_on, reports, reference="") -> Payout:
+    """Money paid to a Defender for approved reports, in the currency they were approved in."""
+    from .ledger import defender_balance
+
+    # Lock the Defender's approved reports: two Coordinators must not pay the same balance twice.
+    locked = list(TimeReport.objects.select_for_update().filter(defender=defender, status=ReportStatus.APPROVED))
+    chosen = [r for r in locked if r.pk in {x.pk for x in reports}]
+    if not chosen or len(chosen) != len(list(reports)):
+        raise ValidationError({"reports": _("Choose approved reports of this Defender.")})
+    currency = str(amount.currency)
+    if any(str(r.approved_amount.currency) != currency for r in chosen):
+        raise ValidationError({"amount": _("Pay in the currency the reports were approved in (%(currency)s).")
+                               % {"currency": chosen[0].approved_amount.currency}})
+    if amount.amount <= 0 or money.round_to_minor(amount.amount, currency) != amount.amount:
+        raise ValidationError({"amount": _("Enter an amount greater than zero, with at most two decimals.")})
+    owed = defender_balance(defender).get(currency, {}).get("balance", Decimal(0))
+    if amount.amount > owed:
+        raise ValidationError({"amount": _("The amount is more than the %(owed)s %(currency)s owed to this Defender.")
+                               % {"owed": owed, "currency": currency}})
+    payout = Payout.objects.create(defender=defender, amount=amount, paid_on=paid_on, reference=reference, recorded_by=user)
+    payout.reports.set(chosen)
+    return payout

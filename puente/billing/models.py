@@ -1,0 +1,347 @@
+"""Billing: the Defender's hours and expenses, invoices to Advocates, their payments, and payouts
+to Defenders. Every state change goes through ``actions.py``; every model is in the audit history.
+Rounding and conversion live in ``money.py`` only.
+"""
+
+from decimal import Decimal
+
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from djmoney.models.fields import MoneyField
+from djmoney.money import Money
+
+from puente.core.fields import EncryptedCharField
+from puente.core.storage import private_storage
+
+CURRENCY_CHOICES = [(c, c) for c in settings.CURRENCIES]
+INVOICE_CURRENCIES = [("USD", "USD"), ("CAD", "CAD")]
+
+
+class ExchangeRate(models.Model):
+    """1 ``from_currency`` = ``rate`` ``to_currency`` from ``effective_date`` until the next rate."""
+
+    from_currency = models.CharField(_("from currency"), max_length=3, choices=CURRENCY_CHOICES)
+    to_currency = models.CharField(_("to currency"), max_length=3, choices=CURRENCY_CHOICES)
+    rate = models.DecimalField(_("rate"), max_digits=20, decimal_places=10, validators=[MinValueValidator(Decimal("0.0000000001"))])
+    effective_date = models.DateField(_("effective from"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["from_currency", "to_currency", "-effective_date"]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        constraints = [
+            models.UniqueConstraint(fields=["from_currency", "to_currency", "effective_date"], name="one_rate_per_pair_and_day"),
+            models.CheckConstraint(name="rate_between_two_currencies", condition=~models.Q(from_currency=models.F("to_currency"))),
+        ]
+
+    def __str__(self):
+        return f"1 {self.from_currency} = {self.rate} {self.to_currency} ({self.effective_date})"
+
+
+class BillingSettings(models.Model):
+    """The network's facilitation charge and payment terms: one row (pk=1), edited by Coordinators.
+    Each new invoice copies them, so a later change never alters an invoice already made."""
+
+    charge_percent = models.DecimalField(
+        _("facilitation charge (percent of the Defender's work)"), max_digits=5, decimal_places=2, default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    charge_flat_usd = models.DecimalField(
+        _("flat charge per case for US Advocates (USD)"), max_digits=12, decimal_places=2, default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    charge_flat_cad = models.DecimalField(
+        _("flat charge per case for Canadian Advocates (CAD)"), max_digits=12, decimal_places=2, default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30)
+
+    class Meta:
+        verbose_name = _("billing settings")
+
+    @classmethod
+    def load(cls):
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def flat_for(self, currency):
+        return self.charge_flat_cad if currency == "CAD" else self.charge_flat_usd
+
+
+class InvoiceCounter(models.Model):
+    """The last invoice number given. Issuing locks this row (select_for_update) inside the
+    issuing transaction, so two Coordinators issuing at once get consecutive numbers, and a
+    failed issue rolls the number back: no gaps, no duplicates."""
+
+    key = models.CharField(max_length=20, unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for review")
+    RETURNED = "returned", _("Returned for correction")
+    APPROVED = "approved", _("Approved")
+
+
+class TimeReport(models.Model):
+    """A Defender's report of hours and expenses on a case. A returned report is corrected in a
+    new version (``previous`` points back); the returned version stays as it was, readable."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="time_reports", verbose_name=_("case"))
+    defender = models.ForeignKey("network.Defender", on_delete=models.PROTECT, related_name="time_reports", verbose_name=_("Defender"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_version", verbose_name=_("previous version")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    notes = models.TextField(_("notes for the network"), blank=True)
+    # The hourly rate in force when the report was submitted (case contract, else the Defender's profile).
+    hourly_rate = MoneyField(_("hourly rate"), max_digits=12, decimal_places=2, default_currency="MXN",
+                             currency_choices=CURRENCY_CHOICES, null=True, blank=True)
+    hourly_rate_source = models.CharField(max_length=20, blank=True)
+    # Fixed at approval: what the network owes the Defender for this report, in the rate's currency.
+    approved_amount = MoneyField(_("amount owed to the Defender"), max_digits=14, decimal_places=2, default_currency="MXN",
+                                 currency_choices=CURRENCY_CHOICES, null=True, blank=True)
+    approved_rates = models.JSONField(default=list, blank=True)
+    review_comment = models.TextField(_("comments from the network"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("time report")
+        verbose_name_plural = _("time reports")
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self):
+        return f"{self.case} v{self.version}"
+
+    @property
+    def is_editable(self):
+        return self.status == ReportStatus.DRAFT
+
+    @property
+    def is_superseded(self):
+        return hasattr(self, "next_version")
+
+    @property
+    def total_hours(self):
+        return sum((e.hours for e in self.entries.all()), Decimal(0))
+
+    def versions(self):
+        """Every version of this report, oldest first."""
+        first = self
+        while first.previous_id:
+            first = first.previous
+        chain, node = [], first
+        while node is not None:
+            chain.append(node)
+            node = getattr(node, "next_version", None) if hasattr(node, "next_version") else None
+        return chain
+
+
+class TimeEntry(models.Model):
+    report = models.ForeignKey(TimeReport, on_delete=models.CASCADE, related_name="entries")
+    date = models.DateField(_("date"))
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=2,
+                                validators=[MinValueValidator(Decimal("0.25"))])
+    task = models.ForeignKey("cases.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("task"))
+    description = models.TextField(_("description"))
+
+    class Meta:
+        ordering = ["date", "pk"]
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
+
+
+class ExpenseCategory(models.TextChoices):
+    TRAVEL = "travel", _("Travel")
+    COPIES = "copies", _("Copies")
+    CIVIL_RECORDS = "civil_records", _("Civil-record fees")
+    COURIER = "courier", _("Courier")
+    OTHER = "other", _("Other")
+
+
+class Expense(models.Model):
+    report = models.ForeignKey(TimeReport, on_delete=models.CASCADE, related_name="expenses")
+    date = models.DateField(_("date"))
+    category = models.CharField(_("category"), max_length=20, choices=ExpenseCategory.choices)
+    amount = MoneyField(_("amount"), max_digits=12, decimal_places=2, default_currency="MXN", currency_choices=CURRENCY_CHOICES)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    receipt = models.FileField(_("receipt"), storage=private_storage, upload_to="billing/receipts", blank=True)
+    # The original file name can itself name the client: encrypted like the file.
+    receipt_name = EncryptedCharField(max_length=200, blank=True)
+    receipt_content_type = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["date", "pk"]
+        verbose_name = _("expense")
+        verbose_name_plural = _("expenses")
+
+
+class InvoiceState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    PARTLY_PAID = "partly_paid", _("Partly paid")
+    PAID = "paid", _("Paid")
+    VOID = "void", _("Void")
+
+
+OPEN_STATES = (InvoiceState.ISSUED, InvoiceState.PARTLY_PAID)
+ISSUED_STATES = (InvoiceState.ISSUED, InvoiceState.PARTLY_PAID, InvoiceState.PAID)
+
+
+class Invoice(models.Model):
+    """An invoice to an Advocate, in the Advocate's currency. A draft has no number and may be
+    changed; issuing gives it the next number and freezes it. An issued invoice is never edited:
+    it is voided (keeping its number and the reason) and replaced by a new one."""
+
+    advocate = models.ForeignKey("network.Advocate", on_delete=models.PROTECT, related_name="invoices", verbose_name=_("Advocate"))
+    number = models.PositiveIntegerField(_("number"), null=True, blank=True, unique=True)
+    state = models.CharField(_("state"), max_length=20, choices=InvoiceState.choices, default=InvoiceState.DRAFT)
+    currency = models.CharField(_("currency"), max_length=3, choices=INVOICE_CURRENCIES)
+    charge_percent = models.DecimalField(_("facilitation charge (percent)"), max_digits=5, decimal_places=2, default=Decimal(0),
+                                         validators=[MinValueValidator(Decimal(0))])
+    charge_flat_per_case = models.DecimalField(_("flat charge per case"), max_digits=12, decimal_places=2, default=Decimal(0),
+                                               validators=[MinValueValidator(Decimal(0))])
+    payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30)
+    rate_date = models.DateField(_("exchange rates as of"), null=True, blank=True)
+    subtotal = models.DecimalField(_("subtotal"), max_digits=14, decimal_places=2, default=Decimal(0))
+    charge = models.DecimalField(_("facilitation charge"), max_digits=14, decimal_places=2, default=Decimal(0))
+    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=Decimal(0))
+    amount_paid = models.DecimalField(_("paid"), max_digits=14, decimal_places=2, default=Decimal(0))
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    void_reason = models.TextField(_("reason for voiding"), blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by",
+                                 verbose_name=_("replaces invoice"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+
+    def __str__(self):
+        return self.display_number
+
+    @property
+    def display_number(self):
+        return f"PU-{self.number:05d}" if self.number else str(_("Draft #%(pk)s") % {"pk": self.pk})
+
+    @property
+    def balance(self):
+        return self.total - self.amount_paid
+
+    @property
+    def is_draft(self):
+        return self.state == InvoiceState.DRAFT
+
+    def reports(self):
+        return TimeReport.objects.filter(invoice_lines__invoice=self).distinct()
+
+    def rates_used(self):
+        seen = {}
+        for line in self.lines.all():
+            if line.rate_date:
+                seen[(line.source_currency, line.rate, line.rate_date)] = line
+        return list(seen.values())
+
+
+class InvoiceLine(models.Model):
+    class Kind(models.TextChoices):
+        TIME = "time", _("Hours")
+        EXPENSE = "expense", _("Expense")
+        CHARGE_PERCENT = "charge_percent", _("Facilitation charge")
+        CHARGE_FLAT = "charge_flat", _("Facilitation charge per case")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    report = models.ForeignKey(TimeReport, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines")
+    date = models.DateField(null=True, blank=True)
+    category = models.CharField(max_length=20, choices=ExpenseCategory.choices, blank=True)
+    description = models.CharField(max_length=400, blank=True)
+    quantity = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    unit_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # The amount in its own currency (rounded), the rate used and its date, the invoiced amount.
+    source_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    source_currency = models.CharField(max_length=3)
+    rate = models.DecimalField(max_digits=20, decimal_places=10, default=Decimal(1))
+    rate_date = models.DateField(null=True, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    @property
+    def is_charge(self):
+        return self.kind in (self.Kind.CHARGE_PERCENT, self.Kind.CHARGE_FLAT)
+
+
+class Payment(models.Model):
+    """Money received from the Advocate against an invoice, in the invoice's currency."""
+
+    class Method(models.TextChoices):
+        TRANSFER = "transfer", _("Bank transfer")
+        CHECK = "check", _("Check")
+        CARD = "card", _("Card")
+        OTHER = "other", _("Other")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    received_on = models.DateField(_("received on"))
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices, default=Method.TRANSFER)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_on", "pk"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+
+    @property
+    def money(self):
+        return Money(self.amount, self.invoice.currency)
+
+
+class Payout(models.Model):
+    """Money the network paid a Defender, in the Defender's currency, for one or more approved reports."""
+
+    defender = models.ForeignKey("network.Defender", on_delete=models.PROTECT, related_name="payouts", verbose_name=_("Defender"))
+    amount = MoneyField(_("amount"), max_digits=14, decimal_places=2, default_currency="MXN", currency_choices=CURRENCY_CHOICES)
+    paid_on = models.DateField(_("paid on"))
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    reports = models.ManyToManyField(TimeReport, related_name="payouts", verbose_name=_("reports"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-paid_on", "-pk"]
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+
+
+auditlog.register(ExchangeRate)
+auditlog.register(BillingSettings)
+auditlog.register(InvoiceCounter)
+auditlog.register(TimeReport)
+auditlog.register(TimeEntry)
+auditlog.register(Expense, mask_fields=["receipt_name"])
+auditlog.register(Invoice)
+auditlog.register(InvoiceLine)
+auditlog.register(Payment)
+auditlog.register(Payout, m2m_fields={"reports"})

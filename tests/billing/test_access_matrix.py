@@ -1,0 +1,60 @@
+import pytest
+
+from tests.access import Entry, check_entry, matrix_params
+
+C, A, OA, D, OD = "coordinator", "advocate", "other_advocate", "defender", "other_defender"
+report = lambda w: {"pk": w.report.pk}  # noqa: E731
+draft = lambda w: {"pk": w.draft_report.pk}  # noqa: E731
+invoice = lambda w: {"pk": w.invoice.pk}  # noqa: E731
+draft_invoice = lambda w: {"pk": w.draft_invoice.pk}  # noqa: E731
+
+MATRIX = [
+    # Reports: the Defender's own (every version), Coordinators all; Advocates never see them.
+    Entry("billing:report_list", expect={C: 200, D: 200, OD: 200}),
+    Entry("billing:report_new", method="post", kwargs=lambda w: {"case_pk": w.billing_case.pk}, expect={D: 302, OD: 404}),
+    Entry("billing:report_detail", kwargs=report, expect={C: 200, D: 200, OD: 404}),
+    Entry("billing:entry_add", method="post", kwargs=draft, expect={D: 302, OD: 404},
+          data=lambda w: {"date": "2026-02-01", "hours": "2", "description": "Visita"}),
+    Entry("billing:entry_delete", method="post", kwargs=lambda w: {"pk": w.draft_report.pk, "entry_pk": w.entry.pk},
+          expect={D: 302, OD: 404}),
+    Entry("billing:expense_add", method="post", kwargs=draft, expect={D: 302, OD: 404},
+          data=lambda w: {"date": "2026-02-01", "category": "courier", "amount": "80", "currency": "GTQ"}),
+    Entry("billing:expense_delete", method="post", kwargs=lambda w: {"pk": w.draft_report.pk, "expense_pk": w.expense.pk},
+          expect={D: 302, OD: 404}),
+    Entry("billing:report_submit", method="post", kwargs=draft, expect={D: 302, OD: 404}),
+    Entry("billing:report_revise", method="post", kwargs=report, expect={D: 302, OD: 404}),
+    Entry("billing:report_review", method="post", kwargs=lambda w: {"pk": w.submitted_report.pk}, expect={C: 302},
+          data=lambda w: {"decision": "approve"}),
+    # A receipt is the Defender's and the network's; served only after the access check.
+    Entry("billing:receipt", kwargs=lambda w: {"expense_pk": w.expense.pk}, expect={C: 200, D: 200, OD: 404}),
+    # Money settings: Coordinators only.
+    Entry("billing:rates", expect={C: 200}),
+    Entry("billing:rates", method="post", expect={C: 302}, id="rates:post",
+          data=lambda w: {"from_currency": "NIO", "to_currency": "CAD", "rate": "0.037", "effective_date": "2026-02-01"}),
+    Entry("billing:settings", expect={C: 200}),
+    # Invoices: the Advocate's own issued ones; never a Defender.
+    Entry("billing:invoice_list", expect={C: 200, A: 200, OA: 200}),
+    Entry("billing:invoice_new", kwargs=lambda w: {"advocate_pk": w.advocate_profile.pk}, expect={C: 200}),
+    Entry("billing:invoice_detail", kwargs=invoice, expect={C: 200, A: 200, OA: 404}),
+    Entry("billing:invoice_detail", kwargs=draft_invoice, expect={C: 200, A: 404, OA: 404}, id="invoice_detail:draft",
+          note="A draft is the network's working copy: not shown to the Advocate."),
+    Entry("billing:invoice_update", method="post", kwargs=draft_invoice, expect={C: 302},
+          data=lambda w: {"charge_percent": "12", "charge_flat_per_case": "0", "payment_terms_days": "30"}),
+    Entry("billing:invoice_issue", method="post", kwargs=draft_invoice, expect={C: 302}),
+    Entry("billing:invoice_void", method="post", kwargs=invoice, expect={C: 302}, data=lambda w: {"reason": "Wrong rate"}),
+    Entry("billing:invoice_delete", method="post", kwargs=draft_invoice, expect={C: 302}),
+    Entry("billing:invoice_pdf", kwargs=invoice, expect={C: 200, A: 200, OA: 404}),
+    Entry("billing:payment_add", method="post", kwargs=invoice, expect={C: 302},
+          data=lambda w: {"amount": "5.00", "received_on": "2026-03-05", "method": "transfer"}),
+    # Payouts: the Defender's own, never an Advocate.
+    Entry("billing:payout_list", expect={C: 200, D: 200, OD: 200}),
+    Entry("billing:payout_add", kwargs=lambda w: {"defender_pk": w.defender_org.pk}, expect={C: 200}),
+    Entry("billing:ledger", expect={C: 200}),
+    Entry("billing:ageing", expect={C: 200}),
+    Entry("billing:export", kwargs=lambda w: {"kind": "invoices"}, expect={C: 200}),
+]
+
+
+@pytest.mark.parametrize("entry,role", matrix_params(MATRIX))
+def test_access(entry, role, world):
+    check_entry(entry, world, role)

@@ -1,0 +1,40 @@
+"""Billing objects in the shared world: a case in reporting for w.advocate_profile and
+w.defender_org, an approved report, an issued invoice with a payment, a payout, and one
+report of each other state the views act on."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from djmoney.money import Money
+
+from puente.billing import actions
+
+from .helpers import PNG, make_case, make_rates, make_report
+
+
+def extend(w):
+    case = getattr(w, "case", None)
+    if not (case is not None and case.advocate_id == w.advocate_profile.pk and case.defender_id == w.defender_org.pk
+            and case.state == "reporting"):
+        case = make_case(w.advocate_profile, w.defender_org)
+    w.billing_case = case
+    make_rates()
+    w.report = make_report(w.defender, case, approve_by=w.coordinator)
+    w.draft_report = make_report(w.defender, case, submit=False)
+    w.expense = actions.do_add_expense(
+        w.defender, w.draft_report, date=date(2026, 2, 12), category="copies", amount=Money("35.00", "GTQ"),
+        description="Copias del acta", receipt=SimpleUploadedFile("acta_Tzoc.png", PNG, content_type="image/png"),
+    )
+    w.entry = w.draft_report.entries.first()
+    w.submitted_report = make_report(w.defender, case)
+    w.invoice = actions.do_create_invoice(w.coordinator, w.advocate_profile, [w.report])
+    w.invoice = actions.do_issue_invoice(w.coordinator, w.invoice)
+    w.payment = actions.do_record_payment(w.coordinator, w.invoice, amount=Decimal("10.00"), received_on=date(2026, 3, 1))
+    w.invoice.refresh_from_db()
+    w.payout = actions.do_record_payout(
+        w.coordinator, w.defender_org, amount=Money("100.00", "GTQ"), paid_on=date(2026, 3, 2), reports=[w.report]
+    )
+    # A second approved report, invoiced only as a draft (drafts are Coordinator-only).
+    w.report_2 = make_report(w.defender, case, approve_by=w.coordinator)
+    w.draft_invoice = actions.do_create_invoice(w.coordinator, w.advocate_profile, [w.report_2])
