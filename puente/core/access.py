@@ -54,3 +54,34 @@ def public(view):
 
 def get_visible_or_404(queryset, **lookup):
     return get_object_or_404(queryset, **lookup)
+
+
+# --- querysets of the core pages (sessions, accounts, legal hold) -----------------------------
+
+def manageable_users(user):
+    """Accounts whose sessions and activation ``user`` may manage: every account for those
+    holding ``accounts.manage`` (Coordinators), none otherwise."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if has_perm(user, "accounts.manage"):
+        return User.objects.all()
+    return User.objects.none()
+
+
+def visible_sessions(user):
+    from .models import UserSession
+
+    if has_perm(user, "accounts.manage"):
+        return UserSession.objects.select_related("user")
+    return UserSession.objects.none()
+
+
+def holdable_cases(user):
+    """Cases whose legal hold ``user`` may set: every case for ``retention.manage``."""
+    from django.apps import apps
+
+    Case = apps.get_model("cases", "Case")
+    if has_perm(user, "retention.manage"):
+        return Case.objects.all()
+    return Case.objects.none()

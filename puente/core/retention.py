@@ -154,29 +154,68 @@ def _empty_value(f):
     return ""
 
 
-def wipe(obj, rule: Rule | None = None, now=None) -> list:
-    """Wipe one record's personal contents (in the caller's transaction). Returns the records
-    wiped (this one and those wiped with it)."""
-    from .models import WipedRecord
+def owned_records(obj, depth: int = 2):
+    """Records that belong to ``obj`` (reverse foreign keys with on_delete=CASCADE: a case's
+    messages, their attachments, its notes ...) and hold personal fields. They are wiped with
+    it, so that wiping a case leaves nothing of its story behind."""
+    for rel in obj._meta.related_objects:
+        if not (rel.one_to_many or rel.one_to_one) or rel.on_delete is not models.CASCADE:
+            continue
+        child_model = rel.related_model
+        children = child_model._base_manager.filter(**{rel.field.name: obj.pk}).order_by("pk")
+        has_personal = bool(personal_fields(child_model))
+        for child in children:
+            if has_personal:
+                yield child
+            if depth > 1:
+                yield from owned_records(child, depth - 1)
 
-    rule = rule or rule_for(obj.__class__)
-    done = []
-    changed = []
-    for name in rule.wipe_fields:
+
+def _wipe_fields(obj, names, reason: str) -> list[str]:
+    """Empty ``names`` on ``obj`` (deleting files) with one UPDATE, and write the audit entry.
+
+    ``update()`` rather than ``save()``: a model's save may recompute things from the fields
+    (search keys) or refuse changes (signed contract versions); the wipe must not be stopped by
+    either. The audit entry is written here, with the values masked."""
+    from auditlog.models import LogEntry
+    from auditlog.registry import auditlog as registry
+
+    from .audit import REDACTED
+
+    changes = {}
+    for name in names:
         f = obj._meta.get_field(name)
         value = getattr(obj, name)
         if isinstance(f, models.FileField):
             if value:
                 value.storage.delete(value.name)
-                setattr(obj, name, "")
-                changed.append(name)
+                changes[name] = ""
         elif value not in (None, ""):
-            setattr(obj, name, _empty_value(f))
-            changed.append(name)
-    if changed:
-        # save(update_fields) so that auditlog records the change (values masked) and nothing
-        # else on the row moves.
-        obj.save(update_fields=changed)
+            changes[name] = _empty_value(f)
+    if not changes:
+        return []
+    obj.__class__._base_manager.filter(pk=obj.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    if registry.contains(obj.__class__):
+        extra = obj.get_additional_data() if callable(getattr(obj, "get_additional_data", None)) else {}
+        LogEntry.objects.log_create(
+            obj, force_log=True, action=LogEntry.Action.UPDATE,
+            changes={name: [REDACTED, ""] for name in changes},
+            additional_data={**(extra or {}), "retention": reason},
+        )
+    return list(changes)
+
+
+def wipe(obj, rule: Rule | None = None, now=None) -> list:
+    """Wipe one record's personal contents, and those of the records it owns, in the caller's
+    transaction. Returns the records wiped."""
+    from .models import WipedRecord
+
+    rule = rule or rule_for(obj.__class__)
+    reason = f"{rule.label}: {rule.period} days"
+    done = []
+    _wipe_fields(obj, rule.wipe_fields, reason)
     reference = getattr(obj, rule.date_field)
     if reference is not None and not hasattr(reference, "hour"):
         reference = timezone.make_aware(timezone.datetime.combine(reference, timezone.datetime.min.time()))
@@ -184,6 +223,11 @@ def wipe(obj, rule: Rule | None = None, now=None) -> list:
         model_label=rule.label, object_pk=str(obj.pk), reference_date=reference, period_days=rule.period
     )
     done.append(obj)
+    for child in owned_records(obj):
+        child_rule = rule_for(child.__class__)
+        fields = child_rule.wipe_fields if child_rule else personal_fields(child.__class__)
+        if _wipe_fields(child, fields, reason):
+            done.append(child)
     if rule.also_wipe:
         for other in rule.also_wipe(obj):
             other_rule = rule_for(other.__class__)

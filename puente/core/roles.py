@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "accounts.invite": frozenset({Role.COORDINATOR}),
     "accounts.manage": frozenset({Role.COORDINATOR}),
     "audit.view": frozenset({Role.COORDINATOR}),
+    "retention.manage": frozenset({Role.COORDINATOR}),
     "profile.edit_own": frozenset({Role.DEFENDER, Role.ADVOCATE}),
     # case facilitation
     "cases.request": frozenset({Role.ADVOCATE}),

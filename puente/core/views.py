@@ -1,12 +1,31 @@
-from django.shortcuts import redirect, render
+import csv
+import json
 
-from .access import public, require_login
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from . import retention
+from .access import (
+    get_visible_or_404, holdable_cases, manageable_users, public, require_login, require_perm, visible_sessions,
+)
+from .actions import do_deactivate_user, do_end_all_sessions, do_end_session, do_reactivate_user, do_set_legal_hold
+from .forms import AuditFilterForm, CaseLookupForm, LegalHoldForm
 
 
 @require_login
 def home(request):
     """Each role lands on its own dashboard; until an app provides one, a simple welcome."""
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import NoReverseMatch
 
     dashboards = {
         "coordinator": "cases:queue",
@@ -24,3 +43,225 @@ def health(request):
     from django.http import JsonResponse
 
     return JsonResponse({"status": "ok"})
+
+
+# --- audit history -----------------------------------------------------------------------------
+
+ACTION_LABELS = {
+    0: gettext_lazy("Created"), 1: gettext_lazy("Changed"), 2: gettext_lazy("Deleted"), 3: gettext_lazy("Read"),
+}
+
+
+def _find_case_pk(value: str):
+    from django.apps import apps
+
+    Case = apps.get_model("cases", "Case")
+    value = value.strip().lstrip("#")
+    q = Q(reference__iexact=value)
+    if value.isdigit():
+        q |= Q(pk=int(value))
+    return Case.objects.filter(q).values_list("pk", flat=True).first()
+
+
+def filtered_entries(request):
+    """The audit entries matching the filter form in ``request.GET``, newest first."""
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    form = AuditFilterForm(request.GET or None)
+    qs = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk")
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        if d["person"]:
+            from django.apps import apps
+
+            person_ct = ContentType.objects.get_for_model(apps.get_model("locate", "Person"))
+            qs = qs.filter(
+                Q(additional_data__person_id=d["person"])
+                | Q(content_type=person_ct, object_pk=str(d["person"]))
+            )
+        if d["case"]:
+            case_pk = _find_case_pk(d["case"])
+            qs = qs.filter(additional_data__case_id=case_pk) if case_pk else qs.none()
+        if d["user"]:
+            qs = qs.filter(Q(actor__email__icontains=d["user"]) | Q(actor_email__icontains=d["user"]))
+        if d["model"]:
+            qs = qs.filter(content_type_id=int(d["model"]))
+        if d["action"] != "" and d["action"] is not None:
+            qs = qs.filter(action=int(d["action"]))
+        if d["date_from"]:
+            qs = qs.filter(timestamp__date__gte=d["date_from"])
+        if d["date_to"]:
+            qs = qs.filter(timestamp__date__lte=d["date_to"])
+    return form, qs
+
+
+@require_perm("audit.view")
+def audit_list(request):
+    form, qs = filtered_entries(request)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "entry": e,
+            "action": ACTION_LABELS.get(e.action, e.action),
+            "kind": e.content_type.model_class()._meta.verbose_name if e.content_type.model_class() else e.content_type.model,
+            "changes": [(k, v) for k, v in (e.changes_dict or {}).items()],
+            "links": e.additional_data or {},
+        }
+        for e in page
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "core/audit_list.html", {
+        "form": form, "page": page, "rows": rows, "query": query.urlencode(),
+    })
+
+
+def _csv_safe(value) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas: quote them."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@require_perm("audit.view")
+def audit_export(request):
+    _form, qs = filtered_entries(request)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(["timestamp", "actor", "action", "kind", "object_id", "object", "case_id", "person_id", "ip_address", "changes"])
+        for e in qs.iterator(chunk_size=2000):
+            links = e.additional_data or {}
+            yield writer.writerow([_csv_safe(v) for v in [
+                e.timestamp.isoformat(), e.actor_email or (e.actor.email if e.actor else ""),
+                {0: "create", 1: "update", 2: "delete", 3: "access"}.get(e.action, e.action),
+                e.content_type.app_label + "." + e.content_type.model, e.object_pk, e.object_repr,
+                links.get("case_id") or "", links.get("person_id") or "", e.remote_addr or "",
+                json.dumps(e.changes_dict or {}, ensure_ascii=False),
+            ]])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="puente-audit-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- sessions and accounts ---------------------------------------------------------------------
+
+def _live(sessions):
+    """Only sessions still alive in the session store (the database store: not expired)."""
+    from django.conf import settings
+
+    if settings.SESSION_ENGINE in ("django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"):
+        from django.contrib.sessions.models import Session
+
+        alive = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
+        return sessions.filter(session_key__in=alive)
+    return sessions
+
+
+@require_perm("accounts.manage")
+def session_list(request):
+    sessions = _live(visible_sessions(request.user)).order_by("user__email", "-last_seen")
+    return render(request, "core/session_list.html", {"sessions": sessions})
+
+
+@require_perm("accounts.manage")
+def user_sessions(request, user_id):
+    account = get_visible_or_404(manageable_users(request.user), pk=user_id)
+    sessions = _live(visible_sessions(request.user).filter(user=account))
+    return render(request, "core/user_sessions.html", {"account": account, "sessions": sessions})
+
+
+@require_POST
+@require_perm("accounts.manage")
+def end_session(request, session_id):
+    session = get_visible_or_404(visible_sessions(request.user), pk=session_id)
+    account = session.user
+    do_end_session(session, request.user)
+    messages.success(request, _("The session was ended."))
+    return redirect("core:user_sessions", user_id=account.pk)
+
+
+@require_POST
+@require_perm("accounts.manage")
+def end_user_sessions(request, user_id):
+    account = get_visible_or_404(manageable_users(request.user), pk=user_id)
+    n = do_end_all_sessions(account, request.user)
+    messages.success(request, _("%(n)s sessions were ended.") % {"n": n})
+    return redirect("core:user_sessions", user_id=account.pk)
+
+
+@require_POST
+@require_perm("accounts.manage")
+def deactivate_user(request, user_id):
+    account = get_visible_or_404(manageable_users(request.user), pk=user_id)
+    try:
+        do_deactivate_user(account, request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The account is deactivated and all its sessions have ended."))
+    return redirect("core:user_sessions", user_id=account.pk)
+
+
+@require_POST
+@require_perm("accounts.manage")
+def reactivate_user(request, user_id):
+    account = get_visible_or_404(manageable_users(request.user), pk=user_id)
+    do_reactivate_user(account, request.user)
+    messages.success(request, _("The account can sign in again."))
+    return redirect("core:user_sessions", user_id=account.pk)
+
+
+# --- retention and legal hold ------------------------------------------------------------------
+
+@require_perm("retention.manage")
+def retention_overview(request):
+    """What the retention schedule will wipe next, and the cases under legal hold."""
+    form = CaseLookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        case_pk = _find_case_pk(form.cleaned_data["case"])
+        case = holdable_cases(request.user).filter(pk=case_pk).first() if case_pk else None
+        if case is None:
+            form.add_error("case", _("No case with this reference."))
+        else:
+            do_set_legal_hold(case, True, form.cleaned_data["reason"], request.user)
+            messages.success(request, _("Case %(case)s is under legal hold.") % {"case": case})
+            return redirect("core:retention")
+    return render(request, "core/retention.html", {
+        "summary": retention.summary(),
+        "upcoming": retention.upcoming(limit=30),
+        "held_cases": holdable_cases(request.user).filter(legal_hold=True).order_by("reference"),
+        "form": form,
+    })
+
+
+@require_POST
+@require_perm("retention.manage")
+def legal_hold(request, case_id):
+    """Set or lift a case's legal hold (the case page can post here, with ``next``)."""
+    case = get_visible_or_404(holdable_cases(request.user), pk=case_id)
+    form = LegalHoldForm(request.POST)
+    if form.is_valid():
+        try:
+            do_set_legal_hold(case, form.cleaned_data["on"], form.cleaned_data["reason"], request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if case.legal_hold:
+                messages.success(request, _("Case %(case)s is under legal hold.") % {"case": case})
+            else:
+                messages.success(request, _("The legal hold on case %(case)s was lifted.") % {"case": case})
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(next_url)
+    return redirect("core:retention")
