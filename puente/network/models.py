@@ -290,7 +290,37 @@ class Advocate(models.Model):
         return self.agreement_signed_at is not None
 
 
+class Invitation(models.Model):
+    """A Coordinator's invitation to an Advocate, a Defender or another Coordinator.
+
+    The account exists from the moment of the invitation, without a usable password; the email
+    holds a one-time link (see ``tokens``) that lets the invitee set one. The link stops working
+    once used, after ``INVITATION_DAYS``, when a newer invitation is sent, or when revoked.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("account"))
+    invited_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self):
+        return f"invitation #{self.pk}"
+
+    @property
+    def is_pending(self):
+        return self.accepted_at is None and self.revoked_at is None
+
+
 auditlog.register(User, exclude_fields=["password", "last_login"])
+auditlog.register(Invitation)
 auditlog.register(Defender, m2m_fields={"regions", "languages", "expertise"})
 auditlog.register(DefenderContact)
 auditlog.register(DefenderConflict)

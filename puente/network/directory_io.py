@@ -1,0 +1,388 @@
+"""Import and export of the directory (Defenders and Advocates) as CSV and XLSX.
+
+A file holds Defenders or Advocates (told apart by their header row); an XLSX file may hold both,
+one per sheet. Lists (regions, languages, expertise, bar admissions) are ``;``-separated codes.
+
+Import reads and checks every row first. Any error (naming the file, row and column) means
+nothing is written; otherwise every row is written in one transaction. Rows are matched by their
+natural key (a Defender by name and country, an Advocate by email): existing ones are updated.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from djmoney.money import Money
+
+from puente.core.roles import Role
+
+from . import actions
+from .models import LOCAL_CURRENCY, Advocate, Country, Defender, Expertise, Jurisdiction, Language, Region, User
+
+DEFENDER_COLUMNS = ["name", "kind", "country", "city", "regions", "languages", "expertise", "capacity",
+                    "hourly_rate", "currency", "status", "email", "phone", "whatsapp", "website", "bio"]
+ADVOCATE_COLUMNS = ["email", "first_name", "last_name", "organisation", "country", "city", "jurisdictions",
+                    "languages", "phone", "agreement_signed_at", "agreement_version", "language"]
+DEFENDER_REQUIRED = {"name", "country"}
+ADVOCATE_REQUIRED = {"email", "organisation", "country"}
+RATE_CURRENCIES = {"MXN", "GTQ", "HNL", "NIO", "USD"}
+
+
+class ImportFailed(Exception):
+    def __init__(self, errors):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class Sheet:
+    kind: str  # "defenders" or "advocates"
+    label: str  # file name, with the sheet name for XLSX
+    header_row: int
+    rows: list = field(default_factory=list)  # (row number, {column: text})
+
+
+@dataclass
+class ImportResult:
+    created: dict = field(default_factory=lambda: {"defenders": 0, "advocates": 0})
+    updated: dict = field(default_factory=lambda: {"defenders": 0, "advocates": 0})
+
+
+# ---------------------------------------------------------------------------------------------
+# Export
+
+
+def _codes(qs):
+    return ";".join(sorted(o.code for o in qs))
+
+
+def defender_rows():
+    qs = Defender.objects.prefetch_related("regions", "languages", "expertise").order_by("country", "name")
+    for d in qs:
+        yield [d.name, d.kind, d.country, d.city, _codes(d.regions.all()), _codes(d.languages.all()),
+               _codes(d.expertise.all()), d.capacity, str(d.hourly_rate.amount), str(d.hourly_rate.currency),
+               d.status, d.email, d.phone, d.whatsapp, d.website, d.bio]
+
+
+def advocate_rows():
+    qs = Advocate.objects.select_related("user").prefetch_related("jurisdictions", "languages").order_by("user__email")
+    for a in qs:
+        signed = timezone.localtime(a.agreement_signed_at).date().isoformat() if a.agreement_signed_at else ""
+        yield [a.user.email, a.user.first_name, a.user.last_name, a.organisation, a.country, a.city,
+               _codes(a.jurisdictions.all()), _codes(a.languages.all()), a.phone, signed, a.agreement_version,
+               a.user.language]
+
+
+def export_csv(kind) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if kind == "defenders":
+        writer.writerow(DEFENDER_COLUMNS)
+        writer.writerows(defender_rows())
+    else:
+        writer.writerow(ADVOCATE_COLUMNS)
+        writer.writerows(advocate_rows())
+    # A BOM so that Excel opens the accents right.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def export_xlsx() -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    ws.title = "Defenders"
+    for title, columns, rows in (("Defenders", DEFENDER_COLUMNS, defender_rows()),
+                                 ("Advocates", ADVOCATE_COLUMNS, advocate_rows())):
+        if title != "Defenders":
+            ws = wb.create_sheet(title)
+        ws.append(columns)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append(row)
+        ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def _kind_of(header):
+    cols = set(header)
+    if {"name", "regions"} <= cols or {"name", "country", "kind"} <= cols:
+        return "defenders"
+    if {"email", "organisation"} <= cols:
+        return "advocates"
+    return None
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _sheet_from_rows(label, raw_rows, errors):
+    raw_rows = list(raw_rows)
+    if not raw_rows:
+        errors.append(_("%(file)s: the file is empty.") % {"file": label})
+        return None
+    header = [_cell_text(h).lstrip("\ufeff").strip().lower() for h in raw_rows[0]]
+    kind = _kind_of(header)
+    if kind is None:
+        errors.append(_("%(file)s, row 1: the header is not a Defender or Advocate list (expected columns: %(cols)s).")
+                      % {"file": label, "cols": ", ".join(DEFENDER_COLUMNS)})
+        return None
+    known = DEFENDER_COLUMNS if kind == "defenders" else ADVOCATE_COLUMNS
+    unknown = [h for h in header if h and h not in known]
+    if unknown:
+        errors.append(_("%(file)s, row 1: unknown column(s) %(cols)s.") % {"file": label, "cols": ", ".join(unknown)})
+    sheet = Sheet(kind=kind, label=label, header_row=1)
+    for i, raw in enumerate(raw_rows[1:], start=2):
+        values = [_cell_text(v) for v in raw]
+        if not any(values):
+            continue
+        sheet.rows.append((i, {h: (values[j] if j < len(values) else "") for j, h in enumerate(header) if h}))
+    return sheet
+
+
+def read_file(name, content: bytes):
+    """Parse an uploaded or local file into sheets, or raise ImportFailed."""
+    errors = []
+    sheets = []
+    lower = name.lower()
+    if lower.endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = content.decode("cp1252")
+            except UnicodeDecodeError:
+                raise ImportFailed([_("%(file)s: cannot read the text (save it as UTF-8).") % {"file": name}])
+        sheet = _sheet_from_rows(name, csv.reader(io.StringIO(text)), errors)
+        if sheet:
+            sheets.append(sheet)
+    elif lower.endswith((".xlsx", ".xls", ".ods")):
+        from python_calamine import CalamineWorkbook
+
+        try:
+            wb = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        except Exception as exc:  # calamine raises its own error types for broken files
+            raise ImportFailed([_("%(file)s: not a readable spreadsheet (%(error)s).") % {"file": name, "error": exc}])
+        for sheet_name in wb.sheet_names:
+            rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+            if not rows or not any(_cell_text(v) for v in rows[0]):
+                continue
+            sheet = _sheet_from_rows(f"{name} [{sheet_name}]", rows, errors)
+            if sheet:
+                sheets.append(sheet)
+    else:
+        raise ImportFailed([_("%(file)s: only .csv and .xlsx files can be imported.") % {"file": name}])
+    if errors:
+        raise ImportFailed(errors)
+    if not sheets:
+        raise ImportFailed([_("%(file)s: no rows to import.") % {"file": name}])
+    return sheets
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking
+
+
+class _Lookups:
+    def __init__(self):
+        self.regions = {r.code.upper(): r for r in Region.objects.all()}
+        self.languages = {lang.code.lower(): lang for lang in Language.objects.all()}
+        self.expertise = {e.code.lower(): e for e in Expertise.objects.all()}
+        self.jurisdictions = {j.code.upper(): j for j in Jurisdiction.objects.all()}
+
+
+def _split(value):
+    return [v.strip() for v in value.replace(",", ";").split(";") if v.strip()]
+
+
+def _codes_to_objects(value, table, normalise, err, column):
+    objects, bad = [], []
+    for code in _split(value):
+        obj = table.get(normalise(code))
+        (objects.append(obj) if obj else bad.append(code))
+    if bad:
+        err(column, _("unknown code(s) %(codes)s") % {"codes": ", ".join(bad)})
+    return objects
+
+
+def _check_defender(row, lookups, err):
+    data = {}
+    for col in DEFENDER_REQUIRED:
+        if not row.get(col):
+            err(col, _("is required"))
+    country = row.get("country", "").upper()
+    if country and country not in Country.values:
+        err("country", _("must be one of %(values)s") % {"values": ", ".join(Country.values)})
+    data["name"] = row.get("name", "")
+    data["country"] = country
+    kind = (row.get("kind") or Defender.Kind.ORGANISATION).lower()
+    if kind not in Defender.Kind.values:
+        err("kind", _("must be one of %(values)s") % {"values": ", ".join(Defender.Kind.values)})
+    data["kind"] = kind
+    status = (row.get("status") or Defender.Status.ACTIVE).lower()
+    if status not in Defender.Status.values:
+        err("status", _("must be one of %(values)s") % {"values": ", ".join(Defender.Status.values)})
+    data["status"] = status
+    for col in ("city", "email", "phone", "whatsapp", "website", "bio"):
+        data[col] = row.get(col, "")
+    capacity = row.get("capacity") or "3"
+    try:
+        data["capacity"] = int(capacity)
+        if data["capacity"] < 0:
+            raise ValueError
+    except ValueError:
+        err("capacity", _("must be a whole number, 0 or more"))
+    currency = (row.get("currency") or LOCAL_CURRENCY.get(country, "USD")).upper()
+    if currency not in RATE_CURRENCIES:
+        err("currency", _("must be one of %(values)s") % {"values": ", ".join(sorted(RATE_CURRENCIES))})
+    try:
+        amount = Decimal(row.get("hourly_rate") or "0")
+        if amount < 0:
+            raise InvalidOperation
+        data["hourly_rate"] = Money(amount, currency)
+    except InvalidOperation:
+        err("hourly_rate", _("must be an amount such as 350.00"))
+    data["regions"] = _codes_to_objects(row.get("regions", ""), lookups.regions, str.upper, err, "regions")
+    wrong_country = [r.code for r in data["regions"] if country and not r.code.startswith(country + "-")
+                     and not _borders_country(r, country)]
+    if wrong_country:
+        err("regions", _("%(codes)s not in or next to %(country)s") % {"codes": ", ".join(wrong_country), "country": country})
+    data["languages"] = _codes_to_objects(row.get("languages", ""), lookups.languages, str.lower, err, "languages")
+    data["expertise"] = _codes_to_objects(row.get("expertise", ""), lookups.expertise, str.lower, err, "expertise")
+    return data
+
+
+def _borders_country(region, country):
+    # A Defender may serve a region across the border next door (Chiapas from Huehuetenango).
+    return any(b.country == country for b in region.borders.all())
+
+
+def _check_advocate(row, lookups, err):
+    from django.core.validators import validate_email
+
+    data = {}
+    for col in ADVOCATE_REQUIRED:
+        if not row.get(col):
+            err(col, _("is required"))
+    email = row.get("email", "").strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except Exception:
+            err("email", _("is not a valid email address"))
+    data["email"] = email
+    country = row.get("country", "").upper()
+    if country and country not in ("US", "CA"):
+        err("country", _("must be US or CA"))
+    data["country"] = country
+    for col in ("first_name", "last_name", "organisation", "city", "phone", "agreement_version"):
+        data[col] = row.get(col, "")
+    language = (row.get("language") or "en").lower()
+    if language not in ("en", "es"):
+        err("language", _("must be en or es"))
+    data["language"] = language
+    signed = row.get("agreement_signed_at", "")
+    data["agreement_signed_at"] = None
+    if signed:
+        dt = parse_datetime(signed)
+        if dt is None:
+            d = parse_date(signed[:10]) if len(signed) >= 10 else None
+            dt = datetime.combine(d, time(12)) if d else None
+        if dt is None:
+            err("agreement_signed_at", _("must be a date such as 2025-03-31"))
+        else:
+            data["agreement_signed_at"] = timezone.make_aware(dt) if timezone.is_naive(dt) else dt
+    data["jurisdictions"] = _codes_to_objects(row.get("jurisdictions", ""), lookups.jurisdictions, str.upper, err, "jurisdictions")
+    data["languages"] = _codes_to_objects(row.get("languages", ""), lookups.languages, str.lower, err, "languages")
+    return data
+
+
+def check(sheets):
+    """Every row checked, with all its errors; returns [(sheet, row number, data)] or raises."""
+    lookups = _Lookups()
+    errors, checked = [], []
+    seen = {}
+    for sheet in sheets:
+        for number, row in sheet.rows:
+            def err(column, message, sheet=sheet, number=number):
+                errors.append(_("%(file)s, row %(row)s, column %(column)s: %(message)s")
+                              % {"file": sheet.label, "row": number, "column": column, "message": message})
+
+            data = (_check_defender if sheet.kind == "defenders" else _check_advocate)(row, lookups, err)
+            key = (sheet.kind, data.get("name", "").lower(), data.get("country")) if sheet.kind == "defenders" \
+                else (sheet.kind, data.get("email"))
+            if key in seen:
+                err("name" if sheet.kind == "defenders" else "email",
+                    _("same entry as row %(row)s") % {"row": seen[key]})
+            seen[key] = number
+            if sheet.kind == "advocates" and data.get("email"):
+                user = User.objects.filter(email__iexact=data["email"]).first()
+                if user is not None and user.role != Role.ADVOCATE:
+                    err("email", _("belongs to an account that is not an Advocate"))
+            checked.append((sheet, number, data))
+    if errors:
+        raise ImportFailed(errors)
+    return checked
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+@transaction.atomic
+def do_import_directory(actor, sheets) -> ImportResult:
+    """Check every row, then write them all, or nothing."""
+    actions._require(actor, "directory.import_export")
+    checked = check(sheets)
+    result = ImportResult()
+    with actions.acting_as(actor):
+        for sheet, number, data in checked:
+            if sheet.kind == "defenders":
+                existing = Defender.objects.select_for_update().filter(
+                    name__iexact=data["name"], country=data["country"]).first()
+                actions.do_save_defender(actor, existing, data)
+                (result.updated if existing else result.created)["defenders"] += 1
+            else:
+                user = User.objects.select_for_update().filter(email__iexact=data["email"]).first()
+                created = user is None
+                if created:
+                    # No password: the Coordinator sends an invitation when the Advocate should log in.
+                    user = User.objects.create_user(email=data["email"], role=Role.ADVOCATE,
+                                                    first_name=data["first_name"], last_name=data["last_name"],
+                                                    language=data["language"])
+                else:
+                    actions.do_update_account(actor, user, {k: data[k] for k in ("first_name", "last_name", "language")})
+                advocate = Advocate.objects.filter(user=user).first()
+                if advocate is None:
+                    advocate = Advocate.objects.create(user=user, organisation=data["organisation"], country=data["country"])
+                actions.do_save_advocate(actor, advocate, data)
+                result.created["advocates"] += created
+                result.updated["advocates"] += not created
+    return result
+
+
+def import_file(actor, name, content: bytes) -> ImportResult:
+    return do_import_directory(actor, read_file(name, content))
