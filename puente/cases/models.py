@@ -8,6 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from djmoney.models.fields import MoneyField
+
+from puente.core.fields import EncryptedCharField, EncryptedTextField
+from puente.core.storage import private_storage
 from puente.network.models import Advocate, Defender
 
 
@@ -197,8 +201,182 @@ class MatchRecord(models.Model):
         return self.chosen_rank == 1
 
 
+
+class InternalNote(models.Model):
+    """A Coordinator's note on a case. Never shown to the Advocate or the Defender."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="internal_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = EncryptedTextField(_("note"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class InfoRequest(models.Model):
+    """A Coordinator's question to the Advocate during review, and the Advocate's answer."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="info_requests")
+    question = EncryptedTextField(_("question"))
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(auto_now_add=True)
+    answer = EncryptedTextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "pk"]
+
+
+class ContractVersion(models.Model):
+    """One version of a case's Case Facilitation Contract. Versions are never edited: a change
+    is a new version, which needs all three signatures again."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contract_versions")
+    number = models.PositiveIntegerField(_("version"))
+    text = EncryptedTextField(_("contract text"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(_("what changed"), blank=True)
+
+    class Meta:
+        ordering = ["case", "number"]
+        constraints = [models.UniqueConstraint(fields=["case", "number"], name="contract_version_unique_number")]
+
+    def __str__(self):
+        return f"{self.case} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        import hashlib
+
+        if self.pk:
+            # The text a party signed must never change under their signature.
+            raise ValueError("A contract version is immutable; create a new version instead.")
+        self.sha256 = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        super().save(*args, **kwargs)
+
+    def signature_for(self, side):
+        return next((s for s in self.signatures.all() if s.side == side), None)
+
+    @property
+    def fully_signed(self):
+        return {s.side for s in self.signatures.all()} >= set(ContractSignature.Side.values)
+
+
+class ContractSignature(models.Model):
+    """A party's signature of one contract version: typed name, acceptance, account, time and
+    the SHA-256 of the exact text signed."""
+
+    class Side(models.TextChoices):
+        COORDINATOR = "coordinator", _("Network (Coordinator)")
+        ADVOCATE = "advocate", _("Advocate")
+        DEFENDER = "defender", _("Defender")
+
+    version = models.ForeignKey(ContractVersion, on_delete=models.PROTECT, related_name="signatures")
+    side = models.CharField(_("party"), max_length=12, choices=Side.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    typed_name = models.CharField(_("typed name"), max_length=200)
+    accepted = models.BooleanField(_("accepted"))
+    text_sha256 = models.CharField(max_length=64)
+    signed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["signed_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["version", "side"], name="contract_one_signature_per_side")]
+
+
+def attachment_path(instance, filename):
+    # The storage replaces the file name by a random one; only the folder is kept.
+    return f"cases/{instance.message.case_id}/{filename}"
+
+
+class Message(models.Model):
+    """A message in the case's thread between the Advocate, the Defender and the Coordinators."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = EncryptedTextField(_("message"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(storage=private_storage, upload_to=attachment_path, max_length=300)
+    original_name = EncryptedCharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"Attachment #{self.pk}"
+
+
+class Notification(models.Model):
+    """An in-app notification (also sent by email). ``key`` lets reminders be sent once."""
+
+    class Kind(models.TextChoices):
+        ASSIGNMENT = "assignment", _("New assignment")
+        MESSAGE = "message", _("New message")
+        STATE = "state", _("Case moved")
+        DEADLINE = "deadline", _("Deadline approaching")
+        OUTCOME = "outcome", _("Outcome still unknown")
+        CONTRACT = "contract", _("Contract")
+        INFO = "info", _("Information requested")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.CharField(max_length=300)
+    key = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"]), models.Index(fields=["key"])]
+
+
+class Outcome(models.Model):
+    """The outcome of the Advocate's case in the US or Canada, reported when known."""
+
+    class Result(models.TextChoices):
+        SETTLED = "settled", _("Settled")
+        JUDGMENT = "judgment", _("Judgment")
+        DISMISSED = "dismissed", _("Dismissed")
+        PENDING = "pending", _("Still pending")
+        UNKNOWN = "unknown", _("Unknown")
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="outcome")
+    result = models.CharField(_("outcome"), max_length=12, choices=Result.choices)
+    amount_recovered = MoneyField(
+        _("amount recovered"), max_digits=14, decimal_places=2, null=True, blank=True, default_currency="USD",
+        currency_choices=[(c, c) for c in ("USD", "CAD", "MXN", "GTQ", "HNL", "NIO")],
+    )
+    outcome_date = models.DateField(_("date"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(auto_now=True)
+
+    @property
+    def known(self):
+        return self.result not in (self.Result.PENDING, self.Result.UNKNOWN)
+
+
 auditlog.register(Case, exclude_fields=["state_changed_at"])
 auditlog.register(CaseParty)
 auditlog.register(Task)
 auditlog.register(Evaluation)
 auditlog.register(MatchRecord)
+auditlog.register(InternalNote, mask_fields=["body"])
+auditlog.register(InfoRequest, mask_fields=["question", "answer"])
+auditlog.register(ContractVersion, mask_fields=["text"])
+auditlog.register(ContractSignature)
+auditlog.register(Message, mask_fields=["body"])
+auditlog.register(Attachment, mask_fields=["original_name", "file"])
+auditlog.register(Outcome)

@@ -1,0 +1,408 @@
+"""Every change to a case, one ``do_*`` function each.
+
+Each runs in one transaction and locks the case row (``select_for_update``) before reading its
+state, so that two people acting at once (a Coordinator declining while another assigns, two
+parties signing together) cannot both act on a stale state. State changes go through ``_move``,
+which asks ``workflow.check`` whether the move is allowed for this role now, and writes the
+``CaseTransition`` row (the timeline) in the same transaction. django-auditlog records the
+changed rows; ``set_actor`` ties them to the user even outside a request.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from puente.core.audit import set_actor
+from puente.core.roles import Role
+
+from . import contract as contract_text
+from . import workflow
+from .evaluation import CRITERIA
+from .evaluation import overall as overall_rating
+from .models import (
+    Attachment, Case, CaseParty, CaseState, CaseTransition, ContractSignature, ContractVersion, Evaluation,
+    InfoRequest, InternalNote, MatchRecord, Message, Notification, Outcome, Task,
+)
+from .notify import case_parties, coordinators, notify
+
+S = CaseState
+
+
+class ActionError(Exception):
+    """A change that is not allowed, with a message for the user."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+def _lock(case) -> Case:
+    return Case.objects.select_for_update().select_related("advocate__user", "defender").get(pk=case.pk)
+
+
+def _require(condition, message):
+    if not condition:
+        raise ActionError(message)
+
+
+def is_party(case, user) -> bool:
+    """Coordinators, the case's Advocate and the assigned Defender's users take part in a case."""
+    if user.role == Role.COORDINATOR:
+        return True
+    if user.role == Role.ADVOCATE:
+        return case.advocate.user_id == user.pk
+    if user.role == Role.DEFENDER:
+        return case.defender_id is not None and case.defender_id == user.defender_id
+    return False
+
+
+def _move(case, target, by, note=""):
+    """Move a locked case to ``target`` if the workflow allows it for ``by``'s role."""
+    transition, reason = workflow.check(case, target, by.role)
+    _require(transition is not None, reason)
+    source = case.state
+    now = timezone.now()
+    if target == S.ON_HOLD:
+        case.held_from_state = source
+    elif source == S.ON_HOLD:
+        case.held_from_state = ""
+    case.state = target
+    case.state_changed_at = now
+    if target == S.CLOSED:
+        case.closed_at = now
+    case.save()
+    CaseTransition.objects.create(case=case, from_state=source, to_state=target, actor=by, note=note)
+    notify(
+        case_parties(case), Notification.Kind.STATE, case,
+        gettext_lazy("Case %(ref)s moved from “%(source)s” to “%(target)s”."),
+        {"source": S(source).label, "target": S(target).label}, exclude=by,
+    )
+    return case
+
+
+# --- Step 1: request and review ------------------------------------------------------------------
+
+
+PERSON_FIELDS = [
+    "given_names", "surname_1", "surname_2", "sex", "birth_date", "country", "region", "municipality",
+    "community", "phone", "whatsapp", "language", "speaks_spanish",
+]
+
+
+def _create_client_person(data: dict, by):
+    """The client as a locate.Person. Missing details are normal (no phone, no birth date)."""
+    from puente.locate.models import Person
+
+    person = Person(created_by=by, **{k: v for k, v in data.items() if k in PERSON_FIELDS and v is not None})
+    try:  # locate computes the normalised search keys when it offers the function.
+        from puente.locate.search import build_search_keys  # type: ignore[attr-defined]
+
+        person.search_keys = build_search_keys(person)
+    except (ImportError, AttributeError):
+        pass
+    person.save()
+    return person
+
+
+@transaction.atomic
+def do_submit_request(advocate, *, by, client: dict, case: dict, parties=(), tasks=()) -> Case:
+    """An Advocate's request: the client, the case, its opposing parties and the tasks needed."""
+    _require(by.role == Role.ADVOCATE and advocate.user_id == by.pk, _("Only the Advocate may submit a request."))
+    _require(list(tasks), _("Name at least one task the Defender should do."))
+    set_actor(by)
+    person = _create_client_person(client, by)
+    allowed = {"claim_type", "court", "docket_number", "summary", "urgency", "deadline"}
+    new = Case.objects.create(advocate=advocate, client=person, **{k: v for k, v in case.items() if k in allowed})
+    new.reference = f"PU-{new.submitted_at:%Y}-{new.pk:05d}"
+    new.save(update_fields=["reference"])
+    for party in parties:
+        CaseParty.objects.create(case=new, kind=party["kind"], name=party["name"])
+    for task in tasks:
+        Task.objects.create(case=new, kind=task["kind"], description=task.get("description", ""), due_date=task.get("due_date"))
+    CaseTransition.objects.create(case=new, from_state="", to_state=S.SUBMITTED, actor=by)
+    notify(coordinators(), Notification.Kind.STATE, new, gettext_lazy("New request %(ref)s to review."))
+    return new
+
+
+@transaction.atomic
+def do_transition(case, target, *, by, note="") -> Case:
+    """A generic move (start review, start reporting, move to evaluation, close). Moves that need
+    more data (decline, assign, sign ...) have their own action and are refused here."""
+    case = _lock(case)
+    _require(is_party(case, by), _("You do not take part in this case."))
+    transition = workflow.find(case.state, target)
+    _require(transition is None or not transition.internal, _("This move has its own form."))
+    set_actor(by)
+    return _move(case, target, by, note)
+
+
+@transaction.atomic
+def do_add_internal_note(case, *, by, body) -> InternalNote:
+    _require(by.role == Role.COORDINATOR, _("Only Coordinators write internal notes."))
+    _require(body.strip(), _("The note is empty."))
+    set_actor(by)
+    return InternalNote.objects.create(case=case, author=by, body=body.strip())
+
+
+@transaction.atomic
+def do_request_info(case, *, by, question) -> InfoRequest:
+    case = _lock(case)
+    _require(question.strip(), _("Write the question for the Advocate."))
+    set_actor(by)
+    if case.state == S.SUBMITTED:
+        _move(case, S.IN_REVIEW, by)
+    _move(case, S.INFO_REQUESTED, by)
+    request = InfoRequest.objects.create(case=case, question=question.strip(), asked_by=by)
+    notify([case.advocate.user], Notification.Kind.INFO, case,
+           gettext_lazy("The network asks for more information on case %(ref)s."))
+    return request
+
+
+@transaction.atomic
+def do_answer_info(case, *, by, answer) -> InfoRequest:
+    case = _lock(case)
+    _require(by.role == Role.ADVOCATE and case.advocate.user_id == by.pk, _("Only the case's Advocate may answer."))
+    _require(answer.strip(), _("Write your answer."))
+    request = case.info_requests.filter(answered_at__isnull=True).order_by("-asked_at").first()
+    _require(request is not None, _("There is no open question on this case."))
+    set_actor(by)
+    request.answer = answer.strip()
+    request.answered_by = by
+    request.answered_at = timezone.now()
+    request.save()
+    _move(case, S.IN_REVIEW, by)
+    notify(coordinators(), Notification.Kind.INFO, case, gettext_lazy("The Advocate answered on case %(ref)s."))
+    return request
+
+
+@transaction.atomic
+def do_decline(case, *, by, reason) -> Case:
+    case = _lock(case)
+    _require(reason.strip(), _("Give the reason for declining: the Advocate will read it."))
+    set_actor(by)
+    case.decline_reason = reason.strip()
+    return _move(case, S.DECLINED, by, note=reason.strip())
+
+
+@transaction.atomic
+def do_assign_defender(case, defender, *, by, note="", suggestions=None) -> MatchRecord:
+    """The Coordinator chooses a Defender. Records what matching suggested (``suggestions``: the
+    list of {"defender_id", "rank", "score", "reasons"} that was shown) and whom they chose, moves
+    the case to agreement_pending and generates the first version of the contract."""
+    case = _lock(case)
+    _require(by.role == Role.COORDINATOR, _("Only Coordinators choose the Defender."))
+    _require(defender.is_active, _("This Defender is paused and takes no new cases."))
+    _require(case.state in (S.SUBMITTED, S.IN_REVIEW), _("A Defender can be chosen only while the case is in review."))
+    _require(case.advocate.has_signed_agreement, _("The Advocate has not signed the Advocate Agreement yet."))
+    set_actor(by)
+    if case.state == S.SUBMITTED:
+        _move(case, S.IN_REVIEW, by)
+    suggestions = list(suggestions or [])
+    rank = next((s.get("rank") for s in suggestions if s.get("defender_id") == defender.pk), None)
+    record = MatchRecord.objects.create(
+        case=case, suggestions=suggestions, chosen=defender, chosen_rank=rank, chosen_by=by, note=note or "",
+    )
+    case.defender = defender
+    case.assigned_at = timezone.now()
+    case.save()
+    _move(case, S.AGREEMENT_PENDING, by, note=note or "")
+    ContractVersion.objects.create(case=case, number=1, text=contract_text.generate_text(case), created_by=by,
+                                   note=_("Generated from the template"))
+    notify(case_parties(case), Notification.Kind.ASSIGNMENT, case,
+           gettext_lazy("Case %(ref)s has been assigned to %(defender)s. Please review the contract."),
+           {"defender": defender.name}, exclude=by)
+    return record
+
+
+@transaction.atomic
+def do_hold(case, *, by, reason="") -> Case:
+    case = _lock(case)
+    set_actor(by)
+    return _move(case, S.ON_HOLD, by, note=reason)
+
+
+@transaction.atomic
+def do_resume(case, *, by, note="") -> Case:
+    case = _lock(case)
+    _require(case.state == S.ON_HOLD, _("The case is not on hold."))
+    set_actor(by)
+    return _move(case, case.held_from_state, by, note=note)
+
+
+# --- Step 2: agreement and contract --------------------------------------------------------------
+
+
+@transaction.atomic
+def do_sign_advocate_agreement(advocate, *, by, typed_name, accepted):
+    from puente.network.models import Advocate
+
+    advocate = Advocate.objects.select_for_update().get(pk=advocate.pk)
+    _require(by.role == Role.ADVOCATE and advocate.user_id == by.pk, _("Only the Advocate may sign their agreement."))
+    _require(accepted, _("Tick the box to accept the Advocate Agreement."))
+    _require(typed_name.strip(), _("Type your full name to sign."))
+    set_actor(by)
+    if advocate.agreement_version == contract_text.AGREEMENT_VERSION and advocate.agreement_signed_at:
+        return advocate
+    advocate.agreement_signed_at = timezone.now()
+    advocate.agreement_version = contract_text.AGREEMENT_VERSION
+    advocate.save(update_fields=["agreement_signed_at", "agreement_version", "updated_at"])
+    return advocate
+
+
+CONTRACT_STATES = (S.AGREEMENT_PENDING, S.ACTIVE, S.REPORTING)
+
+
+def latest_version(case):
+    return case.contract_versions.order_by("-number").first()
+
+
+@transaction.atomic
+def do_propose_contract_edit(case, *, by, text, note="", base_number=None) -> ContractVersion:
+    """A party proposes new contract text: a new version, needing all three signatures again.
+    ``base_number`` is the version the party edited; if someone saved a newer one meanwhile the
+    edit is refused rather than silently overwriting theirs."""
+    case = _lock(case)
+    _require(is_party(case, by), _("You do not take part in this case."))
+    _require(case.state in CONTRACT_STATES, _("The contract cannot be changed at this step."))
+    latest = latest_version(case)
+    _require(latest is not None, _("This case has no contract yet."))
+    if base_number is not None:
+        _require(int(base_number) == latest.number,
+                 _("Someone saved version %(n)s meanwhile: open it and make your change again.") % {"n": latest.number})
+    text = contract_text.normalise(text)
+    _require(text.strip(), _("The contract text is empty."))
+    _require(text != latest.text, _("The text is unchanged."))
+    set_actor(by)
+    version = ContractVersion.objects.create(case=case, number=latest.number + 1, text=text, created_by=by, note=note)
+    notify(case_parties(case, include_coordinators=True), Notification.Kind.CONTRACT, case,
+           gettext_lazy("New version %(n)s of the contract for case %(ref)s: it needs your signature."),
+           {"n": version.number}, exclude=by)
+    return version
+
+
+def side_of(user):
+    return {Role.COORDINATOR: ContractSignature.Side.COORDINATOR, Role.ADVOCATE: ContractSignature.Side.ADVOCATE,
+            Role.DEFENDER: ContractSignature.Side.DEFENDER}[user.role]
+
+
+@transaction.atomic
+def do_sign_contract(case, *, by, typed_name, accepted, sha256) -> ContractSignature:
+    """Sign the latest version. ``sha256`` is the hash of the text the signer was shown: if the
+    contract changed since, the signature is refused. When the third party signs, the version is
+    locked and a case waiting for its agreement becomes active."""
+    case = _lock(case)
+    _require(is_party(case, by), _("You do not take part in this case."))
+    _require(case.state in CONTRACT_STATES, _("The contract cannot be signed at this step."))
+    _require(case.defender_id is not None, _("No Defender has been chosen."))
+    _require(case.advocate.has_signed_agreement, _("The Advocate has not signed the Advocate Agreement yet."))
+    version = latest_version(case)
+    _require(version is not None, _("This case has no contract yet."))
+    _require(sha256 == version.sha256, _("The contract changed since you opened it: read the new version and sign again."))
+    _require(accepted, _("Tick the box to accept the contract."))
+    _require(typed_name.strip(), _("Type your full name to sign."))
+    side = side_of(by)
+    _require(not version.signatures.filter(side=side).exists(), _("Your side has already signed this version."))
+    set_actor(by)
+    signature = ContractSignature.objects.create(
+        version=version, side=side, user=by, typed_name=typed_name.strip(), accepted=True, text_sha256=version.sha256,
+    )
+    if version.fully_signed and case.state == S.AGREEMENT_PENDING:
+        _move(case, S.ACTIVE, by, note=_("Contract version %(n)s signed by all parties.") % {"n": version.number})
+    return signature
+
+
+# --- Step 3: assignment --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_update_task(task, *, by, status) -> Task:
+    task = Task.objects.select_for_update().select_related("case").get(pk=task.pk)
+    case = task.case
+    _require(by.role in (Role.COORDINATOR, Role.DEFENDER) and is_party(case, by),
+             _("Only the assigned Defender or a Coordinator updates tasks."))
+    _require(case.state == S.ACTIVE, _("Tasks are updated while the case is active."))
+    _require(status in Task.Status.values, _("Unknown task status."))
+    set_actor(by)
+    task.status = status
+    task.completed_at = timezone.now() if status == Task.Status.DONE else None
+    task.save()
+    return task
+
+
+MESSAGE_STATES = (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED, S.AGREEMENT_PENDING, S.ACTIVE, S.REPORTING,
+                  S.EVALUATION, S.ON_HOLD)
+
+
+@transaction.atomic
+def do_post_message(case, *, by, body="", files=()) -> Message:
+    """A message on the case thread, with attachments checked by size and by their first bytes.
+    One bad file refuses the whole message: nothing is stored."""
+    from django.core.exceptions import ValidationError
+
+    from .uploads import check_upload
+
+    case = _lock(case)
+    _require(is_party(case, by), _("You do not take part in this case."))
+    _require(case.state in MESSAGE_STATES, _("This case is closed to new messages."))
+    _require(body.strip() or files, _("Write a message or attach a file."))
+    checked = []
+    for f in files:
+        try:
+            checked.append((f, check_upload(f)))
+        except ValidationError as exc:
+            raise ActionError(" ".join(exc.messages)) from exc
+    set_actor(by)
+    message = Message.objects.create(case=case, author=by, body=body.strip())
+    for f, content_type in checked:
+        attachment = Attachment(message=message, original_name=f.name[:255], content_type=content_type, size=f.size)
+        attachment.file.save("upload.bin", f, save=False)
+        attachment.save()
+    notify(case_parties(case, include_coordinators=False), Notification.Kind.MESSAGE, case,
+           gettext_lazy("New message on case %(ref)s."), exclude=by)
+    return message
+
+
+# --- Step 5: evaluation and outcome --------------------------------------------------------------
+
+
+@transaction.atomic
+def do_submit_evaluation(case, *, by, ratings: dict, comments="") -> Evaluation:
+    case = _lock(case)
+    _require(by.role in (Role.ADVOCATE, Role.DEFENDER) and is_party(case, by),
+             _("Only the case's Advocate and Defender evaluate it."))
+    _require(case.state == S.EVALUATION, _("The case is not at the evaluation step."))
+    side = by.role
+    _require(not case.evaluations.filter(side=side).exists(), _("Your side has already evaluated this case."))
+    names = [name for name, _label in CRITERIA[side]]
+    clean = {}
+    for name in names:
+        value = ratings.get(name)
+        _require(value is not None and str(value).isdigit() and 1 <= int(value) <= 5,
+                 _("Rate “%(criterion)s” from 1 to 5.") % {"criterion": name})
+        clean[name] = int(value)
+    set_actor(by)
+    return Evaluation.objects.create(case=case, side=side, author=by, ratings=clean, overall=overall_rating(clean),
+                                     comments=comments.strip())
+
+
+OUTCOME_STATES = (S.ACTIVE, S.REPORTING, S.EVALUATION, S.CLOSED, S.ON_HOLD)
+
+
+@transaction.atomic
+def do_report_outcome(case, *, by, result, amount_recovered=None, outcome_date=None, note="") -> Outcome:
+    case = _lock(case)
+    _require(by.role == Role.ADVOCATE and case.advocate.user_id == by.pk, _("Only the case's Advocate reports the outcome."))
+    _require(case.state in OUTCOME_STATES, _("An outcome can be reported once the case is active."))
+    _require(result in Outcome.Result.values, _("Unknown outcome."))
+    set_actor(by)
+    outcome, _created = Outcome.objects.update_or_create(
+        case=case,
+        defaults={"result": result, "amount_recovered": amount_recovered, "outcome_date": outcome_date,
+                  "note": note.strip(), "reported_by": by},
+    )
+    return outcome
+
+
+def mark_notifications_read(user):
+    Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,64 @@
+"""Notifications: a row in the app for each recipient, and an email after the transaction commits.
+
+The text is rendered in each recipient's own language (a Defender reads Spanish). Emails name the
+case by its reference only: no client name ever goes into an email.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from puente.core.roles import Role
+
+from .models import Notification
+
+
+def case_parties(case, *, include_coordinators=False):
+    """The accounts that take part in a case: the Advocate, the Defender's users, and optionally
+    the network's Coordinators."""
+    from puente.network.models import User
+
+    users = [case.advocate.user]
+    if case.defender_id:
+        users += list(User.objects.filter(defender_id=case.defender_id, is_active=True, role=Role.DEFENDER))
+    if include_coordinators:
+        users += list(coordinators())
+    return [u for u in users if u.is_active]
+
+
+def coordinators():
+    from puente.network.models import User
+
+    return User.objects.filter(role=Role.COORDINATOR, is_active=True)
+
+
+def notify(users, kind, case, text, params=None, *, key="", exclude=None):
+    """Notify ``users`` (skipping ``exclude``, usually the one who acted). ``text`` is a lazy
+    translatable string with %(name)s ``params``. With ``key``, a user is notified only once."""
+    params = dict(params or {})
+    if case is not None:
+        params.setdefault("ref", case.reference)
+    seen = set()
+    created = []
+    for user in users:
+        if user is None or user.pk in seen or (exclude is not None and user.pk == exclude.pk):
+            continue
+        seen.add(user.pk)
+        if key and Notification.objects.filter(user=user, key=key).exists():
+            continue
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            message = str(text) % params
+            subject = str(_("Puente: %(ref)s")) % {"ref": params.get("ref", "")}
+        created.append(Notification.objects.create(user=user, case=case, kind=kind, text=message[:300], key=key))
+        link = reverse("cases:detail", args=[case.pk]) if case is not None else reverse("cases:notifications")
+        body = f"{message}\n\n{link}"
+        email = user.email
+
+        def send(subject=subject, body=body, email=email):
+            send_mail(subject, body, None, [email], fail_silently=True)
+
+        transaction.on_commit(send)
+    return created
