@@ -54,6 +54,22 @@ class Person(models.Model):
     consent_recorded_at = models.DateTimeField(_("consent recorded"), null=True, blank=True)
     # Normalised, space-separated search tokens (see puente.locate.search). Not the names.
     search_keys = models.TextField(blank=True, editable=False)
+    # More plaintext keys for search, written only by puente.locate.keys (docs/locate.md says what
+    # each reveals): the birth year, keyed hashes of the birth day/month and of the phones, a
+    # keyed hash of the municipality's phonetic code.
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True, editable=False, db_index=True)
+    birth_keys = models.CharField(max_length=40, blank=True, editable=False)
+    phone_keys = models.TextField(blank=True, editable=False)
+    place_key = models.CharField(max_length=20, blank=True, editable=False)
+    other_phones = EncryptedTextField(_("other phones"), blank=True, help_text=_("One a line."))
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("consent recorded by"),
+    )
+    # A person merged into another (a duplicate) is kept, hidden from search, so the merge can be undone.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_people", editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -63,15 +79,224 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        indexes = [models.Index(fields=["updated_at"])]
 
     def __str__(self):
         # Deliberately not the name: str() ends up in logs and in the audit history's object_repr.
         # Templates show ``full_name`` to those allowed to see it.
         return _("Person #%(id)s") % {"id": self.pk}
 
+    def save(self, *args, **kwargs):
+        # The search keys follow the fields on every save, whoever saves (cases creates clients too).
+        from .keys import apply_keys
+
+        apply_keys(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | {
+                "search_keys", "birth_year", "birth_keys", "phone_keys", "place_key"}
+        super().save(*args, **kwargs)
+
     @property
     def full_name(self):
         return " ".join(p for p in (self.given_names, self.surname_1, self.surname_2) if p)
 
 
-auditlog.register(Person, mask_fields=PERSON_SENSITIVE_FIELDS)
+    @property
+    def all_phones(self):
+        phones = [self.phone, self.whatsapp, *(self.other_phones or "").splitlines()]
+        return [p.strip() for p in phones if p and p.strip()]
+
+    @property
+    def cases(self):
+        return self.client_cases.all()
+
+
+class PersonConsent(models.Model):
+    """A person's consent to have their data shared with a named Advocate (issue 10): who
+    recorded it, when, and when it was withdrawn."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    advocate = models.ForeignKey("network.Advocate", on_delete=models.CASCADE, related_name="person_consents",
+                                 verbose_name=_("Advocate"))
+    given_at = models.DateTimeField(_("given"))
+    how = models.CharField(_("how it was obtained"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-given_at"]
+        verbose_name = _("consent to share")
+        verbose_name_plural = _("consents to share")
+
+    def __str__(self):
+        return f"consent #{self.pk}"
+
+    @property
+    def active(self):
+        return self.withdrawn_at is None
+
+
+class PersonMerge(models.Model):
+    """A duplicate merged into the person kept. The duplicate row stays (hidden from search) and
+    ``moved`` lists what was moved to the kept person, so that ``do_undo_merge`` can put it back."""
+
+    kept = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_kept")
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_merged")
+    # {"cases": [ids], "project_people": [ids], "consents": [ids], "filled": {field: old value ""}}
+    moved = models.JSONField(default=dict)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+
+    class Meta:
+        ordering = ["-at"]
+
+
+class ReunificationProject(models.Model):
+    """A list of people to find for one purpose, e.g. the parents of one court case."""
+
+    name = models.CharField(_("name"), max_length=200)
+    court = models.CharField(_("court"), max_length=200, blank=True)
+    docket_number = models.CharField(_("docket number"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("reunification project")
+        verbose_name_plural = _("reunification projects")
+
+    def __str__(self):
+        return self.name
+
+
+class SearchStatus(models.TextChoices):
+    NOT_SEARCHED = "not_searched", _("Not yet searched")
+    SEARCHING = "searching", _("Searching")
+    FOUND = "found", _("Found")
+    CONTACTED = "contacted", _("Contacted")
+    UNREACHABLE = "unreachable", _("Unreachable")
+    DECLINED = "declined", _("Declined contact")
+
+
+class Preference(models.TextChoices):
+    NONE = "", _("Not stated")
+    HOME_COUNTRY = "home_country", _("Child returned to the home country")
+    STAYS_US = "stays_us", _("Child stays in the US with a sponsor")
+    DECLINES = "declines", _("Declines to state")
+    UNDECIDED = "undecided", _("Undecided")
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    HOME_VISIT = "home_visit", _("Home visit")
+    COMMUNITY_LEADER = "community_leader", _("Through a community leader")
+    CONSULATE = "consulate", _("Through a consulate")
+    OTHER = "other", _("Other")
+
+
+class ProjectPerson(models.Model):
+    """One person to find in a project: the search assignment, status and stated preference."""
+
+    project = models.ForeignKey(ReunificationProject, on_delete=models.CASCADE, related_name="people")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="project_entries")
+    defender = models.ForeignKey("network.Defender", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="search_assignments", verbose_name=_("Defender"))
+    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=SearchStatus.choices,
+                              default=SearchStatus.NOT_SEARCHED)
+    status_changed_at = models.DateTimeField(_("status since"), auto_now_add=True)
+    preference = models.CharField(_("stated preference"), max_length=20, choices=Preference.choices, blank=True)
+    preference_at = models.DateTimeField(_("preference stated on"), null=True, blank=True)
+    preference_method = models.CharField(_("how it was obtained"), max_length=20, choices=ContactMethod.choices,
+                                         blank=True)
+    preference_notes = EncryptedTextField(_("notes on the preference"), blank=True)
+
+    class Meta:
+        ordering = ["project", "pk"]
+        verbose_name = _("person to find")
+        verbose_name_plural = _("people to find")
+        constraints = [models.UniqueConstraint(fields=["project", "person"], name="project_person_once")]
+
+    def __str__(self):
+        return f"{self.project_id}/{self.person_id}"
+
+
+class ContactAttempt(models.Model):
+    class Result(models.TextChoices):
+        REACHED = "reached", _("Reached the person")
+        NO_ANSWER = "no_answer", _("No answer")
+        WRONG_NUMBER = "wrong_number", _("Wrong number or address")
+        MOVED = "moved", _("Moved away")
+        MESSAGE_LEFT = "message_left", _("Message left")
+        REFUSED = "refused", _("Refused contact")
+        OTHER = "other", _("Other")
+
+    entry = models.ForeignKey(ProjectPerson, on_delete=models.CASCADE, related_name="attempts")
+    date = models.DateField(_("date"))
+    method = models.CharField(_("method"), max_length=20, choices=ContactMethod.choices)
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+    notes = EncryptedTextField(_("notes"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("contact attempt")
+        verbose_name_plural = _("contact attempts")
+
+
+class ImportBatch(models.Model):
+    """A list of people imported by a Coordinator; its uncertain links wait in ``LinkReview``."""
+
+    filename = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    linked = models.PositiveIntegerField(default=0)
+    duplicates_in_list = models.PositiveIntegerField(default=0)
+    project = models.ForeignKey(ReunificationProject, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="imports")
+
+    class Meta:
+        ordering = ["-at"]
+
+
+class LinkReview(models.Model):
+    """An uncertain link between an imported person and one already in the registry."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Confirmed: same person")
+        REJECTED = "rejected", _("Rejected: different people")
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="reviews")
+    imported = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    existing = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    probability = models.FloatField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    merge = models.ForeignKey(PersonMerge, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-probability", "pk"]
+
+
+auditlog.register(Person, mask_fields=PERSON_SENSITIVE_FIELDS + ["other_phones", "birth_keys", "phone_keys",
+                                                                  "place_key", "birth_year"])
+auditlog.register(PersonConsent)
+auditlog.register(PersonMerge)
+auditlog.register(ReunificationProject)
+auditlog.register(ProjectPerson, mask_fields=["preference_notes"])
+auditlog.register(ContactAttempt, mask_fields=["notes"])
+auditlog.register(LinkReview)

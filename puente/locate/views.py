@@ -1,1 +1,348 @@
-"""Views of the locate app: thin; rules live in actions.py and services."""
+"""Views of the locate app: thin; rules live in actions.py, access.py and search.py."""
+
+import base64
+import csv
+import io
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from puente.core import crypto
+from puente.core.access import get_visible_or_404, require_login, require_perm
+from puente.core.audit import log_access
+from puente.core.roles import has_perm
+
+from . import actions
+from .access import visible_entries, visible_people, visible_projects
+from .forms import (
+    AddToProjectForm, AssignForm, AttemptForm, ConsentForm, MappingForm, PersonForm, PreferenceForm, ProjectForm,
+    SearchForm, StatusForm, UploadForm,
+)
+from .importing import ImportErrors, guess_mapping, read_table, validate
+from .models import ImportBatch, LinkReview, PersonConsent, PersonMerge, ProjectPerson
+from .report import project_report, report_csv, report_pdf
+from .search import Query, search_people
+
+
+# ---------------------------------------------------------------------------------------------
+# Search and people
+
+
+@require_perm("people.search")
+def search(request):
+    form = SearchForm(request.GET or None, user=request.user)
+    results, searched, project = [], False, None
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        project = d.get("project")
+        query = Query(name=d["q"], birth_date=d["birth_date"], region=d["region"], municipality=d["municipality"],
+                      phone=d["phone"])
+        searched = query.has_name()
+        if searched:
+            matches = search_people(request.user, query, limit=20, project=project)
+            people = visible_people(request.user).select_related("region").in_bulk([m.person_id for m in matches])
+            results = [(m, people[m.person_id]) for m in matches if m.person_id in people]
+    context = {"form": form, "results": results, "searched": searched, "project": project,
+               "add_form": AddToProjectForm()}
+    template = "locate/_results.html" if request.htmx else "locate/search.html"
+    return render(request, template, context)
+
+
+@require_perm("people.manage")
+def person_new(request):
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = actions.do_create_person(request.user, **form.cleaned_data)
+        except ValidationError as e:
+            form.add_error(None, e) if not hasattr(e, "error_dict") else [form.add_error(k, v) for k, v in e.error_dict.items()]
+        else:
+            messages.success(request, _("Person saved."))
+            return redirect("locate:person_detail", pk=person.pk)
+    return render(request, "locate/person_form.html", {"form": form})
+
+
+@require_login
+def person_detail(request, pk):
+    person = get_visible_or_404(visible_people(request.user).select_related("region", "language"), pk=pk)
+    # Reading a person's record is logged, as changing it is.
+    log_access(person)
+    is_coord = request.user.is_coordinator
+    context = {
+        "person": person,
+        "cases": person.client_cases.select_related("advocate__user", "defender") if is_coord else
+        person.client_cases.filter(pk__in=_own_case_ids(request.user)),
+        "entries": person.project_entries.select_related("project", "defender") if is_coord else
+        person.project_entries.filter(pk__in=visible_entries(request.user)),
+        "consents": person.consents.select_related("advocate__user") if is_coord else [],
+        "merges": PersonMerge.objects.filter(kept=person).select_related("merged") if is_coord else [],
+        "consent_form": ConsentForm() if is_coord else None,
+        "can_manage": has_perm(request.user, "people.manage"),
+    }
+    return render(request, "locate/person_detail.html", context)
+
+
+def _own_case_ids(user):
+    from puente.cases.models import Case
+
+    if user.is_advocate:
+        return Case.objects.filter(advocate__user=user).values("pk")
+    if user.is_defender:
+        return Case.objects.filter(defender_id=user.defender_id).values("pk")
+    return Case.objects.none().values("pk")
+
+
+@require_perm("people.manage")
+def person_edit(request, pk):
+    person = get_visible_or_404(visible_people(request.user), pk=pk)
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_update_person(request.user, person, **form.cleaned_data)
+        except ValidationError as e:
+            for k, v in e.error_dict.items():
+                form.add_error(k, v)
+        else:
+            messages.success(request, _("Person saved."))
+            return redirect("locate:person_detail", pk=person.pk)
+    return render(request, "locate/person_form.html", {"form": form, "person": person})
+
+
+@require_POST
+@require_perm("people.manage")
+def consent_add(request, pk):
+    person = get_visible_or_404(visible_people(request.user), pk=pk)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        actions.do_record_consent(request.user, person, form.cleaned_data["advocate"], form.cleaned_data["how"])
+        messages.success(request, _("Consent recorded."))
+    return redirect("locate:person_detail", pk=person.pk)
+
+
+@require_POST
+@require_perm("people.manage")
+def consent_withdraw(request, pk):
+    consent = get_visible_or_404(PersonConsent.objects.filter(person__in=visible_people(request.user)), pk=pk)
+    actions.do_withdraw_consent(request.user, consent)
+    messages.success(request, _("Consent withdrawn."))
+    return redirect("locate:person_detail", pk=consent.person_id)
+
+
+@require_POST
+@require_perm("people.manage")
+def merge_undo(request, pk):
+    merge = get_visible_or_404(PersonMerge.objects.all(), pk=pk)
+    try:
+        actions.do_undo_merge(request.user, merge)
+        messages.success(request, _("Merge undone."))
+    except ValidationError as e:
+        messages.error(request, "; ".join(e.messages))
+    return redirect("locate:person_detail", pk=merge.kept_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Import with column mapping and review
+
+
+SESSION_KEY = "locate_import"
+
+
+@require_perm("people.manage")
+def import_people(request):
+    """Step 1: upload. Step 2: map columns and preview errors. Step 3: import (all or nothing)."""
+    stored = request.session.get(SESSION_KEY)
+    if request.method == "POST" and "file" in request.FILES:
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            f = form.cleaned_data["file"]
+            content = f.read()
+            try:
+                headers, _rows = read_table(io.BytesIO(content), f.name)
+            except ImportErrors as e:
+                return render(request, "locate/import.html", {"form": form, "errors": e.errors})
+            # The uploaded list is kept encrypted in the session between the steps, never in clear.
+            request.session[SESSION_KEY] = {
+                "name": f.name, "data": base64.b64encode(crypto.encrypt_bytes(content)).decode("ascii"),
+                "project": form.cleaned_data["project"].pk if form.cleaned_data["project"] else None,
+            }
+            return redirect("locate:import")
+        return render(request, "locate/import.html", {"form": form})
+    if not stored or request.GET.get("restart"):
+        request.session.pop(SESSION_KEY, None)
+        return render(request, "locate/import.html", {"form": UploadForm()})
+    content = crypto.decrypt_bytes(base64.b64decode(stored["data"]))
+    headers, rows = read_table(io.BytesIO(content), stored["name"])
+    mapping_form = MappingForm(request.POST or None, headers=headers, initial_map=guess_mapping(headers))
+    context = {"mapping_form": mapping_form, "filename": stored["name"], "row_count": len(rows), "headers": headers}
+    if request.method == "POST" and mapping_form.is_valid():
+        mapping = {k: v for k, v in mapping_form.cleaned_data.items() if v}
+        try:
+            clean = validate(headers, rows, mapping, stored["name"])
+        except ImportErrors as e:
+            context["errors"] = e.errors
+            return render(request, "locate/import_map.html", context)
+        if "confirm" not in request.POST:
+            context["preview"] = clean[:20]
+            context["valid"] = True
+            return render(request, "locate/import_map.html", context)
+        from .models import ReunificationProject
+
+        project = ReunificationProject.objects.filter(pk=stored.get("project")).first()
+        batch = actions.do_import_people(request.user, [c.fields for c in clean], stored["name"], project=project)
+        request.session.pop(SESSION_KEY, None)
+        messages.success(request, _("%(n)s people imported.") % {"n": batch.created})
+        return redirect("locate:import_detail", pk=batch.pk)
+    return render(request, "locate/import_map.html", context)
+
+
+@require_perm("people.manage")
+def import_detail(request, pk):
+    batch = get_visible_or_404(ImportBatch.objects.all(), pk=pk)
+    reviews = batch.reviews.select_related("imported", "existing", "imported__region", "existing__region")
+    return render(request, "locate/import_detail.html", {"batch": batch, "reviews": reviews})
+
+
+@require_POST
+@require_perm("people.manage")
+def review_decide(request, pk):
+    review = get_visible_or_404(LinkReview.objects.all(), pk=pk)
+    try:
+        actions.do_decide_review(request.user, review, confirm=request.POST.get("decision") == "confirm")
+    except ValidationError as e:
+        messages.error(request, "; ".join(e.messages))
+    return redirect("locate:import_detail", pk=review.batch_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reunification
+
+
+@require_perm("reunification.manage", "reunification.search_assigned")
+def projects(request):
+    qs = visible_projects(request.user).annotate(n=Count("people"))
+    entries = None
+    if request.user.is_defender:
+        entries = visible_entries(request.user).select_related("project", "person", "person__region")
+    return render(request, "locate/projects.html", {"projects": qs, "entries": entries})
+
+
+@require_perm("reunification.manage")
+def project_new(request):
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        project = actions.do_create_project(request.user, **form.cleaned_data)
+        return redirect("locate:project_detail", pk=project.pk)
+    return render(request, "locate/project_form.html", {"form": form})
+
+
+@require_perm("reunification.manage", "reunification.search_assigned")
+def project_detail(request, pk):
+    project = get_visible_or_404(visible_projects(request.user), pk=pk)
+    entries = visible_entries(request.user).filter(project=project).select_related("person", "person__region", "defender")
+    context = {"project": project, "entries": entries, "report": project_report(project)
+               if request.user.is_coordinator else None}
+    return render(request, "locate/project_detail.html", context)
+
+
+@require_POST
+@require_perm("reunification.manage")
+def project_add_person(request, pk):
+    project = get_visible_or_404(visible_projects(request.user), pk=pk)
+    form = AddToProjectForm(request.POST)
+    if form.is_valid():
+        person = get_visible_or_404(visible_people(request.user), pk=form.cleaned_data["person"])
+        entry = actions.do_add_to_project(request.user, project, person)
+        messages.success(request, _("Added to the project."))
+        return redirect("locate:entry_detail", pk=entry.pk)
+    return redirect("locate:project_detail", pk=project.pk)
+
+
+@require_perm("reunification.manage", "reunification.search_assigned")
+def entry_detail(request, pk):
+    entry = get_visible_or_404(visible_entries(request.user).select_related("project", "person", "defender",
+                                                                           "person__region"), pk=pk)
+    log_access(entry.person)
+    context = {
+        "entry": entry, "person": entry.person, "attempts": entry.attempts.select_related("by"),
+        "attempt_form": AttemptForm(), "status_form": StatusForm(initial={"status": entry.status}),
+        "preference_form": PreferenceForm(initial={"preference": entry.preference or None}),
+        "assign_form": AssignForm(initial={"defender": entry.defender_id}) if request.user.is_coordinator else None,
+    }
+    return render(request, "locate/entry_detail.html", context)
+
+
+def _entry_for_post(request, pk):
+    return get_visible_or_404(visible_entries(request.user), pk=pk)
+
+
+@require_POST
+@require_perm("reunification.manage")
+def entry_assign(request, pk):
+    entry = _entry_for_post(request, pk)
+    form = AssignForm(request.POST)
+    if form.is_valid():
+        actions.do_assign(request.user, entry, form.cleaned_data["defender"])
+        messages.success(request, _("Assignment saved."))
+    return redirect("locate:entry_detail", pk=entry.pk)
+
+
+@require_POST
+@require_perm("reunification.manage", "reunification.search_assigned")
+def entry_attempt(request, pk):
+    entry = _entry_for_post(request, pk)
+    form = AttemptForm(request.POST)
+    if form.is_valid():
+        actions.do_log_contact_attempt(request.user, entry, **form.cleaned_data)
+        messages.success(request, _("Contact attempt recorded."))
+    else:
+        messages.error(request, _("Check the contact attempt: %(e)s") % {"e": form.errors.as_text()})
+    return redirect("locate:entry_detail", pk=entry.pk)
+
+
+@require_POST
+@require_perm("reunification.manage", "reunification.search_assigned")
+def entry_status(request, pk):
+    entry = _entry_for_post(request, pk)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        actions.do_set_status(request.user, entry, form.cleaned_data["status"])
+        messages.success(request, _("Status saved."))
+    return redirect("locate:entry_detail", pk=entry.pk)
+
+
+@require_POST
+@require_perm("reunification.manage", "reunification.search_assigned")
+def entry_preference(request, pk):
+    entry = _entry_for_post(request, pk)
+    form = PreferenceForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_record_preference(request.user, entry, **form.cleaned_data)
+            messages.success(request, _("Preference recorded."))
+        except ValidationError as e:
+            messages.error(request, "; ".join(e.messages))
+    else:
+        messages.error(request, _("Check the preference: %(e)s") % {"e": form.errors.as_text()})
+    return redirect("locate:entry_detail", pk=entry.pk)
+
+
+@require_perm("reunification.manage")
+def project_report_csv(request, pk):
+    project = get_visible_or_404(visible_projects(request.user), pk=pk)
+    response = HttpResponse(report_csv(project), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="reunification-{project.pk}.csv"'
+    return response
+
+
+@require_perm("reunification.manage")
+def project_report_pdf(request, pk):
+    project = get_visible_or_404(visible_projects(request.user), pk=pk)
+    response = HttpResponse(report_pdf(project), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="reunification-{project.pk}.pdf"'
+    return response

@@ -1,0 +1,342 @@
+"""Every change to people and reunification work. Views and commands call only these.
+
+Each function is atomic; the audit history (django-auditlog) records the change in the same
+transaction. Rows two Coordinators or Defenders could change at once are locked first.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .keys import normalise_phone
+from .models import (
+    ContactAttempt, ImportBatch, LinkReview, Person, PersonConsent, PersonMerge, ProjectPerson,
+    ReunificationProject, SearchStatus,
+)
+
+PERSON_FIELDS = [
+    "given_names", "surname_1", "surname_2", "other_names", "sex", "birth_date", "country", "region",
+    "municipality", "community", "phone", "whatsapp", "other_phones", "language", "speaks_spanish",
+    "relatives", "last_known_address", "notes", "consent_to_search",
+]
+# Fields a merge may fill on the kept person when they are empty there.
+FILLABLE = ["other_names", "sex", "birth_date", "country", "region", "municipality", "community", "phone",
+            "whatsapp", "relatives", "last_known_address"]
+
+
+def normalise_person_fields(data: dict) -> dict:
+    """Phones to E.164 (ValidationError naming the field), dates checked, whitespace trimmed."""
+    from .keys import format_partial_date, parse_partial_date
+
+    out = dict(data)
+    errors = {}
+    country = out.get("country") or ""
+    for f in ("phone", "whatsapp"):
+        if out.get(f):
+            try:
+                out[f] = normalise_phone(out[f], country)
+            except ValueError as e:
+                errors[f] = str(e)
+    if out.get("other_phones"):
+        phones = []
+        for line in str(out["other_phones"]).replace(",", "\n").splitlines():
+            if line.strip():
+                try:
+                    phones.append(normalise_phone(line, country))
+                except ValueError as e:
+                    errors["other_phones"] = str(e)
+        out["other_phones"] = "\n".join(phones)
+    if out.get("birth_date"):
+        try:
+            out["birth_date"] = format_partial_date(*parse_partial_date(out["birth_date"]))
+        except ValueError as e:
+            errors["birth_date"] = str(e)
+    if errors:
+        raise ValidationError(errors)
+    for k, v in out.items():
+        if isinstance(v, str):
+            out[k] = v.strip()
+    return out
+
+
+def _set_consent(person, user, consent):
+    if consent and not person.consent_to_search or (person.pk is None and consent):
+        person.consent_recorded_at = timezone.now()
+        person.consent_recorded_by = user
+    if not consent:
+        person.consent_recorded_at = None
+        person.consent_recorded_by = None
+
+
+@transaction.atomic
+def do_create_person(user, **fields) -> Person:
+    fields = normalise_person_fields(fields)
+    consent = fields.pop("consent_to_search", False)
+    person = Person(created_by=user, **fields)
+    _set_consent(person, user, consent)
+    person.consent_to_search = consent
+    person.save()
+    return person
+
+
+@transaction.atomic
+def do_update_person(user, person, **fields) -> Person:
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    fields = normalise_person_fields(fields)
+    if "consent_to_search" in fields:
+        _set_consent(person, user, fields["consent_to_search"])
+    for k, v in fields.items():
+        setattr(person, k, v)
+    person.save()
+    return person
+
+
+@transaction.atomic
+def do_record_consent(user, person, advocate, how="", given_at=None) -> PersonConsent:
+    """The person agrees that their data may be shared with this Advocate (issue 10)."""
+    existing = PersonConsent.objects.filter(person=person, advocate=advocate, withdrawn_at__isnull=True).first()
+    if existing:
+        return existing
+    return PersonConsent.objects.create(person=person, advocate=advocate, how=how,
+                                        given_at=given_at or timezone.now(), recorded_by=user)
+
+
+@transaction.atomic
+def do_withdraw_consent(user, consent) -> PersonConsent:
+    consent = PersonConsent.objects.select_for_update().get(pk=consent.pk)
+    if consent.withdrawn_at is None:
+        consent.withdrawn_at = timezone.now()
+        consent.save(update_fields=["withdrawn_at"])
+    return consent
+
+
+# ---------------------------------------------------------------------------------------------
+# Merging duplicates
+
+
+@transaction.atomic
+def do_merge_people(user, kept, merged, reason="") -> PersonMerge:
+    """Merge the duplicate ``merged`` into ``kept``: its cases, project entries and consents move
+    to ``kept``; ``kept``'s empty fields are filled from it; ``merged`` stays, hidden, so that
+    ``do_undo_merge`` can put everything back."""
+    from puente.cases.models import Case
+
+    if kept.pk == merged.pk:
+        raise ValidationError(_("A person cannot be merged into themselves."))
+    kept, merged = (Person.objects.select_for_update().get(pk=pk) for pk in (kept.pk, merged.pk))
+    if merged.merged_into_id or kept.merged_into_id:
+        raise ValidationError(_("One of these people has already been merged."))
+    moved = {"cases": [], "project_people": [], "consents": [], "filled": []}
+    moved["cases"] = list(Case.objects.filter(client=merged).values_list("pk", flat=True))
+    Case.objects.filter(pk__in=moved["cases"]).update(client=kept)
+    kept_projects = set(kept.project_entries.values_list("project_id", flat=True))
+    entries = [e for e in merged.project_entries.all() if e.project_id not in kept_projects]
+    moved["project_people"] = [e.pk for e in entries]
+    ProjectPerson.objects.filter(pk__in=moved["project_people"]).update(person=kept)
+    moved["consents"] = list(merged.consents.values_list("pk", flat=True))
+    PersonConsent.objects.filter(pk__in=moved["consents"]).update(person=kept)
+    for f in FILLABLE:
+        if not getattr(kept, f) and getattr(merged, f):
+            setattr(kept, f, getattr(merged, f))
+            moved["filled"].append(f)
+    # The other spellings of the duplicate's name stay findable under the kept person.
+    extra = " ".join(p for p in (merged.given_names, merged.surname_1, merged.surname_2) if p)
+    if extra and extra != kept.full_name and extra not in (kept.other_names or ""):
+        moved["other_names_before"] = kept.other_names
+        kept.other_names = "\n".join(p for p in (kept.other_names, extra) if p)
+    if merged.consent_to_search and not kept.consent_to_search:
+        moved["consent_filled"] = True
+        kept.consent_to_search = True
+        kept.consent_recorded_at = merged.consent_recorded_at
+        kept.consent_recorded_by = merged.consent_recorded_by
+    kept.save()
+    merged.merged_into = kept
+    merged.save()
+    return PersonMerge.objects.create(kept=kept, merged=merged, moved=moved, reason=reason, by=user)
+
+
+@transaction.atomic
+def do_undo_merge(user, merge) -> PersonMerge:
+    from puente.cases.models import Case
+
+    merge = PersonMerge.objects.select_for_update().get(pk=merge.pk)
+    if merge.undone_at:
+        raise ValidationError(_("This merge has already been undone."))
+    kept = Person.objects.select_for_update().get(pk=merge.kept_id)
+    merged = Person.objects.select_for_update().get(pk=merge.merged_id)
+    moved = merge.moved
+    Case.objects.filter(pk__in=moved.get("cases", []), client=kept).update(client=merged)
+    ProjectPerson.objects.filter(pk__in=moved.get("project_people", []), person=kept).update(person=merged)
+    PersonConsent.objects.filter(pk__in=moved.get("consents", []), person=kept).update(person=merged)
+    for f in moved.get("filled", []):
+        if getattr(kept, f) == getattr(merged, f):
+            setattr(kept, f, None if f in ("region",) else "")
+    if "other_names_before" in moved:
+        kept.other_names = moved["other_names_before"]
+    if moved.get("consent_filled"):
+        kept.consent_to_search = False
+        kept.consent_recorded_at = kept.consent_recorded_by = None
+    kept.save()
+    merged.merged_into = None
+    merged.save()
+    merge.undone_at = timezone.now()
+    merge.undone_by = user
+    merge.save(update_fields=["undone_at", "undone_by"])
+    return merge
+
+
+# ---------------------------------------------------------------------------------------------
+# Reunification
+
+
+@transaction.atomic
+def do_create_project(user, name, court="", docket_number="", description="") -> ReunificationProject:
+    return ReunificationProject.objects.create(name=name, court=court, docket_number=docket_number,
+                                               description=description, created_by=user)
+
+
+def suggest_defender(project, person):
+    """An active Defender serving the person's region, the least loaded in this project first."""
+    from puente.network.models import Defender
+
+    if not person.region_id:
+        return None
+    return (
+        Defender.objects.filter(status=Defender.Status.ACTIVE, regions=person.region_id)
+        .annotate(load=Count("search_assignments", filter=Q(search_assignments__project=project)))
+        .order_by("load", "name")
+        .first()
+    )
+
+
+@transaction.atomic
+def do_add_to_project(user, project, person, defender=None, auto_assign=True) -> ProjectPerson:
+    entry, _created = ProjectPerson.objects.get_or_create(project=project, person=person)
+    if entry.defender_id is None:
+        defender = defender or (suggest_defender(project, person) if auto_assign else None)
+        if defender is not None:
+            entry.defender = defender
+            entry.assigned_at = timezone.now()
+            entry.save(update_fields=["defender", "assigned_at"])
+    return entry
+
+
+@transaction.atomic
+def do_assign(user, entry, defender) -> ProjectPerson:
+    entry = ProjectPerson.objects.select_for_update().get(pk=entry.pk)
+    entry.defender = defender
+    entry.assigned_at = timezone.now() if defender else None
+    entry.save(update_fields=["defender", "assigned_at"])
+    return entry
+
+
+@transaction.atomic
+def do_set_status(user, entry, status) -> ProjectPerson:
+    entry = ProjectPerson.objects.select_for_update().get(pk=entry.pk)
+    if status not in SearchStatus.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    if entry.status != status:
+        entry.status = status
+        entry.status_changed_at = timezone.now()
+        entry.save(update_fields=["status", "status_changed_at"])
+    return entry
+
+
+# Where a contact attempt moves the status: reaching the person means contacted; refusing means
+# declined; any other attempt means the search is on.
+_AFTER_ATTEMPT = {
+    ContactAttempt.Result.REACHED: SearchStatus.CONTACTED,
+    ContactAttempt.Result.REFUSED: SearchStatus.DECLINED,
+}
+
+
+@transaction.atomic
+def do_log_contact_attempt(user, entry, date, method, result, notes="") -> ContactAttempt:
+    entry = ProjectPerson.objects.select_for_update().get(pk=entry.pk)
+    attempt = ContactAttempt.objects.create(entry=entry, date=date, method=method, result=result, notes=notes,
+                                            by=user)
+    new = _AFTER_ATTEMPT.get(result)
+    if new is None and entry.status == SearchStatus.NOT_SEARCHED:
+        new = SearchStatus.SEARCHING
+    if new and entry.status != new:
+        entry.status = new
+        entry.status_changed_at = timezone.now()
+        entry.save(update_fields=["status", "status_changed_at"])
+    return attempt
+
+
+@transaction.atomic
+def do_record_preference(user, entry, preference, method, at=None, notes="") -> ProjectPerson:
+    """The person's stated wish about reunification, once contacted: when and how obtained."""
+    entry = ProjectPerson.objects.select_for_update().get(pk=entry.pk)
+    if entry.status != SearchStatus.CONTACTED:
+        raise ValidationError(_("A preference can be recorded only once the person has been contacted."))
+    entry.preference = preference
+    entry.preference_method = method
+    entry.preference_at = at or timezone.now()
+    entry.preference_notes = notes
+    entry.save(update_fields=["preference", "preference_method", "preference_at", "preference_notes"])
+    return entry
+
+
+# ---------------------------------------------------------------------------------------------
+# Imports
+
+
+@transaction.atomic
+def do_import_people(user, rows, filename, project=None, link=True) -> ImportBatch:
+    """Create the (already validated) ``rows`` as people, find duplicates within the list and
+    link each row to the registry (``puente.locate.linkage``): certain links are merged at once,
+    uncertain ones wait in the review list. All or nothing."""
+    from .linkage import CERTAIN, REVIEW, link_to_registry
+
+    batch = ImportBatch.objects.create(filename=filename[:200], uploaded_by=user, rows=len(rows), project=project)
+    existing_ids = set(Person.objects.filter(merged_into__isnull=True).values_list("id", flat=True)) if link else set()
+    created = []
+    for row in rows:
+        person = do_create_person(user, **row)
+        created.append(person)
+        if project is not None:
+            do_add_to_project(user, project, person)
+    batch.created = len(created)
+    if link and created:
+        pairs = link_to_registry(created, existing_ids)
+        merged_away = set()
+        for new_id, other_id, prob, within in pairs:
+            if new_id in merged_away or other_id in merged_away:
+                continue
+            new, other = Person.objects.get(pk=new_id), Person.objects.get(pk=other_id)
+            if prob >= CERTAIN:
+                # Keep the older record; the imported row becomes its other spelling.
+                kept, dup = (other, new) if other.pk < new.pk else (new, other)
+                do_merge_people(user, kept, dup, reason=f"import {batch.pk}: p={prob:.3f}")
+                merged_away.add(dup.pk)
+                if within:
+                    batch.duplicates_in_list += 1
+                else:
+                    batch.linked += 1
+            elif prob >= REVIEW:
+                LinkReview.objects.create(batch=batch, imported=new, existing=other, probability=prob)
+                if within:
+                    batch.duplicates_in_list += 1
+    batch.save()
+    return batch
+
+
+@transaction.atomic
+def do_decide_review(user, review, confirm: bool) -> LinkReview:
+    review = LinkReview.objects.select_for_update().get(pk=review.pk)
+    if review.status != LinkReview.Status.PENDING:
+        raise ValidationError(_("This link has already been decided."))
+    if confirm:
+        kept, dup = sorted([review.existing, review.imported], key=lambda p: p.pk)
+        review.merge = do_merge_people(user, kept, dup, reason=f"review {review.pk}")
+        review.status = LinkReview.Status.CONFIRMED
+    else:
+        review.status = LinkReview.Status.REJECTED
+    review.decided_by = user
+    review.decided_at = timezone.now()
+    review.save()
+    return review

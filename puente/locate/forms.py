@@ -1,0 +1,105 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from puente.network.models import Advocate, Defender, Region
+
+from .actions import PERSON_FIELDS
+from .importing import TARGETS
+from .models import ContactAttempt, ContactMethod, Person, Preference, ReunificationProject, SearchStatus
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Name"), max_length=200, required=False,
+                        help_text=_("Any order, nicknames and misspellings are fine."))
+    birth_date = forms.CharField(label=_("Date of birth"), max_length=20, required=False,
+                                 help_text=_("1984, 1984-07 or 1984-07-15"))
+    region = forms.CharField(label=_("State or department"), max_length=100, required=False)
+    municipality = forms.CharField(label=_("Municipality"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    project = forms.ModelChoiceField(label=_("Reunification project"), queryset=ReunificationProject.objects.none(),
+                                     required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None and user.is_coordinator:
+            self.fields["project"].queryset = ReunificationProject.objects.filter(active=True)
+        else:
+            del self.fields["project"]
+
+
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = PERSON_FIELDS
+        widgets = {
+            "other_names": forms.Textarea(attrs={"rows": 2}),
+            "other_phones": forms.Textarea(attrs={"rows": 2}),
+            "relatives": forms.Textarea(attrs={"rows": 3}),
+            "last_known_address": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class ConsentForm(forms.Form):
+    advocate = forms.ModelChoiceField(label=_("Advocate"), queryset=Advocate.objects.select_related("user"))
+    how = forms.CharField(label=_("How it was obtained"), max_length=200, required=False)
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = ReunificationProject
+        fields = ["name", "court", "docket_number", "description"]
+
+
+class AssignForm(forms.Form):
+    defender = forms.ModelChoiceField(label=_("Defender"), queryset=Defender.objects.filter(status="active"),
+                                      required=False)
+
+
+class AttemptForm(forms.Form):
+    date = forms.DateField(label=_("Date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    method = forms.ChoiceField(label=_("Method"), choices=ContactMethod.choices)
+    result = forms.ChoiceField(label=_("Result"), choices=ContactAttempt.Result.choices)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=SearchStatus.choices)
+
+
+class PreferenceForm(forms.Form):
+    preference = forms.ChoiceField(label=_("Stated preference"), choices=[c for c in Preference.choices if c[0]])
+    method = forms.ChoiceField(label=_("How it was obtained"), choices=ContactMethod.choices)
+    at = forms.DateTimeField(label=_("When"), initial=timezone.now, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("List of people (CSV or XLSX)"))
+    project = forms.ModelChoiceField(label=_("Add them to a reunification project"),
+                                     queryset=ReunificationProject.objects.filter(active=True), required=False)
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if not f.name.lower().endswith((".csv", ".xlsx", ".txt")):
+            raise forms.ValidationError(_("Upload a CSV or XLSX file."))
+        if f.size > 10 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return f
+
+
+class MappingForm(forms.Form):
+    def __init__(self, *args, headers=(), initial_map=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "—")] + [(h, h) for h in headers]
+        labels = {"given_names": _("Given names"), "surname_1": _("First surname"), "surname_2": _("Second surname"),
+                  "sex": _("Sex"), "birth_date": _("Date of birth"), "country": _("Country"),
+                  "admin1": _("State or department"), "municipality": _("Municipality"), "phone": _("Phone")}
+        for t in TARGETS:
+            self.fields[t] = forms.ChoiceField(label=labels[t], choices=choices, required=False,
+                                               initial=(initial_map or {}).get(t, ""))
+
+
+class AddToProjectForm(forms.Form):
+    person = forms.IntegerField(widget=forms.HiddenInput)

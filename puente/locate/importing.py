@@ -1,0 +1,168 @@
+"""Reading and validating lists of people (CSV or XLSX) for import.
+
+Every error names the file, the row (as a spreadsheet shows it: the header is row 1) and the
+column, and an import with any error writes nothing.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from . import keys as K
+from . import names
+
+TARGETS = ["given_names", "surname_1", "surname_2", "sex", "birth_date", "country", "admin1", "municipality",
+           "phone"]
+SEX_VALUES = {"f": "F", "female": "F", "mujer": "F", "femenino": "F", "m": "M", "male": "M", "hombre": "M",
+              "masculino": "M", "h": "M", "x": "X", "": ""}
+COUNTRY_NAMES = {"mexico": "MX", "guatemala": "GT", "el salvador": "SV", "salvador": "SV", "honduras": "HN",
+                 "nicaragua": "NI"}
+
+
+class ImportErrors(Exception):
+    def __init__(self, errors):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def read_table(fileobj, filename: str) -> tuple[list[str], list[list[str]]]:
+    """(headers, rows) from a CSV or XLSX file; every cell as text."""
+    lower = filename.lower()
+    if lower.endswith((".xlsx", ".xlsm")):
+        import openpyxl
+
+        wb = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
+        ws = wb.worksheets[0]
+        rows = []
+        for row in ws.iter_rows(values_only=True):
+            cells = []
+            for v in row:
+                if v is None:
+                    cells.append("")
+                elif hasattr(v, "strftime"):
+                    cells.append(v.strftime("%Y-%m-%d"))
+                elif isinstance(v, float) and v.is_integer():
+                    cells.append(str(int(v)))
+                else:
+                    cells.append(str(v))
+            rows.append(cells)
+        wb.close()
+    elif lower.endswith((".csv", ".txt")):
+        data = fileobj.read()
+        if isinstance(data, bytes):
+            try:
+                data = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                data = data.decode("latin-1")
+        rows = list(csv.reader(io.StringIO(data)))
+    else:
+        raise ImportErrors([_("%(file)s: not a CSV or XLSX file") % {"file": filename}])
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise ImportErrors([_("%(file)s: the file is empty") % {"file": filename}])
+    headers = [h.strip() for h in rows[0]]
+    return headers, rows[1:]
+
+
+def guess_mapping(headers: list[str]) -> dict[str, str]:
+    """Target column -> file header, by name ("Nombre" -> given_names, "Apellido paterno" -> surname_1)."""
+    hints = {
+        "given_names": ["given_names", "given names", "nombre", "nombres", "first name", "first_name"],
+        "surname_1": ["surname_1", "apellido paterno", "primer apellido", "last name", "last_name", "surname"],
+        "surname_2": ["surname_2", "apellido materno", "segundo apellido"],
+        "sex": ["sex", "sexo", "gender", "genero"],
+        "birth_date": ["birth_date", "fecha de nacimiento", "date of birth", "dob", "nacimiento"],
+        "country": ["country", "pais", "país"],
+        "admin1": ["admin1", "region", "estado", "departamento", "state"],
+        "municipality": ["municipality", "municipio", "city", "ciudad"],
+        "phone": ["phone", "telefono", "teléfono", "celular", "tel"],
+    }
+    folded = {names.fold(h): h for h in headers}
+    mapping = {}
+    for target, options in hints.items():
+        for o in options:
+            if names.fold(o) in folded:
+                mapping[target] = folded[names.fold(o)]
+                break
+    return mapping
+
+
+@dataclass
+class CleanRow:
+    line: int
+    fields: dict
+
+
+def validate(headers, rows, mapping: dict[str, str], filename: str) -> list[CleanRow]:
+    """Person fields for each row, or ImportErrors listing every problem (file, row, column)."""
+    from puente.network.models import Region
+
+    errors = []
+    index = {}
+    for target, header in mapping.items():
+        if not header:
+            continue
+        if header not in headers:
+            errors.append(_("%(file)s: column “%(col)s” (for %(target)s) is not in the file")
+                          % {"file": filename, "col": header, "target": target})
+        else:
+            index[target] = headers.index(header)
+    if "given_names" not in index and "surname_1" not in index:
+        errors.append(_("%(file)s: map at least the given names or the first surname") % {"file": filename})
+    if errors:
+        raise ImportErrors(errors)
+    regions = {r.code: r for r in Region.objects.all()}
+    region_names = {(r.country, names.fold(r.name)): r for r in regions.values()}
+    out = []
+    for n, row in enumerate(rows, start=2):
+        def cell(target):
+            i = index.get(target)
+            return row[i].strip() if i is not None and i < len(row) else ""
+
+        def err(col, msg):
+            errors.append(_("%(file)s row %(row)s, column %(col)s: %(msg)s")
+                          % {"file": filename, "row": n, "col": mapping.get(col, col), "msg": msg})
+
+        f = {"given_names": cell("given_names"), "surname_1": cell("surname_1"), "surname_2": cell("surname_2"),
+             "municipality": cell("municipality")}
+        if not (names.fold(f["given_names"]) or names.fold(f["surname_1"]) or names.fold(f["surname_2"])):
+            err("given_names", _("a name is required"))
+        sex = SEX_VALUES.get(names.fold(cell("sex")))
+        if sex is None:
+            err("sex", _("“%(v)s” is not F, M or X") % {"v": cell("sex")})
+        f["sex"] = sex or ""
+        try:
+            f["birth_date"] = K.format_partial_date(*K.parse_partial_date(cell("birth_date")))
+        except ValueError:
+            err("birth_date", _("“%(v)s” is not a date (YYYY, YYYY-MM or YYYY-MM-DD)") % {"v": cell("birth_date")})
+        country = cell("country").upper()
+        if country and len(country) != 2:
+            country = COUNTRY_NAMES.get(names.fold(country), country)
+        if country and country not in ("MX", "GT", "SV", "HN", "NI"):
+            err("country", _("“%(v)s” is not one of MX, GT, SV, HN, NI") % {"v": cell("country")})
+            country = ""
+        f["country"] = country
+        admin1 = cell("admin1")
+        region = None
+        if admin1:
+            region = regions.get(admin1.upper()) or regions.get(f"{country}-{admin1.upper()}") \
+                or region_names.get((country, names.fold(admin1)))
+            if region is None:
+                err("admin1", _("“%(v)s” is not a known region code or name") % {"v": admin1})
+            elif country and region.country != country:
+                err("admin1", _("region %(v)s is not in %(c)s") % {"v": admin1, "c": country})
+            elif not country:
+                f["country"] = region.country
+        f["region"] = region
+        phone = cell("phone")
+        if phone:
+            try:
+                f["phone"] = K.normalise_phone(phone, f["country"])
+            except ValueError:
+                err("phone", _("“%(v)s” is not a valid phone number") % {"v": phone})
+        out.append(CleanRow(n, f))
+    if errors:
+        raise ImportErrors(errors)
+    return out
