@@ -72,3 +72,24 @@ def employers_for_names(names):
             e = e.merged_into
         result[e.pk] = e
     return list(result.values())
+
+
+def merges(user):
+    from .models import EmployerMerge
+
+    if has_perm(user, "visas.internal"):
+        return EmployerMerge.objects.all()
+    return EmployerMerge.objects.none()
+
+
+def abuse_reports_naming(user, employer):
+    """HOOK(abuse): abuse reports naming this employer, for Coordinators. Filled in when the abuse
+    app provides ``puente.abuse.access.reports_naming_employer(user, names)``; empty until then."""
+    if not has_perm(user, "visas.internal"):
+        return []
+    try:
+        from puente.abuse.access import reports_naming_employer
+    except ImportError:
+        return []
+    names = list(EmployerName.objects.filter(employer=employer).values_list("name", flat=True))
+    return list(reports_naming_employer(user, names))

@@ -4,4 +4,13 @@ from . import views
 
 app_name = "visas"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("employers/<int:pk>/", views.employer, name="employer"),
+    path("agents/<int:pk>/", views.agent, name="agent"),
+    path("statistics/", views.statistics, name="stats"),
+    path("cases/<int:case_pk>/employer-history/", views.case_employer_history, name="case_employer_history"),
+    path("reviews/", views.reviews, name="reviews"),
+    path("reviews/<int:pk>/decide/", views.review_decide, name="review_decide"),
+    path("merges/<int:pk>/undo/", views.merge_undo, name="merge_undo"),
+]

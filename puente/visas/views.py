@@ -1,1 +1,220 @@
-"""Views of the visas app: thin; rules live in actions.py and services."""
+"""Views of the visas app: thin; rules live in actions.py, search.py and stats.py.
+
+Public pages (``@public``) show public records (OFLC disclosure data, DOL debarments) to everyone.
+Every table is also CSV (``?format=csv``) and JSON (``?format=json``). The network's own
+material (cases naming an employer, the merge review list) is for Coordinators only.
+"""
+
+import csv
+from collections import defaultdict
+
+from django.contrib import messages
+from django.db.models import Count, Sum
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from puente.core.access import get_visible_or_404, public, require_perm
+from puente.core.roles import has_perm
+
+from . import access, actions, stats
+from .models import Visa, VisaCase
+from .search import search_agents, search_employers
+
+CASE_ROW_LIMIT = 500
+
+
+def _format(request):
+    fmt = request.GET.get("format", "")
+    return fmt if fmt in ("csv", "json") else ""
+
+
+def tabular(request, rows, fields, filename):
+    """``rows`` (list of dicts) as CSV or JSON, or None for HTML."""
+    fmt = _format(request)
+    if fmt == "json":
+        return JsonResponse({"rows": [{f: r.get(f) for f in fields} for r in rows]}, json_dumps_params={"default": str})
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(fields)
+        for r in rows:
+            writer.writerow(["" if r.get(f) is None else r.get(f) for f in fields])
+        return response
+    return None
+
+
+def _bars(rows, value="positions_certified"):
+    top = max((r[value] or 0 for r in rows), default=0) or 1
+    for r in rows:
+        r["bar"] = round(100 * (r[value] or 0) / top, 1)
+    return rows
+
+
+@public
+def search(request):
+    q = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "employer")
+    results = []
+    if q:
+        results = search_agents(q) if kind == "agent" else search_employers(q)
+    fields = ["id", "name", "positions_certified"] if kind == "agent" else [
+        "id", "name", "city", "state", "positions_certified"]
+    fmt = _format(request)
+    if fmt == "json":
+        return JsonResponse({"q": q, "kind": kind, "results": results})
+    response = tabular(request, results, fields, "employers" if kind != "agent" else "agents")
+    if response:
+        return response
+    return render(request, "visas/search.html", {"q": q, "kind": kind, "results": results})
+
+
+def _case_rows(qs):
+    return list(qs.select_related("agent").values(
+        "fiscal_year", "visa", "case_number", "status", "status_raw", "decision_date", "employer_name_filed",
+        "job_title", "soc_title", "wage_offered", "wage_unit", "worksite_city", "worksite_state",
+        "agent_name_filed", "agent_id", "workers_requested", "workers_certified", "role", "counted",
+    ).order_by("-fiscal_year", "visa", "case_number", "row_number"))
+
+
+CASE_FIELDS = ["fiscal_year", "visa", "case_number", "status", "status_raw", "decision_date", "employer_name_filed",
+               "job_title", "soc_title", "wage_offered", "wage_unit", "worksite_city", "worksite_state",
+               "agent_name_filed", "workers_requested", "workers_certified", "role", "counted"]
+
+
+@public
+def employer(request, pk):
+    employer = get_visible_or_404(access.any_employer(), pk=pk)
+    if employer.merged_into_id:
+        survivor = employer
+        while survivor.merged_into_id:
+            survivor = survivor.merged_into
+        return redirect("visas:employer", pk=survivor.pk)
+    rows_qs = access.public_rows().filter(employer=employer)
+    table = request.GET.get("table", "cases")
+    years = _bars(stats.employer_years([employer.pk]).get(employer.pk, []))
+    debarments = list(employer.debarments.values("program", "name", "city", "state", "start", "end", "certainty", "method"))
+    names = list(employer.names.values("name", "city", "state", "certainty", "method").order_by("name"))
+    if _format(request):
+        if table == "years":
+            return tabular(request, years, ["visa", "fy", "cases", "positions_certified"], f"employer-{pk}-years")
+        if table == "debarments":
+            return tabular(request, debarments, ["program", "name", "city", "state", "start", "end", "certainty"],
+                           f"employer-{pk}-debarments")
+        if table == "names":
+            return tabular(request, names, ["name", "city", "state", "certainty", "method"], f"employer-{pk}-names")
+        return tabular(request, _case_rows(rows_qs), CASE_FIELDS, f"employer-{pk}-cases")
+    case_count = rows_qs.count()
+    context = {
+        "employer": employer, "years": years, "debarments": debarments, "names": names,
+        "rows": _case_rows(rows_qs)[:CASE_ROW_LIMIT], "case_count": case_count, "row_limit": CASE_ROW_LIMIT,
+        "internal": has_perm(request.user, "visas.internal"),
+    }
+    if context["internal"]:
+        context["network_cases"] = access.cases_naming(request.user, employer)
+        # HOOK(abuse): abuse reports naming this employer, for Coordinators. The abuse app fills
+        # this in by providing puente.abuse.access.reports_naming_employer(user, names).
+        context["abuse_reports"] = access.abuse_reports_naming(request.user, employer)
+    return render(request, "visas/employer.html", context)
+
+
+@public
+def agent(request, pk):
+    agent = get_visible_or_404(access.public_agents(), pk=pk)
+    rows_qs = access.public_rows().filter(agent=agent)
+    if _format(request):
+        return tabular(request, _case_rows(rows_qs), CASE_FIELDS, f"agent-{pk}-cases")
+    employers = _bars(list(
+        rows_qs.filter(counted=True, employer__isnull=False).values("employer_id", "employer__name", "employer__state")
+        .annotate(positions_certified=Sum("workers_certified"), cases=Count("case_number", distinct=True))
+        .order_by("-positions_certified")[:200]))
+    return render(request, "visas/agent.html", {
+        "agent": agent, "employers": employers, "rows": _case_rows(rows_qs)[:CASE_ROW_LIMIT],
+        "case_count": rows_qs.count(), "row_limit": CASE_ROW_LIMIT,
+    })
+
+
+@public
+def statistics(request):
+    visa = request.GET.get("visa") or None
+    if visa not in (None, Visa.H2A, Visa.H2B):
+        visa = None
+    try:
+        fiscal_year = int(request.GET.get("fy") or 0) or None
+    except ValueError:
+        fiscal_year = None
+    table = request.GET.get("table", "year")
+    if table not in ("year", "visa", "state", "job"):
+        table = "year"
+    if _format(request):
+        rows = stats.by(table, visa, fiscal_year)
+        return tabular(request, rows, ["key", *stats.FIGURES], f"h2-{table}")
+    by_year = defaultdict(dict)
+    for row in stats.by("year", visa, None):
+        by_year[row["key"]] = row
+    context = {
+        "visa": visa or "", "fy": fiscal_year or "",
+        "totals": stats.totals(visa, fiscal_year),
+        "years": _bars(stats.by("year", visa, None)),
+        "visas": _bars(stats.by("visa", None, fiscal_year)),
+        "states": _bars(stats.by("state", visa, fiscal_year)),
+        "jobs": _bars(stats.by("job", visa, fiscal_year, limit=30)),
+        "fiscal_years": sorted(VisaCase.objects.values_list("fiscal_year", flat=True).distinct()),
+    }
+    return render(request, "visas/stats.html", context)
+
+
+@require_perm("visas.internal")
+def case_employer_history(request, case_pk):
+    """Partial (htmx): the visa history of the employers named in a network case."""
+    case = access.visible_case_for_history(request.user, case_pk)
+    if case is None:
+        raise Http404
+    names = list(case.parties.filter(kind="employer").values_list("name", flat=True))
+    employers = access.employers_for_names(names)
+    years = stats.employer_years([e.pk for e in employers])
+    debarred = {e.pk: list(e.debarments.all()) for e in employers}
+    found = [{"employer": e, "years": years.get(e.pk, []), "debarments": debarred[e.pk]} for e in employers]
+    return render(request, "visas/_case_employer_history.html", {"case": case, "names": names, "found": found})
+
+
+@require_perm("visas.internal")
+def reviews(request):
+    pending = access.reviews(request.user).filter(state="pending").select_related("left", "right")[:200]
+    decided = access.reviews(request.user).exclude(state="pending").select_related(
+        "left", "right", "decided_by").order_by("-decided_at")[:50]
+    merges = access.merges(request.user).select_related("into", "merged", "by")[:100]
+    return render(request, "visas/reviews.html", {"pending": pending, "decided": decided, "merges": merges})
+
+
+@require_POST
+@require_perm("visas.internal")
+def review_decide(request, pk):
+    review = get_visible_or_404(access.reviews(request.user), pk=pk)
+    decision = request.POST.get("decision")
+    try:
+        if decision == "confirm":
+            actions.do_confirm_review(review, request.user)
+            messages.success(request, _("Merged: the two employers are now one."))
+        elif decision == "reject":
+            actions.do_reject_review(review, request.user)
+            messages.success(request, _("Kept apart: this pair will not be proposed again."))
+        else:
+            return HttpResponse(status=400)
+    except ValueError:
+        messages.error(request, _("This pair was already decided."))
+    return redirect("visas:reviews")
+
+
+@require_POST
+@require_perm("visas.internal")
+def merge_undo(request, pk):
+    merge = get_visible_or_404(access.merges(request.user), pk=pk)
+    try:
+        actions.do_undo_merge(merge, request.user)
+        messages.success(request, _("Merge undone: the employers are separate again."))
+    except ValueError:
+        messages.error(request, _("This merge was already undone."))
+    return redirect("visas:reviews")
