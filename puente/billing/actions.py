@@ -471,7 +471,7 @@ def do_record_payment(user, invoice, *, amount, received_on, method=Payment.Meth
     payment = Payment.objects.create(
         invoice=invoice, amount=amount, received_on=received_on, method=method, reference=reference, recorded_by=user
     )
-    invoice.amount_paid = invoice.payments.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    invoice.amount_paid = money.round_to_minor(invoice.payments.aggregate(s=Sum("amount"))["s"] or Decimal(0), invoice.currency)
     invoice.state = InvoiceState.PAID if invoice.amount_paid >= invoice.total else InvoiceState.PARTLY_PAID
     invoice.save()
     return payment

@@ -1,4 +1,5 @@
-"""Balances and ageing, computed from the stored (already rounded) amounts: no rounding here.
+"""Balances and ageing, computed from the stored (already rounded) amounts. Sums are only
+normalised to the currency's minor unit (SQLite returns sums like 207.330000000000).
 
 - An Advocate's balance, per currency: invoiced (issued, partly paid and paid invoices; never
   drafts or void ones) minus paid (payments received).
@@ -12,6 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from .money import round_to_minor
 from .models import ISSUED_STATES, OPEN_STATES, Invoice, Payment, Payout, ReportStatus, TimeReport
 
 BUCKETS = [("0_30", 0, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("over_90", 91, None)]
@@ -34,7 +36,9 @@ def advocate_balances(advocate=None) -> dict:
     for row in payments.values("invoice__advocate_id", "invoice__currency").annotate(s=Sum("amount")):
         result[row["invoice__advocate_id"]][row["invoice__currency"]]["paid"] += row["s"]
     for per_currency in result.values():
-        for figures in per_currency.values():
+        for currency, figures in per_currency.items():
+            for key in ("invoiced", "paid"):
+                figures[key] = round_to_minor(figures[key], currency)
             figures["balance"] = figures["invoiced"] - figures["paid"]
     return {k: dict(v) for k, v in result.items()}
 
@@ -55,7 +59,9 @@ def defender_balances(defender=None) -> dict:
     for row in payouts.values("defender_id", "amount_currency").annotate(s=Sum("amount")):
         result[row["defender_id"]][row["amount_currency"]]["paid"] += row["s"]
     for per_currency in result.values():
-        for figures in per_currency.values():
+        for currency, figures in per_currency.items():
+            for key in ("owed", "paid"):
+                figures[key] = round_to_minor(figures[key], currency)
             figures["balance"] = figures["owed"] - figures["paid"]
     return {k: dict(v) for k, v in result.items()}
 
