@@ -1,0 +1,94 @@
+"""No SQL is built from input: no .raw(), .extra(), RawSQL or cursor.execute() whose SQL text
+is an f-string, a %-formatted or .format()ted string, or a concatenation with a non-constant."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SQL_CALLS = {"raw", "extra", "execute", "executemany", "RawSQL", "copy"}
+
+# Reviewed exceptions: (file, function) -> why the formatted SQL holds no input. Keep it short;
+# prefer parameters (%s with a list) everywhere else.
+REVIEWED = {
+    ("puente/visas/importer.py", "_insert"): "table and column names come from the model's metadata; the values are parameters",
+}
+
+
+def _is_built(node) -> bool:
+    """True when ``node`` builds a string from something that is not a constant."""
+    if isinstance(node, ast.JoinedStr):
+        return any(isinstance(v, ast.FormattedValue) for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mod, ast.Add)):
+        if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) and isinstance(node.left.value, str):
+            return True
+        return _is_built(node.left) or _is_built(node.right) or not (
+            isinstance(node.left, ast.Constant) and isinstance(node.right, ast.Constant)
+        )
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("format", "join"):
+        return True
+    return False
+
+
+def _functions(tree):
+    """node -> name of the innermost function containing it."""
+    owner = {}
+    for fn in ast.walk(tree):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for sub in ast.walk(fn):
+                owner[sub] = fn.name  # inner functions are walked later and win
+    return owner
+
+
+def offending_calls(source: str, filename: str = "<string>"):
+    tree = ast.parse(source, filename)
+    owner = _functions(tree)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        if (filename, owner.get(node)) in REVIEWED:
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+        if name not in SQL_CALLS:
+            continue
+        sql_args = list(node.args[:1]) + [k.value for k in node.keywords if k.arg in ("sql", "raw_query", "where", "select")]
+        for arg in sql_args:
+            for sub in ([arg] if not isinstance(arg, (ast.List, ast.Tuple, ast.Dict)) else list(ast.iter_child_nodes(arg))):
+                if _is_built(sub):
+                    yield f"{filename}:{node.lineno}: {name}() with SQL built by formatting"
+
+
+def python_files():
+    for path in sorted((ROOT / "puente").rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        yield path
+
+
+def test_no_sql_built_from_strings_in_the_code_base():
+    problems = []
+    for path in python_files():
+        problems += list(offending_calls(path.read_text(), str(path.relative_to(ROOT))))
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("snippet", [
+    'cursor.execute(f"SELECT * FROM t WHERE name = \'{name}\'")',
+    'cursor.execute("SELECT * FROM t WHERE id = %s" % pk)',
+    'Person.objects.raw("SELECT * FROM p WHERE x = {}".format(x))',
+    'qs.extra(where=["name = \'" + q + "\'"])',
+    'RawSQL("lower(" + column + ")", [])',
+])
+def test_the_checker_catches_built_sql(snippet):
+    assert list(offending_calls(snippet))
+
+
+@pytest.mark.parametrize("snippet", [
+    'cursor.execute("SELECT * FROM t WHERE id = %s", [pk])',
+    'Person.objects.raw("SELECT * FROM p WHERE x = %s", [x])',
+    'cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")',
+    'cursor.execute(statement)',
+])
+def test_the_checker_allows_parameters(snippet):
+    assert not list(offending_calls(snippet))
