@@ -8,15 +8,15 @@ recruiter twice or undo a merge half-way.
 from dataclasses import dataclass
 
 import filetype
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from puente.core.roles import Role
+from puente.core.uploads import check_upload
 
-from . import resolution
+from . import resolution, visa_link
 from .models import (
     AbuseReport,
     EvidenceFile,
@@ -31,15 +31,12 @@ from .models import (
     TraffickingIndicator,
 )
 
-# What evidence may be: documents, photos, WhatsApp voice notes and videos. Sniffed from the
-# content, never trusted from the browser or the file name.
-ALLOWED_EVIDENCE_TYPES = {
-    "application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif",
+# Evidence is checked by ``puente.core.uploads`` (size, dangerous content, documents and
+# photos) and may also be what workers have on their phones: WhatsApp voice notes, other audio,
+# short videos, screenshots. Those kinds are recognised from their bytes here.
+EXTRA_MEDIA_TYPES = {
     "audio/ogg", "audio/mpeg", "audio/mp4", "audio/x-m4a", "audio/m4a", "audio/amr", "audio/x-wav", "audio/wav",
-    "video/mp4", "video/3gpp", "video/quicktime",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "text/plain",
+    "video/mp4", "video/3gpp", "video/quicktime", "image/webp", "image/gif",
 }
 
 
@@ -125,7 +122,31 @@ def do_add_employer(user, recruiter, employer_name, programme=""):
             link.programme = programme
             link.save()
         return link
-    return RecruiterEmployer.objects.create(recruiter=recruiter, employer_name=employer_name, programme=programme)
+    return RecruiterEmployer.objects.create(
+        recruiter=recruiter, employer_name=employer_name, programme=programme,
+        visa_employer_id=_visa_employer_id(employer_name),
+    )
+
+
+def _visa_employer_id(name):
+    try:
+        return visa_link.find_employer_id(name)
+    except Exception:  # noqa: BLE001  (the visa data is optional; filing a report must not fail on it)
+        return None
+
+
+@transaction.atomic
+def do_link_visa_employers(user=None) -> int:
+    """(Re)link every recruiter's employers to the visa data, e.g. after new files were
+    imported. Returns how many links changed."""
+    changed = 0
+    for link in RecruiterEmployer.objects.select_for_update():
+        found = _visa_employer_id(link.employer_name)
+        if found != link.visa_employer_id:
+            link.visa_employer_id = found
+            link.save()
+            changed += 1
+    return changed
 
 
 @transaction.atomic
@@ -319,21 +340,13 @@ def do_decide_candidate(user, candidate, *, confirm: bool):
 
 
 def _create_worker(user, data, region):
-    from puente.locate.models import Person
+    """A new Person for the worker, through the locate app (which keeps its search keys)."""
+    from puente.locate.actions import do_create_person
 
-    person = Person(
-        given_names=data.get("given_names", ""), surname_1=data.get("surname_1", ""),
+    return do_create_person(
+        user, given_names=data.get("given_names", ""), surname_1=data.get("surname_1", ""),
         surname_2=data.get("surname_2", ""), region=region, country=region.country if region else "",
-        created_by=user,
     )
-    try:  # the locate app's search keys, when it provides them
-        from puente.locate.search import search_keys_for  # type: ignore
-
-        person.search_keys = search_keys_for(person)
-    except ImportError:
-        pass
-    person.save()
-    return person
 
 
 @transaction.atomic
@@ -403,43 +416,29 @@ def do_add_incident(user, report, *, kind, amount=None, paid_to="", paid_on=None
     )
 
 
-def sniff_content_type(upload) -> str:
-    """The file's real type from its first bytes; plain text when it decodes as UTF-8."""
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    if kind is not None:
-        return kind.mime
-    if b"\x00" not in head:
-        try:
-            head.decode("utf-8")
-            return "text/plain"
-        except UnicodeDecodeError:
-            # A multi-byte character cut at the 8 KiB boundary is still text.
-            try:
-                head[:-3].decode("utf-8")
-                return "text/plain"
-            except UnicodeDecodeError:
-                pass
-    return "application/octet-stream"
+def check_evidence(upload) -> str:
+    """The content type of an evidence file, from its bytes; ``ValidationError`` naming the file
+    when it is too big, empty, dangerous or of a kind not accepted."""
+    try:
+        return check_upload(upload).mime
+    except ValidationError as exc:
+        if getattr(exc, "code", None) != "kind":
+            raise
+        upload.seek(0)
+        guess = filetype.guess(upload.read(8192))
+        upload.seek(0)
+        if guess is not None and guess.mime in EXTRA_MEDIA_TYPES:
+            return guess.mime
+        raise
 
 
 @transaction.atomic
 def do_add_evidence(user, report, upload, description="") -> EvidenceFile:
     name = upload.name or "evidence"
-    limit = settings.PUENTE_UPLOAD_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError({"file": _("%(name)s: the file is %(size)s MB; the limit is %(limit)s MB.")
-                               % {"name": name, "size": round(upload.size / 1048576, 1),
-                                  "limit": round(limit / 1048576, 1)}})
-    if upload.size == 0:
-        raise ValidationError({"file": _("%(name)s: the file is empty.") % {"name": name}})
-    content_type = sniff_content_type(upload)
-    if content_type not in ALLOWED_EVIDENCE_TYPES:
-        raise ValidationError({"file": _("%(name)s: files of type %(type)s are not accepted (PDF, photos, audio, "
-                                         "video, Word or Excel documents, plain text).")
-                               % {"name": name, "type": content_type}})
+    try:
+        content_type = check_evidence(upload)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
     evidence = EvidenceFile(
         report=report, original_name=name[-255:], content_type=content_type, size=upload.size,
         description=description, uploaded_by=user,

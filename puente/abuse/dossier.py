@@ -107,7 +107,7 @@ def build_dossier(recruiter, user) -> Dossier:
         from . import visa_link
 
         dossier.visa_certifications = visa_link.certifications_for(sorted(employers))
-    except Exception:  # noqa: BLE001  (the visa data is optional)
+    except Exception:  # noqa: BLE001  (the visa data is optional; a dossier without it is still true)
         dossier.visa_certifications = []
     return dossier
 

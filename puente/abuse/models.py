@@ -129,6 +129,11 @@ class RecruiterEmployer(models.Model):
     employer_key = models.CharField(max_length=200, db_index=True, editable=False)
     programme = models.CharField(_("visa programme"), max_length=5, choices=Programme.choices, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # The same employer in the H-2 visa data, when the name matches exactly one there.
+    visa_employer = models.ForeignKey(
+        "visas.Employer", null=True, blank=True, on_delete=models.SET_NULL, related_name="recruiter_links",
+        verbose_name=_("employer in the visa data"),
+    )
 
     class Meta:
         ordering = ["employer_name"]

@@ -2,9 +2,10 @@
 when and where. Figures only: no worker appears here.
 
 Fees: a fee in a report naming two recruiters counts for each of them (the report does not say
-which one pocketed it). Amounts are totalled per currency: there is no exchange-rate table in the
-billing app to convert them to US dollars with, and converting at today's rate would misstate
-fees paid years ago. ``usd_rates`` is the one place to plug such a table in.
+which one pocketed it). Amounts are ranked per currency (exact, as paid), and also in US dollars
+converted with billing's exchange-rate table (``puente.billing.money.convert``) at the rate in force
+on the day the fee was paid (else the date of the facts, else the filing date). A fee for which
+no rate was in force is left out of the dollar ranking and counted apart, so the page can say so.
 """
 
 from collections import Counter, defaultdict
@@ -16,14 +17,44 @@ from django.db.models import Count, Sum
 from .models import AbuseReport, Incident, Recruiter, RecruiterEmployer
 
 
-def usd_rates():
-    """{currency: Decimal USD per unit} from billing's exchange-rate table, or None when there is none."""
+def fee_ranking_usd():
+    """([(recruiter, total USD, number of fees)], {currency: fees without a rate}) or None when
+    the billing app has no exchange rates to convert with."""
     try:
-        from puente.billing import rates  # type: ignore
+        from puente.billing.money import MissingRate, convert
     except ImportError:
         return None
-    getter = getattr(rates, "usd_rates", None)
-    return getter() if getter else None
+    from django.utils.timezone import localdate
+
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    counts: Counter = Counter()
+    missing: Counter = Counter()
+    recruiters: dict[int, Recruiter] = {}
+    cache: dict = {}
+    fees = (
+        Incident.objects.filter(kind=Incident.Kind.FEE, amount__isnull=False)
+        .select_related("report").prefetch_related("report__recruiters")
+    )
+    for fee in fees:
+        linked = list(fee.report.recruiters.all())
+        if not linked:
+            continue
+        on = fee.paid_on or fee.report.occurred_from or localdate(fee.report.created_at)
+        key = (str(fee.amount.currency), fee.amount.amount, on)
+        if key not in cache:
+            try:
+                cache[key] = convert(fee.amount, "USD", on)[0].amount
+            except MissingRate:
+                cache[key] = None
+        if cache[key] is None:
+            missing[key[0]] += 1
+            continue
+        for recruiter in linked:
+            recruiters[recruiter.pk] = recruiter
+            totals[recruiter.pk] += cache[key]
+            counts[recruiter.pk] += 1
+    ranking = sorted(((recruiters[i], t, counts[i]) for i, t in totals.items()), key=lambda r: (-r[1], r[0].name))
+    return ranking, dict(missing)
 
 
 @dataclass

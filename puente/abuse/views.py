@@ -288,6 +288,7 @@ def review(request):
 @require_POST
 def resolution_run(request):
     result = actions.do_run_resolution(request.user)
+    actions.do_link_visa_employers(request.user)
     messages.success(request, _("%(merged)s certain merges applied, %(queued)s pairs to review.")
                      % {"merged": result.merged, "queued": result.queued})
     return redirect("abuse:review")
@@ -333,12 +334,15 @@ def pattern_overview(request):
             currency: list(zip(rows, patterns.bars([(r.name, total) for r, total, _n in rows])))
             for currency, rows in patterns.fee_totals_by_recruiter().items()
         },
-        "converted": patterns.usd_rates() is not None,
         "per_month": patterns.bars(patterns.reports_per_month()),
         "by_region": patterns.bars(patterns.reports_by_region()),
         "employers": patterns.employers_supplied(),
     }
     ctx["ranked"] = list(zip(by_reports, ctx["by_reports"]))
+    usd = patterns.fee_ranking_usd()
+    if usd is not None:
+        ranking, ctx["usd_missing"] = usd
+        ctx["usd"] = list(zip(ranking, patterns.bars([(r.name, total) for r, total, _n in ranking])))
     ctx["month_columns"], ctx["month_width"] = patterns.columns(patterns.reports_per_month())
     ctx["visas_available"] = visa_link.visas_available()
     if ctx["visas_available"]:

@@ -1,25 +1,51 @@
-"""The join between recruiters' employers and the H-2 visa data (``puente.visas``).
+"""The join between recruiters' employers and the H-2 visa data, through ``puente.visas.api``
+(the small interface the visas app offers other apps). Employer names are matched the visas
+app's way (its normalised name key, following its employer merges).
 
-Until the visas app records employers, these return nothing and the abuse pages say so.
+Each function degrades to "nothing known" if the visa data is absent, so that a recruiter page
+or a conflict check never fails because of it.
 """
 
 
 def visas_available() -> bool:
     try:
-        from puente.visas.models import Employer  # noqa: F401
+        from puente.visas import api  # noqa: F401
     except ImportError:
         return False
     return True
 
 
 def employer_name_variants(name: str) -> set[str]:
-    return set()
+    """Every name as filed (in the disclosure files) of the employer ``name`` is."""
+    from puente.visas import api
+
+    return api.employer_name_variants(name)
 
 
-def certifications_for(employer_names: list[str]) -> list:
-    return []
+def find_employer_id(name: str) -> int | None:
+    """The visa-data employer this name is, when it is exactly one."""
+    from puente.visas import api
+
+    found = api.certifications_for([name])
+    return found[0]["id"] if len(found) == 1 else None
 
 
 def certified_workers(link) -> int | None:
-    """Workers certified in the visa data for the employer of a RecruiterEmployer link."""
-    return None
+    """Positions certified, all years, to the employer of a RecruiterEmployer link."""
+    from puente.visas import api
+
+    return api.certified_workers_for_name(link.employer_name)
+
+
+def certifications_for(employer_names: list[str]) -> list[dict]:
+    """Rows {employer, employer_id, state, visa, fiscal_year, workers} for the dossier."""
+    from puente.visas import api
+
+    rows = []
+    for employer in api.certifications_for(employer_names):
+        for year in employer["years"]:
+            rows.append({
+                "employer": employer["name"], "employer_id": employer["id"], "state": employer["state"],
+                "visa": year["visa"], "fiscal_year": year["fy"], "workers": year["positions_certified"],
+            })
+    return sorted(rows, key=lambda r: (r["employer"], r["fiscal_year"], r["visa"]))

@@ -124,3 +124,24 @@ def test_patterns_page_renders_charts(filed, coordinator):
     assert "<svg" in page and "Reclutadora del Norte" in page and "99999" in page
     assert "style=" not in page.split("<main", 1)[1]
     assert "Juan Tzoc" not in page
+
+
+def test_fee_ranking_in_usd_with_billing_rates(filed, defender_user):
+    from puente.billing.models import ExchangeRate
+
+    ExchangeRate.objects.create(from_currency="MXN", to_currency="USD", rate=Decimal("0.05"), effective_date=date(2024, 1, 1))
+    ExchangeRate.objects.create(from_currency="GTQ", to_currency="USD", rate=Decimal("0.125"), effective_date=date(2024, 1, 1))
+    # A rate that is not yet in force when the fees were paid must not be used.
+    ExchangeRate.objects.create(from_currency="MXN", to_currency="USD", rate=Decimal("1"), effective_date=date(2099, 1, 1))
+    nio = actions.do_file_report(defender_user, recruiter_names=["Agencia Xol"], occurred_from=date(2025, 1, 1))
+    actions.do_add_incident(defender_user, nio, kind=Incident.Kind.FEE, amount=Money("100", "NIO"))
+
+    ranking, missing = patterns.fee_ranking_usd()
+
+    by_name = {r.name_key: (total, n) for r, total, n in ranking}
+    # 15000 + 8000 MXN at 0.05; 3500.50 and 1200.25 GTQ at 0.125 (each rounded to the cent); 250 USD.
+    expected_norte = Decimal("750.00") + Decimal("400.00") + Decimal("437.56") + Decimal("150.03") + Decimal("250.00")
+    assert by_name["reclutadora del norte"] == (expected_norte, 5)
+    assert by_name["agencia xol"] == (Decimal("4999.95"), 1)
+    assert ranking[0][0].name == "Agencia Xol"
+    assert missing == {"NIO": 1}

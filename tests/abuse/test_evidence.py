@@ -61,3 +61,13 @@ def test_size_limit(world, settings):
     text = "Declaración: me cobraron 5,000 quetzales.".encode()
     evidence = actions.do_add_evidence(world.defender, world.abuse_report, SimpleUploadedFile("nota.txt", text))
     assert evidence.content_type == "text/plain"
+
+
+def test_voice_note_accepted_html_refused(world):
+    ogg = b"OggS\x00\x02" + b"\x00" * 20 + b"\x01\x1eOpusHead" + b"\x00" * 100
+    evidence = actions.do_add_evidence(world.defender, world.abuse_report, SimpleUploadedFile("audio.opus", ogg))
+    assert evidence.content_type == "audio/ogg"
+    with pytest.raises(ValidationError) as exc:
+        actions.do_add_evidence(world.defender, world.abuse_report,
+                                SimpleUploadedFile("recibo.txt", b"<html><script>alert(1)</script></html>"))
+    assert "recibo.txt" in str(exc.value)
