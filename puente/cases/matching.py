@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Avg, Count, Min, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -224,10 +225,17 @@ def _loads(exclude_case_id) -> dict[int, int]:
 
 
 def _history_key() -> str:
-    last_eval = Evaluation.objects.order_by("-pk").values_list("pk", "submitted_at").first()
-    last_move = CaseTransition.objects.order_by("-pk").values_list("pk", "at").first()
-    last_case = Case.objects.order_by("-pk").values_list("pk", "assigned_at").first()
-    stamp = repr((last_eval, last_move, last_case)).encode()
+    """A key that changes whenever an evaluation, a state change or a case is added: the newest
+    row of each (id and time), read in one query through the primary-key indexes."""
+    q = connection.ops.quote_name
+    parts = []
+    for model, stamp in ((Evaluation, "submitted_at"), (CaseTransition, "at"), (Case, "assigned_at")):
+        table = q(model._meta.db_table)
+        parts.append(f"(SELECT MAX(id) FROM {table})")
+        parts.append(f"(SELECT {q(stamp)} FROM {table} ORDER BY id DESC LIMIT 1)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))  # noqa: S608  (names from model metadata)
+        stamp = repr((cursor.fetchone(), WEIGHTS)).encode()
     return "puente:matching:history:" + hashlib.sha1(stamp, usedforsecurity=False).hexdigest()
 
 
@@ -276,11 +284,19 @@ def history(use_cache: bool = True) -> dict:
 
 def _pairs(through, column: str, values) -> dict[int, set[int]]:
     """defender id -> the ids among ``values`` it has in an m2m table (regions, languages ...).
-    Filtered in SQL: only the few rows that matter for this case come back."""
+    Filtered in SQL, so only the rows that matter for this case come back, and read with a plain
+    cursor: thousands of integer pairs need no Django row machinery."""
     sets: dict[int, set[int]] = defaultdict(set)
-    if values:
-        rows = through.objects.filter(**{f"{column}__in": list(values)}).values_list("defender_id", column)
-        for defender_id, other_id in rows:
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return sets
+    q = connection.ops.quote_name
+    table = q(through._meta.db_table)
+    other = q(through._meta.get_field(column.removesuffix("_id")).column)
+    marks = ", ".join(["%s"] * len(values))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT defender_id, {other} FROM {table} WHERE {other} IN ({marks})", values)  # noqa: S608
+        for defender_id, other_id in cursor.fetchall():
             sets[defender_id].add(other_id)
     return sets
 

@@ -1,0 +1,153 @@
+"""The Advocate Agreement and the Case Facilitation Contract: generated text, versions, diff,
+three signatures with the hash of the exact text, locking, re-signing after a change, PDF."""
+
+import hashlib
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from pypdf import PdfReader
+
+from puente.cases import actions
+from puente.cases.models import CaseState, ContractSignature, ContractVersion
+from tests.cases.helpers import sign_agreement, submit
+
+pytestmark = pytest.mark.django_db
+S = CaseState
+
+
+@pytest.fixture
+def pending(world):
+    sign_agreement(world.advocate_profile)
+    case = world.submitted_case
+    actions.do_assign_defender(case, world.defender_org, by=world.coordinator)
+    case.refresh_from_db()
+    return case
+
+
+def sign(case, user, sha=None):
+    version = actions.latest_version(case)
+    return actions.do_sign_contract(case, by=user, typed_name=user.get_full_name(), accepted=True,
+                                    sha256=sha or version.sha256)
+
+
+def test_agreement_signing(world):
+    profile = world.other_advocate_profile
+    assert not profile.has_signed_agreement
+    with pytest.raises(actions.ActionError):
+        actions.do_sign_advocate_agreement(profile, by=profile.user, typed_name="Daniel Tremblay", accepted=False)
+    with pytest.raises(actions.ActionError):
+        actions.do_sign_advocate_agreement(profile, by=world.advocate, typed_name="Sarah Miller", accepted=True)
+    client = Client()
+    client.force_login(profile.user)
+    response = client.post(reverse("cases:agreement"), {"typed_name": "Daniel Tremblay", "accepted": "on"})
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.has_signed_agreement and profile.agreement_version == "2026-1"
+
+
+def test_generated_text_has_the_case_facts_but_not_the_client_name(pending, world):
+    text = actions.latest_version(pending).text
+    for fact in (pending.reference, "Smith Tobacco Farms LLC", "Locate the client", "Centro de Derechos Mam",
+                 "Farmworker Justice Project", "250.00", "15%", "CONFIDENTIALITY", "5:26-cv-00123"):
+        assert fact in text, fact
+    assert "Xol" not in text and "Guadalupe" not in text
+
+
+def test_three_signatures_lock_and_activate(pending, world):
+    version = actions.latest_version(pending)
+    assert version.sha256 == hashlib.sha256(version.text.encode()).hexdigest()
+    with pytest.raises(actions.ActionError, match="changed"):
+        sign(pending, world.defender, sha="0" * 64)
+    with pytest.raises(actions.ActionError):
+        sign(pending, world.other_defender)
+    sign(pending, world.defender)
+    with pytest.raises(actions.ActionError, match="already"):
+        sign(pending, world.defender)
+    sign(pending, world.advocate)
+    pending.refresh_from_db()
+    assert pending.state == S.AGREEMENT_PENDING
+    sig = sign(pending, world.coordinator)
+    pending.refresh_from_db()
+    assert pending.state == S.ACTIVE
+    assert sig.text_sha256 == version.sha256 and sig.user == world.coordinator and sig.typed_name
+    version.refresh_from_db()
+    assert version.fully_signed
+    # A signed version is locked: its text can never be saved again.
+    version.text = "something else"
+    with pytest.raises(ValueError):
+        version.save()
+    assert ContractVersion.objects.get(pk=version.pk).text != "something else"
+
+
+def test_edit_makes_a_new_version_needing_all_signatures(pending, world):
+    v1 = actions.latest_version(pending)
+    sign(pending, world.defender)
+    new_text = v1.text.replace("within 30 days", "within 45 days")
+    with pytest.raises(actions.ActionError, match="unchanged"):
+        actions.do_propose_contract_edit(pending, by=world.defender, text=v1.text, base_number=1)
+    with pytest.raises(actions.ActionError):
+        actions.do_propose_contract_edit(pending, by=world.other_advocate, text=new_text, base_number=1)
+    v2 = actions.do_propose_contract_edit(pending, by=world.advocate, text=new_text, note="45 days", base_number=1)
+    assert v2.number == 2 and v2.sha256 != v1.sha256
+    assert ContractVersion.objects.filter(case=pending).count() == 2
+    # Somebody editing the stale version 1 is refused.
+    with pytest.raises(actions.ActionError, match="version 2"):
+        actions.do_propose_contract_edit(pending, by=world.coordinator, text=new_text + "x", base_number=1)
+    # The Defender's signature of v1 does not carry over; signing v1's hash now fails.
+    with pytest.raises(actions.ActionError, match="changed"):
+        sign(pending, world.advocate, sha=v1.sha256)
+    for user in (world.coordinator, world.advocate):
+        sign(pending, user)
+    pending.refresh_from_db()
+    assert pending.state == S.AGREEMENT_PENDING
+    sign(pending, world.defender)
+    pending.refresh_from_db()
+    assert pending.state == S.ACTIVE
+    assert set(ContractSignature.objects.filter(version=v2).values_list("side", flat=True)) == {
+        "coordinator", "advocate", "defender"}
+    # A change after activation makes version 3, unsigned; the case stays active.
+    v3 = actions.do_propose_contract_edit(pending, by=world.coordinator, text=new_text + "\nAddendum.\n", base_number=2)
+    assert not v3.fully_signed
+    pending.refresh_from_db()
+    assert pending.state == S.ACTIVE
+
+
+def test_diff_view_shows_changes_escaped(pending, world):
+    v1 = actions.latest_version(pending)
+    actions.do_propose_contract_edit(pending, by=world.defender, base_number=1,
+                                     text=v1.text.replace("within 30 days", "within 45 days <script>x</script>"))
+    client = Client()
+    client.force_login(world.defender)
+    html = client.get(reverse("cases:contract_diff", args=[pending.pk]), {"a": 1, "b": 2}).content.decode()
+    assert "<del>" in html and "<ins>" in html
+    assert "within 45 days &lt;script&gt;x&lt;/script&gt;" in html
+    assert "<script>x</script>" not in html
+
+
+def test_pdf_has_text_and_signature_block(world):
+    client = Client()
+    client.force_login(world.advocate)
+    response = client.get(reverse("cases:contract_pdf", args=[world.case.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "CASE FACILITATION CONTRACT" in text and world.case.reference in text
+    assert "Signatures" in text and world.coordinator.email in text and world.defender.email in text
+    assert actions.latest_version(world.case).sha256 in text.replace("\n", "")
+
+
+def test_contract_page_sign_through_the_view(pending, world):
+    client = Client()
+    client.force_login(world.defender)
+    url = reverse("cases:contract", args=[pending.pk])
+    page = client.get(url).content.decode()
+    assert "Firmar esta versión" in page  # the Defender reads Spanish
+    version = actions.latest_version(pending)
+    client.post(reverse("cases:contract_sign", args=[pending.pk]),
+                {"typed_name": "Juan Carlos Tzoc Ajanel", "accepted": "on", "sha256": version.sha256})
+    assert version.signatures.filter(side="defender", user=world.defender).exists()
+    # No acceptance box: refused.
+    client.force_login(world.advocate)
+    client.post(reverse("cases:contract_sign", args=[pending.pk]), {"typed_name": "Sarah Miller", "sha256": version.sha256})
+    assert not version.signatures.filter(side="advocate").exists()
