@@ -307,10 +307,13 @@ def _check_advocate(row, lookups, err):
     signed = row.get("agreement_signed_at", "")
     data["agreement_signed_at"] = None
     if signed:
-        dt = parse_datetime(signed)
-        if dt is None:
-            d = parse_date(signed[:10]) if len(signed) >= 10 else None
-            dt = datetime.combine(d, time(12)) if d else None
+        try:
+            dt = parse_datetime(signed)
+            if dt is None:
+                d = parse_date(signed[:10]) if len(signed) >= 10 else None
+                dt = datetime.combine(d, time(12)) if d else None
+        except ValueError:  # well formed but impossible, such as 2025-13-40
+            dt = None
         if dt is None:
             err("agreement_signed_at", _("must be a date such as 2025-03-31"))
         else:

@@ -10,15 +10,15 @@ import json
 from pathlib import Path
 
 from django.db import transaction
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 DATA = Path(__file__).parent / "data"
 
 # (code, name, indigenous). Codes are ISO 639-3 where one exists.
 LANGUAGES = [
-    ("spa", N_("Spanish"), False),
-    ("eng", N_("English"), False),
-    ("fra", N_("French"), False),
+    ("spa", gettext_noop("Spanish"), False),
+    ("eng", gettext_noop("English"), False),
+    ("fra", gettext_noop("French"), False),
     # Guatemala
     ("quc", "K'iche'", True),
     ("mam", "Mam", True),
@@ -35,39 +35,39 @@ LANGUAGES = [
     ("cab", "Garifuna", True),
     # Mexico
     ("nah", "Nahuatl", True),
-    ("yua", N_("Yucatec Maya"), True),
+    ("yua", gettext_noop("Yucatec Maya"), True),
     ("tzh", "Tseltal", True),
     ("tzo", "Tsotsil", True),
-    ("mix", N_("Mixtec"), True),
-    ("zap", N_("Zapotec"), True),
-    ("oto", N_("Otomí"), True),
-    ("top", N_("Totonac"), True),
-    ("maz", N_("Mazatec"), True),
-    ("trs", N_("Triqui"), True),
-    ("maz2", N_("Mazahua"), True),
-    ("tsz", N_("Purépecha"), True),
+    ("mix", gettext_noop("Mixtec"), True),
+    ("zap", gettext_noop("Zapotec"), True),
+    ("oto", gettext_noop("Otomí"), True),
+    ("top", gettext_noop("Totonac"), True),
+    ("maz", gettext_noop("Mazatec"), True),
+    ("trs", gettext_noop("Triqui"), True),
+    ("maz2", gettext_noop("Mazahua"), True),
+    ("tsz", gettext_noop("Purépecha"), True),
     # Honduras and Nicaragua
-    ("miq", N_("Miskito"), True),
+    ("miq", gettext_noop("Miskito"), True),
     ("pay", "Pech", True),
     ("tna", "Tawahka", True),
     ("sum", "Mayangna", True),
     ("rma", "Rama", True),
-    ("bzk", N_("Nicaraguan Creole English"), False),
+    ("bzk", gettext_noop("Nicaraguan Creole English"), False),
     # El Salvador
     ("ppl", "Nawat", True),
 ]
 
 EXPERTISE = [
-    ("wage_hour", N_("Wage and hour claims")),
-    ("recruitment_fraud", N_("Recruitment fraud and illegal fees")),
-    ("trafficking", N_("Human trafficking")),
-    ("civil_records", N_("Civil records and documents")),
-    ("evidence", N_("Evidence gathering")),
-    ("service_of_process", N_("Service of process")),
-    ("family_reunification", N_("Family reunification")),
-    ("immigration_evidence", N_("Immigration evidence")),
-    ("locating_people", N_("Locating people")),
-    ("declarations", N_("Declarations and depositions")),
+    ("wage_hour", gettext_noop("Wage and hour claims")),
+    ("recruitment_fraud", gettext_noop("Recruitment fraud and illegal fees")),
+    ("trafficking", gettext_noop("Human trafficking")),
+    ("civil_records", gettext_noop("Civil records and documents")),
+    ("evidence", gettext_noop("Evidence gathering")),
+    ("service_of_process", gettext_noop("Service of process")),
+    ("family_reunification", gettext_noop("Family reunification")),
+    ("immigration_evidence", gettext_noop("Immigration evidence")),
+    ("locating_people", gettext_noop("Locating people")),
+    ("declarations", gettext_noop("Declarations and depositions")),
 ]
 
 
