@@ -14,6 +14,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 settings.PUENTE_DATA_KEYS = Fernet.generate_key().decode()
 settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="puente-test-media-")
+# Django's live server wraps every request in a media-files handler that parses MEDIA_URL; with
+# the production value (None, uploads are never served by URL) each request fails with a 500.
+settings.MEDIA_URL = "/test-media-never-linked/"
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Whitenoise would want collectstatic; tests serve static files from the finders.
