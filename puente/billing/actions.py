@@ -415,7 +415,9 @@ def do_issue_invoice(user, invoice, on: date | None = None) -> Invoice:
     invoice = _lock_invoice(invoice)
     _refuse_unless_draft(invoice)
     on = on or _today()
-    reports = list(TimeReport.objects.select_for_update().filter(invoice_lines__invoice=invoice).distinct().order_by("pk"))
+    report_ids = set(invoice.lines.exclude(report=None).values_list("report_id", flat=True))
+    # FOR UPDATE cannot be combined with DISTINCT (PostgreSQL): lock by primary key.
+    reports = list(TimeReport.objects.select_for_update().filter(pk__in=report_ids).order_by("pk"))
     if not reports:
         raise ValidationError(_("This invoice has no reports."))
     for report in reports:

@@ -80,8 +80,8 @@ def report_detail(request, pk):
         "entries": report.entries.select_related("task"),
         "expenses": report.expenses.all(),
         "versions": report.versions(),
-        "entry_form": TimeEntryForm(case=report.case, initial={"date": timezone.localdate()}) if mine and report.is_editable else None,
-        "expense_form": ExpenseForm(initial={"date": timezone.localdate(), "currency": str(report.defender.hourly_rate.currency)})
+        "entry_form": TimeEntryForm(case=report.case, prefix="entry", initial={"date": timezone.localdate()}) if mine and report.is_editable else None,
+        "expense_form": ExpenseForm(prefix="expense", initial={"date": timezone.localdate(), "currency": str(report.defender.hourly_rate.currency)})
         if mine and report.is_editable else None,
         "review_form": ReviewForm() if request.user.is_coordinator and report.status == ReportStatus.SUBMITTED else None,
         "can_revise": mine and report.status == ReportStatus.RETURNED and not report.is_superseded,
@@ -104,7 +104,7 @@ def _report_action(request, pk, fn):
 @require_POST
 def entry_add(request, pk):
     report = get_visible_or_404(visible_reports(request.user), pk=pk)
-    form = TimeEntryForm(request.POST, case=report.case)
+    form = TimeEntryForm(request.POST, case=report.case, prefix="entry")
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect("billing:report_detail", pk=pk)
@@ -123,7 +123,7 @@ def entry_delete(request, pk, entry_pk):
 @require_POST
 def expense_add(request, pk):
     get_visible_or_404(visible_reports(request.user), pk=pk)
-    form = ExpenseForm(request.POST, request.FILES)
+    form = ExpenseForm(request.POST, request.FILES, prefix="expense")
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect("billing:report_detail", pk=pk)

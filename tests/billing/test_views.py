@@ -118,12 +118,12 @@ def test_defender_files_a_report_through_the_pages_with_a_receipt(b):
     response = c.post(reverse("billing:report_new", args=[b.case.pk]))
     report = b.case.time_reports.get()
     assert response["Location"] == reverse("billing:report_detail", args=[report.pk])
-    bad = c.post(reverse("billing:entry_add", args=[report.pk]), {"date": "2026-02-01", "hours": "abc", "description": "x"}, follow=True)
+    bad = c.post(reverse("billing:entry_add", args=[report.pk]), {"entry-date": "2026-02-01", "entry-hours": "abc", "entry-description": "x"}, follow=True)
     assert "Horas" in bad.content.decode() and report.entries.count() == 0
-    c.post(reverse("billing:entry_add", args=[report.pk]), {"date": "2026-02-01", "hours": "3.5", "description": "Entrevista"})
+    c.post(reverse("billing:entry_add", args=[report.pk]), {"entry-date": "2026-02-01", "entry-hours": "3.5", "entry-description": "Entrevista"})
     c.post(reverse("billing:expense_add", args=[report.pk]), {
-        "date": "2026-02-02", "category": "civil_records", "amount": "45.50", "currency": "GTQ", "description": "Acta de nacimiento",
-        "receipt": SimpleUploadedFile("acta.png", PNG, content_type="image/png"),
+        "expense-date": "2026-02-02", "expense-category": "civil_records", "expense-amount": "45.50", "expense-currency": "GTQ",
+        "expense-description": "Acta de nacimiento", "expense-receipt": SimpleUploadedFile("acta.png", PNG, content_type="image/png"),
     })
     expense = report.expenses.get()
     assert expense.amount == Money("45.50", "GTQ") and expense.receipt_content_type == "image/png"
