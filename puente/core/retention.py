@@ -147,11 +147,11 @@ def case_hold(path: str = "case"):
 
 
 def _empty_value(f):
-    if isinstance(f, models.FileField):
+    if isinstance(f, (models.FileField, models.CharField, models.TextField)):
         return ""
-    if f.null and not isinstance(f, (models.CharField, models.TextField)):
+    if f.null:
         return None
-    return ""
+    return f.get_default()
 
 
 def owned_records(obj, depth: int = 2):
@@ -329,9 +329,10 @@ def register_defaults() -> None:
         ) | Exists(Case._base_manager.filter(client=OuterRef("pk"), legal_hold=True))
 
     person_fields = personal_fields(Person)
-    if "search_keys" in {f.name for f in Person._meta.concrete_fields}:
-        # The normalised name tokens are personal too (see SECURITY.md).
-        person_fields.append("search_keys")
+    names = {f.name for f in Person._meta.concrete_fields}
+    # The plaintext search keys (phonetic codes, birth year, keyed hashes of birthday, phones and
+    # place) are derived from the personal fields and go with them (see SECURITY.md).
+    person_fields += [k for k in ("search_keys", "birth_year", "birth_keys", "phone_keys", "place_key") if k in names]
     register(
         Person, period_days=3 * 365, date_field="updated_at", wipe_fields=person_fields,
         hold=case_not_done_with,

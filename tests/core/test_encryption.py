@@ -90,3 +90,19 @@ def test_uploaded_files_are_ciphertext_on_disk(db):
     assert private_storage.read_plain(name) == content
     with pytest.raises(ValueError):
         private_storage.url(name)
+
+
+def test_every_file_field_of_every_model_uses_the_encrypted_private_storage():
+    """A new upload field that forgets ``storage=private_storage`` would write plaintext files
+    (and could be served from a URL): fail at once."""
+    from django.apps import apps
+    from django.db import models
+
+    from puente.core.storage import EncryptedFileSystemStorage
+
+    file_fields = [
+        (m._meta.label, f.name, f.storage) for m in apps.get_models() for f in m._meta.concrete_fields
+        if isinstance(f, models.FileField)
+    ]
+    plain = [(label, name) for label, name, storage in file_fields if not isinstance(storage, EncryptedFileSystemStorage)]
+    assert not plain, f"File fields not in private_storage: {plain}"

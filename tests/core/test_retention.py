@@ -43,10 +43,14 @@ def test_person_and_case_are_registered_with_documented_periods():
 def test_run_wipes_old_people_keeps_the_row_and_the_audit_trail(db):
     old = age(make_person(given="Olvido"), "updated_at", 4 * YEAR)
     recent = make_person(given="Reciente")
+    assert old.search_keys and old.birth_year  # computed by Person.save: they must go too
     people_before = type(old).objects.count()
     call_command("retention", "run")
     old, recent = reload(old), reload(recent)
     assert old.given_names == "" and old.phone == "" and old.notes == "" and old.relatives == ""
+    for derived in ("search_keys", "birth_year", "birth_keys", "phone_keys", "place_key"):
+        if hasattr(old, derived):
+            assert getattr(old, derived) in ("", None), derived
     assert old.country == "GT" or old.country == ""  # non-personal fields stay
     assert recent.given_names == "Reciente"
     assert type(old).objects.count() == people_before  # counts stay true
