@@ -22,6 +22,15 @@ class RegionsField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.country})"
 
+    def own_country_first(self, country):
+        """A Defender mostly serves its own country: its regions come first, then the rest."""
+        if country:
+            from django.db.models import Case, IntegerField, Value, When
+
+            self.queryset = Region.objects.annotate(
+                own=Case(When(country=country, then=Value(0)), default=Value(1), output_field=IntegerField())
+            ).order_by("own", "country", "name")
+
 
 def _m2m(queryset, label):
     return forms.ModelMultipleChoiceField(queryset=queryset, required=False, label=label,
@@ -40,6 +49,10 @@ class DefenderForm(forms.ModelForm):
     languages = _m2m(Language.objects.all(), _("Languages"))
     expertise = _m2m(Expertise.objects.all(), _("Areas of expertise"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["regions"].own_country_first(self.instance.country if self.instance.pk else None)
+
     class Meta:
         model = Defender
         fields = ["name", "kind", "country", "city", "regions", "languages", "expertise", "capacity",
@@ -54,6 +67,10 @@ class OwnDefenderForm(forms.ModelForm):
     regions = RegionsField()
     languages = _m2m(Language.objects.all(), _("Languages"))
     expertise = _m2m(Expertise.objects.all(), _("Areas of expertise"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["regions"].own_country_first(self.instance.country)
 
     class Meta:
         model = Defender

@@ -1,0 +1,100 @@
+"""Through a real browser (Playwright driving Debian's chromium): a Defender logs in and edits its own
+profile in Spanish; a Defender cannot open another Defender's edit page; a Coordinator logs in
+with a TOTP code."""
+
+import time
+
+import pytest
+
+from puente.network.models import Defender
+from tests.factories import PASSWORD, make_defender_org, make_defender_user
+
+pytestmark = [pytest.mark.browser]
+
+
+def log_in(page, email, password=PASSWORD):
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.press("input[name=password]", "Enter")
+
+
+@pytest.fixture
+def defenders(transactional_db):
+    mine = make_defender_org(name="Colectivo Mam por la Justicia Laboral", country="GT", regions=("GT-13",))
+    other = make_defender_org(name="Defensoría Popular Zapoteca", country="MX", regions=("MX-OAX",),
+                              languages=("spa", "zap"))
+    return make_defender_user(mine, email="juan.tzoc@example.org"), make_defender_user(other, email="rosa@example.org")
+
+
+def test_defender_edits_own_profile_in_spanish(page, defenders):
+    user, _ = defenders
+    log_in(page, user.email)
+    page.goto("/network/me/")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.locator("h1").inner_text() == "Mi perfil"
+    assert page.get_by_role("link", name="Salir").count() + page.get_by_role("button", name="Salir").count() == 1
+    page.fill("textarea[name='profile-bio']", "Atendemos en mam y q'anjob'al en toda la Sierra de los Cuchumatanes.")
+    page.fill("input[name='profile-capacity']", "7")
+    page.get_by_label("San Marcos (GT)").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Guardar").click()
+    assert "Se guardó su perfil" in page.content()
+    defender = Defender.objects.get(pk=user.defender_id)
+    assert defender.bio.startswith("Atendemos en mam") and defender.capacity == 7
+    assert set(defender.regions.values_list("code", flat=True)) == {"GT-13", "GT-12"}
+    # After reloading, the page shows what was saved.
+    page.reload()
+    assert page.input_value("input[name='profile-capacity']") == "7"
+
+
+def test_defender_cannot_open_another_defenders_edit_page(page, defenders):
+    user, other = defenders
+    log_in(page, user.email)
+    for path in (f"/network/defenders/{other.defender_id}/edit/", f"/network/defenders/{other.defender_id}/"):
+        response = page.goto(path)
+        assert response.status in (403, 404)
+        html = page.content()
+        assert "Defensoría Popular Zapoteca" not in html and "rosa@example.org" not in html
+        assert "Sin acceso" in html or "No encontrado" in html
+    # Their own profile page is about them alone.
+    page.goto("/network/me/")
+    assert "Colectivo Mam" in page.content() and "Zapoteca" not in page.content()
+
+
+def test_coordinator_logs_in_with_totp(page, transactional_db):
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from tests.factories import enable_totp, make_user
+
+    coordinator = make_user("coordinator", email="lucia@example.org", first_name="Lucía", last_name="Ramírez")
+    secret = enable_totp(coordinator)
+    make_defender_org(name="Colectivo Mam", country="GT", regions=("GT-13",))
+    log_in(page, coordinator.email)
+    assert "/accounts/2fa/authenticate/" in page.url
+    page.fill("input[name=code]", format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
+    with page.expect_navigation():
+        page.press("input[name=code]", "Enter")
+    assert "/accounts/" not in page.url
+    response = page.goto("/network/coverage/")
+    assert response.status == 200
+    assert page.locator("#uncovered").count() == 1
+    assert page.locator("tr[data-region='GT-13']").count() == 1
+
+
+def test_wrong_totp_code_is_refused(page, transactional_db):
+    from tests.factories import enable_totp, make_user
+
+    coordinator = make_user("coordinator", email="marta@example.org", first_name="Marta", last_name="Chávez")
+    enable_totp(coordinator)
+    log_in(page, coordinator.email)
+    page.fill("input[name=code]", "000000")
+    page.press("input[name=code]", "Enter")
+    page.wait_for_load_state()
+    page.goto("/network/defenders/")
+    # Still not logged in: sent back to the login or the code page, never to the directory.
+    assert "/accounts/" in page.url and "/network/defenders/" not in page.url
+    assert "Colectivo" not in page.content()
+
+
