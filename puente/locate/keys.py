@@ -110,6 +110,10 @@ def normalise_phone(text: str, country: str = "") -> str:
     text = (text or "").strip()
     if not text:
         return ""
+    digits = re.sub(r"[^\d+]", "", text)
+    if digits.startswith(("+521", "00521")) and len(digits.lstrip("+0")) == 13:
+        # Mexican mobiles were written +52 1 ... until 2019; the 1 is no longer dialled.
+        text = "+52" + digits[-10:]
     regions = [country] if country in PHONE_REGIONS else []
     regions += [r for r in PHONE_REGIONS if r not in regions]
     for region in ([None] if text.startswith("+") or text.startswith("00") else []) + regions:

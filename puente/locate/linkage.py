@@ -111,8 +111,8 @@ def _settings(link_type: str, prior: float):
             cll.CustomLevel("s1_l IS NULL OR s1_r IS NULL").configure(is_null_level=True),
             cll.CustomLevel("s1_l = s1_r AND s2_l = s2_r", "both surnames"),
             cll.CustomLevel("s1_l = s2_r AND s2_l = s1_r", "surnames in the other order"),
-            cll.CustomLevel("sfull_l = sfull_r OR s1_l = sfull_r OR sfull_l = s1_r", "surnames written together"),
             cll.CustomLevel("s1_l = s1_r AND (s2_l IS NULL OR s2_r IS NULL)", "second surname missing"),
+            cll.CustomLevel("sfull_l = sfull_r OR s1_l = sfull_r OR sfull_l = s1_r", "surnames written together"),
             cll.CustomLevel("s1_l = s2_r OR s2_l = s1_r", "second surname as last name"),
             cll.CustomLevel(
                 "jaro_winkler_similarity(s1_l, s1_r) >= 0.88 AND (s2_l IS NULL OR s2_r IS NULL "
@@ -121,8 +121,8 @@ def _settings(link_type: str, prior: float):
             cll.ElseLevel(),
         ],
     ).configure(
-        m_probabilities=[0.72, 0.05, 0.02, 0.06, 0.03, 0.08, 0.02, 0.02],
-        u_probabilities=[0.0004, 0.00002, 0.00002, 0.002, 0.001, 0.0008, 0.03, 0.96576],
+        m_probabilities=[0.72, 0.05, 0.06, 0.02, 0.03, 0.08, 0.02, 0.02],
+        u_probabilities=[0.0004, 0.00002, 0.002, 0.00002, 0.001, 0.0008, 0.03, 0.96576],
     )
     birth = cl.CustomComparison(
         output_column_name="birth",
@@ -275,7 +275,9 @@ def link_to_registry(created, existing_ids) -> list[tuple[int, int, float, bool]
     if len(people) < 2:
         return []
     frame = prepare_frame(pd.DataFrame([person_row(p) for p in people], columns=COLUMNS))
-    linker = _linker([frame], "dedupe_only", 1.0 / max(len(people), 10_000))
+    # The candidates were chosen by the search index as look-alikes, so a match among them is far
+    # likelier than between two random records: one in a hundred.
+    linker = _linker([frame], "dedupe_only", 0.01)
     df = linker.inference.predict(threshold_match_probability=REVIEW, warning_mode="never").as_pandas_dataframe()
     out = []
     for row in df.itertuples(index=False):
