@@ -62,7 +62,7 @@ def sniff_receipt(uploaded) -> tuple[str, str]:
 def hourly_rate_for(case) -> tuple[Money, str]:
     """The Defender's hourly rate for a case: the case contract's rate when the cases app records
     one (a ``hourly_rate`` Money on the case's current contract), else the Defender's profile."""
-    for attr in ("contract", "current_contract"):
+    for attr in ("contract", "current_contract", "current_contract_version"):
         try:
             contract = getattr(case, attr, None)
             contract = contract() if callable(contract) else contract
@@ -71,12 +71,13 @@ def hourly_rate_for(case) -> tuple[Money, str]:
         rate = getattr(contract, "hourly_rate", None)
         if isinstance(rate, Money) and rate.amount:
             return rate, "contract"
-    contracts = getattr(case, "contracts", None)
-    if contracts is not None and hasattr(contracts, "order_by"):
-        latest = contracts.order_by("-pk").first()
-        rate = getattr(latest, "hourly_rate", None)
-        if isinstance(rate, Money) and rate.amount:
-            return rate, "contract"
+    for attr in ("contracts", "contract_versions"):
+        contracts = getattr(case, attr, None)
+        if contracts is not None and hasattr(contracts, "order_by"):
+            latest = contracts.order_by("-pk").first()
+            rate = getattr(latest, "hourly_rate", None)
+            if isinstance(rate, Money) and rate.amount:
+                return rate, "contract"
     return case.defender.hourly_rate, "profile"
 
 
