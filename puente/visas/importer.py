@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import os
+import itertools
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -220,7 +220,7 @@ def assign_roles(group, has_flags):
                 r["role"], r["counted"] = Role.MEMBER, False
             return
     else:
-        values = [r["certified"] if r["certified"] is not None else (r["requested"] or 0) for r in group]
+        values = [r["certified"] or 0 for r in group]
         total = sum(values)
         top = max(values)
         if top >= total - top:
@@ -230,6 +230,61 @@ def assign_roles(group, has_flags):
             return
     for r in group:
         r["role"], r["counted"] = Role.SOLE, True
+
+
+SOLE = (Role.SOLE, True)
+
+
+def _lenient_count(value):
+    try:
+        return normalise.count(value) or 0
+    except (TypeError, ValueError):
+        return 0  # the second pass refuses the file and names the cell
+
+
+def compute_roles(rows, mapping, has_flags):
+    """{row_number: (role, counted)} for the rows of case numbers filed on several rows; every
+    other row is a sole application, counted."""
+    none = lambda row: None  # noqa: E731
+    g = {f: _getter(specs) for f, specs in mapping.items()}
+    get_case, get_flag, get_sub = g["case_number"], g.get("org_flag", none), g.get("primary_sub", none)
+    get_cert, get_req, get_status = g.get("workers_certified", none), g.get("workers_requested", none), g.get("status", none)
+    certified_from_requested = "workers_certified" not in mapping
+    clean = normalise.clean_text
+    cases = {}
+    status_of = {}
+    for n, row in rows:
+        case = clean(get_case(row))
+        if not case:
+            continue
+        # Keep only what the rule needs, small, for every row: (row, flag, sub, certified).
+        if certified_from_requested:
+            status_raw = clean(get_status(row))
+            if status_raw not in status_of:
+                status_of[status_raw] = normalise.status(status_raw) in CERTIFIED_STATUSES
+            certified = _lenient_count(get_req(row)) if status_of[status_raw] else 0
+        else:
+            certified = _lenient_count(get_cert(row))
+        sub_raw = clean(get_sub(row)).upper()
+        entry = (n, normalise.org_flag(clean(get_flag(row))),
+                 True if sub_raw in columns.SUB_VALUES else False if sub_raw in columns.PRIMARY_VALUES else None,
+                 certified)
+        found = cases.get(case)
+        if found is None:
+            cases[case] = entry
+        elif isinstance(found, list):
+            found.append(entry)
+        else:
+            cases[case] = [found, entry]
+    roles = {}
+    for items in cases.values():
+        if not isinstance(items, list):
+            continue
+        group = [{"n": n, "flag": flag, "sub": sub, "certified": certified} for n, flag, sub, certified in items]
+        assign_roles(group, has_flags)
+        for r in group:
+            roles[r["n"]] = (r["role"], r["counted"])
+    return roles
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -383,14 +438,15 @@ def import_file(path, visa=None, fiscal_year=None, importer="", progress=None, s
     visa, fiscal_year, problems = _detect(path, mapping, sample, visa, fiscal_year)
     if problems:
         raise FileRefused(path, problems)
-
-    def all_rows():
-        yield from sample
-        yield from rows
+    has_flags = "org_flag" in mapping or "primary_sub" in mapping
+    # First pass: the rows of a case number are not always next to each other (FY2006-2007), so
+    # roles are decided over the whole file before any row is written.
+    roles = compute_roles(itertools.chain(sample, rows), mapping, has_flags)
+    del sample
+    headers, rows = open_rows(path)
 
     sha = sha256_of(path)
     summary = Summary(file=path.name, visa=visa, fiscal_year=fiscal_year)
-    has_flags = "org_flag" in mapping or "primary_sub" in mapping
     if progress is None:
         progress = (stderr or sys.stderr).isatty()
 
@@ -408,14 +464,14 @@ def import_file(path, visa=None, fiscal_year=None, importer="", progress=None, s
                 old.delete()
             imported = ImportedFile.objects.create(
                 name=path.name, path=str(path), sha256=sha, visa=visa, fiscal_year=fiscal_year, importer=importer)
-            _stream(imported, headers, mapping, all_rows(), has_flags, summary, bar, path)
+            _stream(imported, headers, mapping, rows, roles, summary, bar, path)
             _summarise(imported, summary)
     finally:
         bar.close()
     return summary
 
 
-def _stream(imported, headers, mapping, rows, has_flags, summary, bar, path):
+def _stream(imported, headers, mapping, rows, roles, summary, bar, path):
     g = {f: _getter(specs) for f, specs in mapping.items()}
     none = lambda row: None  # noqa: E731
     get_case = g["case_number"]
@@ -427,7 +483,7 @@ def _stream(imported, headers, mapping, rows, has_flags, summary, bar, path):
     get_wage, get_unit = g.get("wage_offered", none), g.get("wage_unit", none)
     get_start, get_end = g.get("period_start", none), g.get("period_end", none)
     get_wcity, get_wstate = g.get("worksite_city", none), g.get("worksite_state", none)
-    get_flag, get_sub = g.get("org_flag", none), g.get("primary_sub", none)
+    get_flag = g.get("org_flag", none)
     # H-2B FY2005 has only the number of workers asked for (Num_Aliens): a certified case is
     # certified for that number. Documented in docs/visas.md.
     certified_from_requested = "workers_certified" not in mapping
@@ -438,8 +494,6 @@ def _stream(imported, headers, mapping, rows, has_flags, summary, bar, path):
     problems = []
     names = NameBook()
     batch = []
-    group = []
-    group_case = None
     cut = _CUT
 
     def to_date(value):
@@ -461,14 +515,6 @@ def _stream(imported, headers, mapping, rows, has_flags, summary, bar, path):
         except KeyError:
             state_map[value] = code = normalise.state_code(value)
             return code
-
-    def flush_group():
-        if not group:
-            return
-        assign_roles(group, has_flags)
-        for r in group:
-            batch.append(r)
-        group.clear()
 
     def flush_batch():
         if not batch:
@@ -522,7 +568,6 @@ def _stream(imported, headers, mapping, rows, has_flags, summary, bar, path):
             certified = requested if status in CERTIFIED_STATUSES else (0 if requested is not None else None)
         emp_name = clean(get_emp(row))[: cut["employer_name_filed"]]
         flag_raw = clean(get_flag(row))
-        sub_raw = clean(get_sub(row)).upper()
         record = {
             "n": n, "case": case[:40], "status": status, "status_raw": status_raw[:120],
             "decision": to_date(get_decision(row)),
@@ -534,17 +579,13 @@ def _stream(imported, headers, mapping, rows, has_flags, summary, bar, path):
             "start": to_date(get_start(row)), "end": to_date(get_end(row)),
             "wcity": clean(get_wcity(row))[:120], "wstate": st(get_wstate(row)),
             "flag": normalise.org_flag(flag_raw),
-            "sub": (True if sub_raw in columns.SUB_VALUES else False if sub_raw in columns.PRIMARY_VALUES else None),
         }
-        if case != group_case:
-            flush_group()
-            group_case = case
-        group.append(record)
+        record["role"], record["counted"] = roles.get(n, SOLE)
+        batch.append(record)
         if len(batch) >= BATCH:
             flush_batch()
     if problems:
         raise FileRefused(path, problems)
-    flush_group()
     flush_batch()
     summary.new_employers = names.new_employers
 
