@@ -30,13 +30,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from . import keys as K
 from . import names
 
-PRESELECT = 200
+PRESELECT = 60
 LIKELY = 0.85
 POSSIBLE = 0.6
 WEIGHTS = {"given": 0.3, "surname": 0.4, "birth": 0.2, "place": 0.1}
@@ -91,7 +92,7 @@ class _Prepared:
     sex: str = ""
     country: str = ""
     region: str = ""
-    region_note: str = ""
+    region_note: tuple | None = None
     place: str = ""
     phone: str = ""
     sim_cache: dict = field(default_factory=dict)
@@ -166,7 +167,7 @@ def prepare(query: Query) -> _Prepared:
     code, name, sim = resolve_region(query.region, prepared.country)
     prepared.region = code
     if code and sim < 100:
-        prepared.region_note = _("place “%(typed)s” read as %(name)s") % {"typed": query.region, "name": name}
+        prepared.region_note = (N_("place “%(typed)s” read as %(name)s"), {"typed": query.region, "name": name})
     if query.municipality.strip():
         prepared.place = K.keyed_hash("place:" + names.surname_code(query.municipality))
     if query.phone.strip():
@@ -256,17 +257,17 @@ def _given_part(p, qtoks, cand: Candidate, reasons):
                 best = (*s, c)
         sims.append(best[0])
         if best[1] == "nickname":
-            reasons.append(_("nickname %(nick)s = %(formal)s") % {
-                "nick": t.raw.capitalize(), "formal": names.display_name(best[2])})
+            reasons.append((N_("nickname %(nick)s = %(formal)s"), {
+                "nick": t.raw.capitalize(), "formal": names.display_name(best[2])}))
         elif best[1] == "typo":
-            reasons.append(_("“%(word)s” spelled differently") % {"word": t.raw.capitalize()})
+            reasons.append((N_("“%(word)s” spelled differently"), {"word": t.raw.capitalize()}))
         elif best[1] == "prefix":
-            reasons.append(_("“%(word)s” begins the name") % {"word": t.raw.capitalize()})
+            reasons.append((N_("“%(word)s” begins the name"), {"word": t.raw.capitalize()}))
         elif best[1] == "exact" and best[3] in cand.other:
-            reasons.append(_("“%(word)s” is one of the other names") % {"word": t.raw.capitalize()})
+            reasons.append((N_("“%(word)s” is one of the other names"), {"word": t.raw.capitalize()}))
     matched = sum(1 for s in sims if s >= 0.75)
     if matched and len(cand.given) != len(qtoks) and max(sims) >= 0.75:
-        reasons.append(_("one of two given names"))
+        reasons.append((N_("one of two given names"), None))
     score = max(sims) if len(sims) == 1 else 0.7 * max(sims) + 0.3 * (sum(sims) / len(sims))
     return score
 
@@ -286,7 +287,7 @@ def _surname_part(p, qtoks, cand: Candidate, reasons):
         for qt, c in pairs:
             kind = _sim(p, qt.code, c)[1] if c else ""
             if kind == "typo":
-                out.append(_("“%(word)s” spelled differently") % {"word": qt.raw.capitalize()})
+                out.append((N_("“%(word)s” spelled differently"), {"word": qt.raw.capitalize()}))
         return out
 
     if len(q) >= 2:
@@ -294,31 +295,31 @@ def _surname_part(p, qtoks, cand: Candidate, reasons):
         if cand.s1 and cand.s2:
             options.append(((s(a.code, cand.s1) + s(b.code, cand.s2)) / 2, typo_reasons([(a, cand.s1), (b, cand.s2)])))
             options.append(((s(a.code, cand.s2) + s(b.code, cand.s1)) / 2 - 0.02,
-                            [_("surnames in the other order")] + typo_reasons([(a, cand.s2), (b, cand.s1)])))
+                            [(N_("surnames in the other order"), None)] + typo_reasons([(a, cand.s2), (b, cand.s1)])))
             # Both surnames written as one word in the record.
-            options.append((s(a.code + b.code, cand.s1 + cand.s2), [_("surnames written together")]))
+            options.append((s(a.code + b.code, cand.s1 + cand.s2), [(N_("surnames written together"), None)]))
         if cand.married and cand.s1:
             options.append(((s(a.code, cand.s1) + s(b.code, cand.married)) / 2 - 0.01,
-                            [_("married surname")]))
+                            [(N_("married surname"), None)]))
         if len(cs) == 1:
             c = cs[0]
             best = max((s(a.code, c), 0), (s(b.code, c) - 0.03, 1))
-            options.append((best[0] * 0.9, [_("second surname missing in the record")]))
+            options.append((best[0] * 0.9, [(N_("second surname missing in the record"), None)]))
             fused = s(a.code + b.code, c)
-            options.append((fused, [_("surnames written together")]))
+            options.append((fused, [(N_("surnames written together"), None)]))
     else:
         a = qtoks[0]
         if cand.s1:
             options.append((s(a.code, cand.s1) * (0.97 if cand.s2 else 1.0),
-                            ([_("second surname missing in the search")] if cand.s2 else [])
+                            ([(N_("second surname missing in the search"), None)] if cand.s2 else [])
                             + typo_reasons([(a, cand.s1)])))
         if cand.s2:
-            options.append((s(a.code, cand.s2) * 0.95, [_("second surname used as the last name")]
+            options.append((s(a.code, cand.s2) * 0.95, [(N_("second surname used as the last name"), None)]
                             + typo_reasons([(a, cand.s2)])))
         if cand.s1 and cand.s2:
-            options.append((s(a.code, cand.s1 + cand.s2), [_("surnames written together")]))
+            options.append((s(a.code, cand.s1 + cand.s2), [(N_("surnames written together"), None)]))
         if cand.married:
-            options.append((s(a.code, cand.married) * 0.95, [_("married surname")]))
+            options.append((s(a.code, cand.married) * 0.95, [(N_("married surname"), None)]))
     # Extra query surnames beyond two (a married form typed in full) are ignored here.
     score, why = max(options, key=lambda o: o[0])
     if score >= 0.6:
@@ -335,13 +336,13 @@ def _birth_part(p: _Prepared, cand: Candidate, reasons):
             score = {0: 1.0, 1: 0.8}.get(dy, 0.15)
         elif p.mds == cand.mds:
             score = {0: 0.85, 1: 0.65}.get(dy, 0.1)
-            reasons.append(_("day and month swapped"))
+            reasons.append((N_("day and month swapped"), None))
         else:
             score = {0: 0.55, 1: 0.35}.get(dy, 0.0)
     else:
         score = {0: 0.85, 1: 0.65, 2: 0.3}.get(dy, 0.0)
     if dy == 1 and score > 0.3:
-        reasons.append(_("birth year off by one"))
+        reasons.append((N_("birth year off by one"), None))
     return score
 
 
@@ -359,7 +360,7 @@ def _place_part(p: _Prepared, cand: Candidate, reasons):
     if p.place and cand.place:
         parts.append(1.0 if p.place == cand.place else 0.4)
         if p.place == cand.place:
-            reasons.append(_("same municipality"))
+            reasons.append((N_("same municipality"), None))
     return sum(parts) / len(parts) if parts else None
 
 
@@ -379,7 +380,7 @@ def _name_parts(p: _Prepared, cand: Candidate):
         for k in range(1, n):
             if k == k0:
                 continue
-            note = (_("first surname written as a middle name") if k < k0 else _("a given name written as a surname"))
+            note = ((N_("first surname written as a middle name"), None) if k < k0 else (N_("a given name written as a surname"), None))
             splits.append((k, 0.03, [note]))
     else:
         for k in range(1, n):
@@ -409,7 +410,7 @@ def _name_parts(p: _Prepared, cand: Candidate):
         if g is not None and s is not None:
             total = (g * WEIGHTS["given"] + s * WEIGHTS["surname"]) / (WEIGHTS["given"] + WEIGHTS["surname"]) - 0.02
             if best is None or total > best[0]:
-                best = (total, g, s, [_("surnames written first")] + r)
+                best = (total, g, s, [(N_("surnames written first"), None)] + r)
     if best is None:
         return None, None, []
     return best[1], best[2], best[3]
@@ -432,8 +433,18 @@ def score_candidate(p: _Prepared, cand: Candidate) -> tuple[float, list[str]]:
         score *= 0.9
     if p.phone and p.phone in cand.phones:
         score = max(score, 0.92)
-        reasons.append(_("same phone"))
-    return round(min(score, 1.0), 4), list(dict.fromkeys(reasons))
+        reasons.append((N_("same phone"), None))
+    return round(min(score, 1.0), 4), reasons
+
+
+def render_reasons(reasons) -> list[str]:
+    """Translate the (msgid, params) reasons into the active language, once, for shown results."""
+    out = []
+    for msg, params in reasons:
+        text = _(msg) % params if params else _(msg)
+        if text not in out:
+            out.append(text)
+    return out
 
 
 def label_for(score: float) -> str:
@@ -455,7 +466,8 @@ class PersonIndex:
         self.ids = array("q")
         self.keys: list[str] = []
         self.years = array("h")
-        self.birth: list[str] = []
+        self.md = array("I")  # keyed hash of the ordered birthday, as an int (0: unknown)
+        self.mds = array("I")  # ... of the unordered day/month pair
         self.phones: list[str] = []
         self.places: list[str] = []
         self.attrs = array("I")  # sex/country/region interned into small ints, packed
@@ -483,11 +495,13 @@ class PersonIndex:
     def add(self, person_id, search_keys, birth_year=None, birth_keys="", phone_keys="", place_key="", sex="",
             country="", region="", consent=True):
         attrs = self._code(sex or "") | self._code(country or "") << 8 | self._code(region or "") << 16
+        md_hex, _sp, mds_hex = (birth_keys or "").partition(" ")
+        md, mds = int(md_hex or "0", 16), int(mds_hex or "0", 16)
         with self.lock:
             old = self.pos.get(person_id)
             if old is not None:
                 if (self.keys[old] == (search_keys or "") and self.years[old] == (birth_year or 0)
-                        and self.birth[old] == (birth_keys or "") and self.phones[old] == (phone_keys or "")
+                        and self.md[old] == md and self.mds[old] == mds and self.phones[old] == (phone_keys or "")
                         and self.places[old] == (place_key or "") and self.attrs[old] == attrs
                         and self.consent[old] == (1 if consent else 0)):
                     return  # unchanged (re-read because its updated_at equals the last one seen)
@@ -496,7 +510,8 @@ class PersonIndex:
             self.ids.append(person_id)
             self.keys.append(search_keys or "")
             self.years.append(birth_year or 0)
-            self.birth.append(birth_keys or "")
+            self.md.append(md)
+            self.mds.append(mds)
             self.phones.append(phone_keys or "")
             self.places.append(place_key or "")
             self.attrs.append(attrs)
@@ -522,7 +537,8 @@ class PersonIndex:
 
     def candidate(self, i: int) -> Candidate:
         a = self.attrs[i]
-        return Candidate.from_keys(self.keys[i], self.years[i], self.birth[i], self.phones[i], self.places[i],
+        birth = f"{self.md[i]:08x} {self.mds[i]:08x}" if self.md[i] else ""
+        return Candidate.from_keys(self.keys[i], self.years[i], birth, self.phones[i], self.places[i],
                                    self._values[a & 0xFF], self._values[(a >> 8) & 0xFF], self._values[a >> 16])
 
     @property
@@ -595,7 +611,10 @@ class PersonIndex:
                 if score >= POSSIBLE:
                     results.append(Match(self.ids[i], score, label_for(score), reasons))
         results.sort(key=lambda m: (-m.score, m.person_id))
-        return results[:limit]
+        results = results[:limit]
+        for m in results:
+            m.reasons = render_reasons(m.reasons)
+        return results
 
     def _preselect(self, p: _Prepared) -> list[int]:
         n = len(self.ids)
@@ -617,10 +636,20 @@ class PersonIndex:
         cand = np.flatnonzero(scores)
         if cand.size == 0:
             return []
+        # Cheap, vectorised evidence besides the names, so that few candidates need full scoring.
         if p.year is not None:
-            years = np.frombuffer(self.years, dtype=np.int16)[cand]
-            close = np.abs(years.astype(np.int32) - p.year) <= 1
-            scores[cand[close]] += 1.5
+            years = np.frombuffer(self.years, dtype=np.int16)[cand].astype(np.int32)
+            dy = np.abs(years - p.year)
+            scores[cand[dy == 0]] += 1.5
+            scores[cand[dy == 1]] += 1.0
+        if p.md:
+            md = np.frombuffer(self.md, dtype=np.uint32)[cand]
+            mds = np.frombuffer(self.mds, dtype=np.uint32)[cand]
+            scores[cand[md == np.uint32(int(p.md, 16))]] += 2.0
+            scores[cand[mds == np.uint32(int(p.mds, 16))]] += 1.0
+        if p.region and p.region in self._intern:
+            regions = np.frombuffer(self.attrs, dtype=np.uint32)[cand] >> 16
+            scores[cand[regions == self._intern[p.region]]] += 0.5
         if cand.size > PRESELECT:
             top = np.argpartition(-scores[cand], PRESELECT)[:PRESELECT]
             cand = cand[top]
