@@ -249,6 +249,23 @@ class Invoice(models.Model):
     def is_draft(self):
         return self.state == InvoiceState.DRAFT
 
+    # What an issued invoice may still change: its payment state, and being voided.
+    MUTABLE_AFTER_ISSUE = {"state", "amount_paid", "void_reason", "voided_at"}
+
+    def save(self, *args, **kwargs):
+        """Refuse any change to an issued invoice other than payments and voiding, whoever calls
+        save(): the rule does not depend on every caller going through actions.py."""
+        if self.pk and not self._state.adding:
+            stored = Invoice.objects.filter(pk=self.pk).first()
+            if stored is not None and stored.state != InvoiceState.DRAFT:
+                changed = {
+                    f.attname for f in self._meta.concrete_fields
+                    if getattr(stored, f.attname) != getattr(self, f.attname)
+                } - self.MUTABLE_AFTER_ISSUE
+                if changed:
+                    raise ValueError(f"Invoice {stored.display_number} is issued; cannot change {sorted(changed)}.")
+        super().save(*args, **kwargs)
+
     def reports(self):
         return TimeReport.objects.filter(invoice_lines__invoice=self).distinct()
 
@@ -285,6 +302,16 @@ class InvoiceLine(models.Model):
 
     class Meta:
         ordering = ["position", "pk"]
+
+    def save(self, *args, **kwargs):
+        if Invoice.objects.filter(pk=self.invoice_id).exclude(state=InvoiceState.DRAFT).exists():
+            raise ValueError("The lines of an issued invoice cannot change.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if Invoice.objects.filter(pk=self.invoice_id).exclude(state=InvoiceState.DRAFT).exists():
+            raise ValueError("The lines of an issued invoice cannot change.")
+        return super().delete(*args, **kwargs)
 
     @property
     def is_charge(self):

@@ -261,3 +261,19 @@ def test_money_changes_are_in_the_audit_history(b):
     assert {"timereport", "timeentry", "expense", "invoice", "invoiceline", "payment", "invoicecounter"} <= logged
     changes = [e.changes_dict for e in LogEntry.objects.get_for_object(invoice).order_by("timestamp")]
     assert any("amount_paid" in c for c in changes) and any("number" in c for c in changes)
+
+
+def test_an_issued_invoice_cannot_be_changed_even_by_a_direct_save(b):
+    report = make_report(b.defender, b.case, approve_by=b.coordinator)
+    invoice = actions.do_issue_invoice(b.coordinator, actions.do_create_invoice(b.coordinator, b.advocate, [report]))
+    invoice.total = Decimal("1.00")
+    with pytest.raises(ValueError, match="issued"):
+        invoice.save()
+    line = InvoiceLine.objects.filter(invoice=invoice).first()
+    line.amount = Decimal("0.01")
+    with pytest.raises(ValueError):
+        line.save()
+    with pytest.raises(ValueError):
+        line.delete()
+    invoice.refresh_from_db()
+    assert invoice.total == sum(x.amount for x in invoice.lines.all())
