@@ -94,13 +94,8 @@ def _create_client_person(data: dict, by):
     """The client as a locate.Person. Missing details are normal (no phone, no birth date)."""
     from puente.locate.models import Person
 
+    # Person.save computes locate's search keys itself.
     person = Person(created_by=by, **{k: v for k, v in data.items() if k in PERSON_FIELDS and v is not None})
-    try:  # locate computes the normalised search keys when it offers the function.
-        from puente.locate.search import build_search_keys  # type: ignore[attr-defined]
-
-        person.search_keys = build_search_keys(person)
-    except (ImportError, AttributeError):
-        pass
     person.save()
     return person
 

@@ -7,24 +7,26 @@ of the network for this case ("no Defender serves Gracias a Dios; nearest: Coló
 Every weight lives in ``WEIGHTS`` below and is explained in docs/matching.md. The score is a sum
 of points; ties are broken by Defender id, so the same data always gives the same order.
 
-Speed: the network has ~2,000 Defenders and ~100,000 past cases. Defender profiles (regions,
-languages, expertise as id sets) and current loads are read fresh in a handful of flat queries;
-the history aggregates (ratings, uptake), which need every past case, are cached and keyed by the
-newest Evaluation and CaseTransition rows, so any new evaluation or state change anywhere
-invalidates them (and a TTL bounds staleness from edits in place). Scoring is plain Python.
+Speed: the network has ~2,000 Defenders and ~100,000 past cases. The Defenders (one flat query)
+and the regions, languages and expertise this case needs (m2m rows filtered in SQL) are read
+fresh. The per-Defender aggregates (load, ratings, uptake), which need GROUP BY over every case,
+are kept per process and each recomputed as soon as a row it depends on is added (a new
+evaluation, any state change, a new case, an activation; see ``_stamps``), and at most every
+``WEIGHTS.history_ttl`` seconds. Every Defender is scored in one tight loop without words; only
+the shown ones are explained.
 """
 
 from __future__ import annotations
 
-import hashlib
+import itertools
 import re
 import statistics
+import time
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, Min, Q
 from django.utils.translation import gettext as _
@@ -152,7 +154,7 @@ def normalise_party_name(name: str) -> str:
     return " ".join(tokens)
 
 
-def _conflicts(case: Case) -> dict[int, str]:
+def conflicts_for(case: Case) -> dict[int, str]:
     """defender id -> why it is in conflict, for Defenders who acted for a party the case names.
 
     Every name of every opposing party (the abuse app's ``party_aliases`` included) is normalised
@@ -216,70 +218,176 @@ def _recruiter_conflicts(party_rows) -> dict[int, str]:
 # Aggregates
 
 
-def _loads(exclude_case_id) -> dict[int, int]:
-    """defender id -> cases occupying a slot (uses the (state) index; a handful of rows)."""
-    qs = Case.objects.filter(state__in=LOAD_STATES, defender__isnull=False)
-    if exclude_case_id:
-        qs = qs.exclude(pk=exclude_case_id)
-    return dict(qs.order_by().values("defender_id").annotate(n=Count("id")).values_list("defender_id", "n"))
-
-
-def _history_key() -> str:
-    """A key that changes whenever an evaluation, a state change or a case is added: the newest
-    row of each (id and time), read in one query through the primary-key indexes."""
+def _stamps() -> dict[str, tuple]:
+    """What the cached aggregates depend on, read in one query through the primary-key indexes:
+    the newest evaluation, the newest state change (every move of the workflow writes a
+    CaseTransition, assignment included), the newest case and the newest activation."""
     q = connection.ops.quote_name
-    parts = []
-    for model, stamp in ((Evaluation, "submitted_at"), (CaseTransition, "at"), (Case, "assigned_at")):
-        table = q(model._meta.db_table)
-        parts.append(f"(SELECT MAX(id) FROM {table})")
-        parts.append(f"(SELECT {q(stamp)} FROM {table} ORDER BY id DESC LIMIT 1)")
+    evaluations, transitions, cases = (q(m._meta.db_table) for m in (Evaluation, CaseTransition, Case))
+    newest = "(SELECT {col} FROM {table}{where} ORDER BY id DESC LIMIT 1)"
+    columns = [
+        ("ratings", evaluations, "id", ""), ("ratings", evaluations, q("submitted_at"), ""),
+        ("loads", transitions, "id", ""), ("loads", transitions, q("at"), ""),
+        ("loads", cases, "id", ""), ("loads", cases, q("submitted_at"), ""), ("loads", cases, q("assigned_at"), ""),
+        ("uptake", transitions, "id", " WHERE to_state = %s"), ("uptake", transitions, q("at"), " WHERE to_state = %s"),
+    ]
+    sql = "SELECT " + ", ".join(newest.format(col=c, table=t, where=w) for _p, t, c, w in columns)
+    params = [str(CaseState.ACTIVE)] * sum(1 for *_x, w in columns if w)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts))  # noqa: S608  (names from model metadata)
-        stamp = repr((cursor.fetchone(), WEIGHTS)).encode()
-    return "puente:matching:history:" + hashlib.sha1(stamp, usedforsecurity=False).hexdigest()
+        cursor.execute(sql, params)  # noqa: S608  (names from model metadata)
+        values = cursor.fetchone()
+    stamps: dict[str, tuple] = defaultdict(tuple)
+    for (part, *_rest), value in zip(columns, values):
+        stamps[part] += (str(value),)
+    return stamps
 
 
-def compute_history() -> dict:
-    """Per Defender: ratings (count, mean of Advocates' overall) and uptake (count, median days).
-    Two GROUP BY queries over all past cases."""
-    ratings = {
+def _history_points(ratings: dict, uptake: dict, defender_id: int) -> float:
+    """Points for ratings and uptake: they do not depend on the case."""
+    w = WEIGHTS
+    rating = ratings.get(defender_id)
+    if rating is not None:
+        n, mean = rating
+        smoothed = (w.rating_prior_mean * w.rating_prior_cases + mean * n) / (w.rating_prior_cases + n)
+        points = w.rating * (smoothed - 3) / 2
+    else:
+        points = w.rating * (w.rating_prior_mean - 3) / 2
+    up = uptake.get(defender_id)
+    if up is not None:
+        n, median_days = up
+        points += w.uptake * max(0.0, 1 - median_days / w.uptake_horizon_days) * n / (n + w.uptake_prior_cases)
+    return points
+
+
+# Days between the assignment (first move to agreement_pending, else Case.assigned_at) and the
+# first move to active, computed by the database: converting 200,000 timestamps in Python would
+# cost seconds.
+_DAYS_SQL = {
+    "sqlite": "julianday({end}) - julianday({start})",
+    "postgresql": "EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0",
+}
+
+
+def _uptake_days():
+    """(defender id, days) for every case with a Defender that became active."""
+    q = connection.ops.quote_name
+    days_sql = _DAYS_SQL.get(connection.vendor)
+    if days_sql is None:  # another database: the same figures, computed in Python
+        rows = (
+            CaseTransition.objects.filter(
+                to_state__in=(CaseState.AGREEMENT_PENDING, CaseState.ACTIVE), case__defender__isnull=False
+            )
+            .order_by()
+            .values("case_id", "case__defender_id", "case__assigned_at")
+            .annotate(
+                pending_at=Min("at", filter=Q(to_state=CaseState.AGREEMENT_PENDING)),
+                active_at=Min("at", filter=Q(to_state=CaseState.ACTIVE)),
+            )
+            .values_list("case__defender_id", "case__assigned_at", "pending_at", "active_at")
+        )
+        for defender_id, assigned_at, pending_at, active_at in rows:
+            start = pending_at or assigned_at
+            if active_at is not None and start is not None:
+                yield defender_id, (active_at - start).total_seconds() / 86400
+        return
+    transitions, cases = q(CaseTransition._meta.db_table), q(Case._meta.db_table)
+    elapsed = days_sql.format(end="t.active_at", start="COALESCE(t.pending_at, c.assigned_at)")
+    sql = (
+        f"SELECT c.defender_id, {elapsed} FROM ("  # noqa: S608  (names from model metadata)
+        f"  SELECT case_id,"
+        f"    MIN(CASE WHEN to_state = %s THEN {q('at')} END) AS pending_at,"
+        f"    MIN(CASE WHEN to_state = %s THEN {q('at')} END) AS active_at"
+        f"  FROM {transitions} WHERE to_state IN (%s, %s) GROUP BY case_id"
+        f") t JOIN {cases} c ON c.id = t.case_id "
+        f"WHERE c.defender_id IS NOT NULL AND t.active_at IS NOT NULL"
+    )
+    pending, active = str(CaseState.AGREEMENT_PENDING), str(CaseState.ACTIVE)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pending, active, pending, active])
+        yield from cursor.fetchall()
+
+
+def _compute_loads() -> dict[int, int]:
+    """defender id -> cases occupying one of its slots."""
+    return dict(
+        Case.objects.filter(state__in=LOAD_STATES, defender__isnull=False)
+        .order_by()
+        .values("defender_id")
+        .annotate(n=Count("id"))
+        .values_list("defender_id", "n")
+    )
+
+
+def _compute_ratings() -> dict[int, tuple[int, float]]:
+    """defender id -> (count, mean) of the Advocates' overall ratings of its cases."""
+    return {
         row["case__defender_id"]: (row["n"], float(row["mean"]))
         for row in Evaluation.objects.filter(side=Evaluation.Side.ADVOCATE, case__defender__isnull=False)
         .order_by()
         .values("case__defender_id")
         .annotate(n=Count("id"), mean=Avg("overall"))
     }
-    rows = (
-        CaseTransition.objects.filter(
-            to_state__in=(CaseState.AGREEMENT_PENDING, CaseState.ACTIVE), case__defender__isnull=False
-        )
-        .order_by()
-        .values("case_id", "case__defender_id", "case__assigned_at")
-        .annotate(
-            pending_at=Min("at", filter=Q(to_state=CaseState.AGREEMENT_PENDING)),
-            active_at=Min("at", filter=Q(to_state=CaseState.ACTIVE)),
-        )
-        .values_list("case__defender_id", "case__assigned_at", "pending_at", "active_at")
-    )
+
+
+def _compute_uptake() -> dict[int, tuple[int, float]]:
+    """defender id -> (count, median days) from assignment to active."""
     days = defaultdict(list)
-    for defender_id, assigned_at, pending_at, active_at in rows:
-        start = pending_at or assigned_at
-        if active_at is None or start is None or active_at < start:
-            continue
-        days[defender_id].append((active_at - start).total_seconds() / 86400)
-    uptake = {d: (len(v), statistics.median(v)) for d, v in days.items()}
-    return {"ratings": ratings, "uptake": uptake}
+    for defender_id, elapsed in _uptake_days():
+        if elapsed is not None and elapsed >= 0:
+            days[defender_id].append(float(elapsed))
+    return {d: (len(v), statistics.median(v)) for d, v in days.items()}
 
 
-def history(use_cache: bool = True) -> dict:
+_PARTS = {"loads": _compute_loads, "ratings": _compute_ratings, "uptake": _compute_uptake}
+
+# Per process, per part: (key, expires at, value, generation). Plain references, not Django's
+# cache, which would pickle and unpickle thousands of entries on every suggestion. Each part has
+# its own key, so assigning a case recomputes the loads (one small GROUP BY), not the history.
+_cached: dict[str, tuple] = {}
+_generation = itertools.count(1)
+
+
+def aggregates(use_cache: bool = True) -> dict:
+    """Per Defender: ``loads``, ``ratings``, ``uptake``, and the ``points`` ratings and uptake give.
+
+    Each part is reused until a row it depends on is added (see ``_stamps``), and at most
+    ``WEIGHTS.history_ttl`` seconds, for edits that write no new row."""
     if not use_cache:
-        return compute_history()
-    key = _history_key()
-    data = cache.get(key)
-    if data is None:
-        data = compute_history()
-        cache.set(key, data, WEIGHTS.history_ttl)
+        data = {part: compute() for part, compute in _PARTS.items()}
+        data["points"] = {d: _history_points(data["ratings"], data["uptake"], d) for d in data["ratings"].keys() | data["uptake"].keys()}
+        return data
+    stamps = _stamps()
+    database = (connection.alias, str(connection.settings_dict["NAME"]))
+    now = time.monotonic()
+    data, generations = {}, {}
+    for part, compute in _PARTS.items():
+        key = (database, stamps.get(part))
+        entry = _cached.get(part)
+        if entry is None or entry[0] != key or entry[1] <= now:
+            entry = (key, now + WEIGHTS.history_ttl, compute(), next(_generation))
+            _cached[part] = entry
+        data[part] = entry[2]
+        generations[part] = entry[3]
+    # Rating and uptake points: recomputed only when either part or the weights changed.
+    key = (generations["ratings"], generations["uptake"], WEIGHTS)
+    entry = _cached.get("points")
+    if entry is None or entry[0] != key:
+        points = {d: _history_points(data["ratings"], data["uptake"], d) for d in data["ratings"].keys() | data["uptake"].keys()}
+        entry = (key, None, points, None)
+        _cached["points"] = entry
+    data["points"] = entry[2]
     return data
+
+
+def _defender_rows() -> list[tuple[int, str, int, str]]:
+    """(id, country, capacity, status) of every Defender, by id: a plain cursor, 2,000 rows."""
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, {q('country')}, {q('capacity')}, {q('status')} "  # noqa: S608  (names from model metadata)
+            f"FROM {q(Defender._meta.db_table)} ORDER BY id"
+        )
+        return cursor.fetchall()
 
 
 def _pairs(through, column: str, values) -> dict[int, set[int]]:
@@ -354,7 +462,7 @@ class _Context:
         self.needed = {id_by_code[c] for c in codes if c in id_by_code}
         self.expertise_label = {pk: _(name) for pk, (_code, name) in expertise.items() if pk in self.needed}
 
-        self.defenders = list(Defender.objects.order_by("pk").values_list("id", "country", "capacity", "status"))
+        self.defenders = _defender_rows()
         served = _pairs(Defender.regions.through, "region_id", border_ids | country_regions | {self.client_region} - {None})
         self.same = {d for d, rs in served.items() if self.client_region in rs}
         self.border_served = {d: rs & border_ids for d, rs in served.items() if rs & border_ids}
@@ -366,111 +474,134 @@ class _Context:
             set(_pairs(Defender.languages.through, "language_id", {self.language[0]})) if self.needs_language else set()
         )
         self.covered = _pairs(Defender.expertise.through, "expertise_id", self.needed)
-        self.loads = _loads(case.pk)
-        hist = history(use_cache)
-        self.ratings, self.uptake = hist["ratings"], hist["uptake"]
-        self.conflicts = _conflicts(case)
+        agg = aggregates(use_cache)
+        self.ratings, self.uptake, self.history_points = agg["ratings"], agg["uptake"], agg["points"]
+        self.loads = agg["loads"]
+        if case.defender_id and case.state in LOAD_STATES and self.loads.get(case.defender_id):
+            # The case being matched does not take a slot from its own Defender.
+            self.loads = {**self.loads, case.defender_id: self.loads[case.defender_id] - 1}
+        self.conflicts = conflicts_for(case)
 
 
 _EMPTY: frozenset = frozenset()
 
 
-def _score(ctx: _Context, row, explain: bool) -> tuple[float, list[str], bool]:
-    """Points for one Defender, with the reasons in words when ``explain``. The same arithmetic
-    either way: explaining only adds the words."""
+def _load_points(capacity: int, load: int) -> float:
+    free = capacity - load
+    return WEIGHTS.load_full if free <= 0 else WEIGHTS.load_free * free / capacity
+
+
+def _all_points(ctx: _Context) -> dict[int, float]:
+    """Every Defender's score, without words: one tight loop over the network, the case's signals
+    looked up in small dicts. The arithmetic is the same as ``_explain`` (same terms, same order:
+    tests/cases/test_matching.py checks it)."""
+    w = WEIGHTS
+    history_points = ctx.history_points
+    no_history = _history_points({}, {}, 0)
+    region_points = {d: w.region_country for d in ctx.in_country}
+    region_points.update({d: w.region_border for d in ctx.border_served})
+    region_points.update({d: w.region_same for d in ctx.same})
+    speaks_yes, speaks_no = _language_points(ctx)
+    language_points = {d: speaks_yes for d in ctx.speakers}
+    n_needed = len(ctx.needed)
+    expertise_points = {d: w.expertise * len(c) / n_needed for d, c in ctx.covered.items()} if n_needed else {}
+    loads = ctx.loads
+    load_full, load_free = w.load_full, w.load_free
+    points = {}
+    for defender_id, _country, capacity, _status in ctx.defenders:
+        free = capacity - loads.get(defender_id, 0)
+        p = history_points.get(defender_id, no_history) + (load_full if free <= 0 else load_free * free / capacity)
+        p += region_points.get(defender_id, 0.0)
+        p += language_points.get(defender_id, speaks_no)
+        p += expertise_points.get(defender_id, 0.0)
+        points[defender_id] = round(p, 2)
+    return points
+
+
+def _language_points(ctx: _Context) -> tuple[float, float]:
+    """Points for a Defender who speaks the client's language, and for one who does not."""
+    w = WEIGHTS
+    if ctx.language_required:
+        return w.language_required, w.language_missing
+    if ctx.needs_language:
+        return w.language_bonus, 0.0
+    return 0.0, 0.0
+
+
+def _explain(ctx: _Context, row) -> tuple[float, list[str], bool]:
+    """One Defender's score with its reasons in words, for those shown."""
     w = WEIGHTS
     defender_id, _country, capacity, _status = row
-    points = 0.0
     reasons: list[str] = []
 
     # Region of origin: the best tier reached counts.
     if defender_id in ctx.same:
-        points += w.region_same
-        if explain:
-            reasons.append(_("serves %(region)s") % {"region": ctx.region_name[ctx.client_region]})
+        region = w.region_same
+        reasons.append(_("serves %(region)s") % {"region": ctx.region_name[ctx.client_region]})
     elif defender_id in ctx.border_served:
-        points += w.region_border
-        if explain:
-            reasons.append(
-                _("borders %(region)s (serves %(served)s)")
-                % {
-                    "region": ctx.region_name[ctx.client_region],
-                    "served": _names(ctx.border_served[defender_id], ctx.region_name),
-                }
-            )
+        region = w.region_border
+        reasons.append(
+            _("borders %(region)s (serves %(served)s)")
+            % {
+                "region": ctx.region_name[ctx.client_region],
+                "served": _names(ctx.border_served[defender_id], ctx.region_name),
+            }
+        )
     elif defender_id in ctx.in_country:
-        points += w.region_country
-        if explain:
-            reasons.append(_("works in %(country)s") % {"country": Country(ctx.client_country).label})
+        region = w.region_country
+        reasons.append(_("works in %(country)s") % {"country": Country(ctx.client_country).label})
+    else:
+        region = 0.0
 
     # Language the client needs.
-    if ctx.needs_language:
-        speaks = defender_id in ctx.speakers
-        if ctx.language_required:
-            points += w.language_required if speaks else w.language_missing
-            if explain:
-                reasons.append(
-                    _("speaks %(language)s") % {"language": ctx.language_label}
-                    if speaks
-                    else _("does not speak %(language)s, the client's only language") % {"language": ctx.language_label}
-                )
-        elif speaks:
-            points += w.language_bonus
-            if explain:
-                reasons.append(_("speaks %(language)s") % {"language": ctx.language_label})
+    speaks = defender_id in ctx.speakers
+    speaks_yes, speaks_no = _language_points(ctx)
+    language = speaks_yes if speaks else speaks_no
+    if ctx.needs_language and speaks:
+        reasons.append(_("speaks %(language)s") % {"language": ctx.language_label})
+    elif ctx.language_required:
+        reasons.append(_("does not speak %(language)s, the client's only language") % {"language": ctx.language_label})
 
     # Expertise for the tasks and the claim.
-    if ctx.needed:
-        covered = ctx.covered.get(defender_id, _EMPTY)
-        points += w.expertise * len(covered) / len(ctx.needed)
-        if explain and covered:
-            reasons.append(_("experienced in %(areas)s") % {"areas": _names(covered, ctx.expertise_label)})
-        if explain and ctx.needed - covered:
-            reasons.append(
-                _("no listed experience in %(areas)s") % {"areas": _names(ctx.needed - covered, ctx.expertise_label)}
-            )
+    covered = ctx.covered.get(defender_id, _EMPTY)
+    expertise = w.expertise * len(covered) / len(ctx.needed) if ctx.needed else 0.0
+    if covered:
+        reasons.append(_("experienced in %(areas)s") % {"areas": _names(covered, ctx.expertise_label)})
+    if ctx.needed - covered:
+        reasons.append(
+            _("no listed experience in %(areas)s") % {"areas": _names(ctx.needed - covered, ctx.expertise_label)}
+        )
 
     # Load against capacity.
     load = ctx.loads.get(defender_id, 0)
-    free = capacity - load
-    full = free <= 0
+    full = capacity - load <= 0
     if full:
-        points += w.load_full
-        if explain:
-            reasons.append(_("full: %(load)s of %(capacity)s slots taken") % {"load": load, "capacity": capacity})
+        reasons.append(_("full: %(load)s of %(capacity)s slots taken") % {"load": load, "capacity": capacity})
     else:
-        points += w.load_free * free / capacity
-        if explain:
-            reasons.append(_("%(free)s of %(capacity)s slots free") % {"free": free, "capacity": capacity})
+        reasons.append(_("%(free)s of %(capacity)s slots free") % {"free": capacity - load, "capacity": capacity})
 
-    # Advocates' ratings, smoothed towards the prior.
+    # Advocates' ratings and uptake of earlier cases.
     rating = ctx.ratings.get(defender_id)
     if rating is not None:
         n, mean = rating
-        smoothed = (w.rating_prior_mean * w.rating_prior_cases + mean * n) / (w.rating_prior_cases + n)
-        points += w.rating * (smoothed - 3) / 2
-        if explain:
-            reasons.append(
-                ngettext("average rating %(mean)s over %(count)s case", "average rating %(mean)s over %(count)s cases", n)
-                % {"mean": _fmt_number(mean), "count": n}
-            )
+        reasons.append(
+            ngettext("average rating %(mean)s over %(count)s case", "average rating %(mean)s over %(count)s cases", n)
+            % {"mean": _fmt_number(mean), "count": n}
+        )
     else:
-        points += w.rating * (w.rating_prior_mean - 3) / 2
-        if explain:
-            reasons.append(_("no ratings yet"))
-
-    # How quickly it took up earlier cases.
+        reasons.append(_("no ratings yet"))
     uptake = ctx.uptake.get(defender_id)
     if uptake is not None:
-        n, median_days = uptake
-        speed = max(0.0, 1 - median_days / w.uptake_horizon_days)
-        points += w.uptake * speed * n / (n + w.uptake_prior_cases)
-        if explain:
-            days = round(median_days)
-            reasons.append(
-                ngettext("took up cases in %(days)s day (median)", "took up cases in %(days)s days (median)", days)
-                % {"days": days}
-            )
+        days = round(uptake[1])
+        reasons.append(
+            ngettext("took up cases in %(days)s day (median)", "took up cases in %(days)s days (median)", days)
+            % {"days": days}
+        )
+
+    points = _history_points(ctx.ratings, ctx.uptake, defender_id) + _load_points(capacity, load)
+    points += region
+    points += language
+    points += expertise
     return round(points, 2), reasons, full
 
 
@@ -480,8 +611,10 @@ def suggest(case: Case, limit: int = 5, *, use_cache: bool = True) -> MatchResul
     result = MatchResult(case=case)
 
     # Score everyone without words, then explain only those shown.
-    scored = [(_score(ctx, row, explain=False)[0], row) for row in ctx.defenders]
-    scored.sort(key=lambda s: (-s[0], s[1][0]))
+    points = _all_points(ctx)
+    by_id = {row[0]: row for row in ctx.defenders}
+    order = sorted((-p, d) for d, p in points.items())  # ties: by Defender id
+    scored = [(-neg, by_id[d]) for neg, d in order]
 
     def exclusion(row) -> str:
         if row[0] in ctx.conflicts:
@@ -498,12 +631,14 @@ def suggest(case: Case, limit: int = 5, *, use_cache: bool = True) -> MatchResul
         s for s in scored
         if s[1][0] in ctx.conflicts or (s[1][3] != Defender.Status.ACTIVE and s[0] >= cutoff)
     ]
-    instances = Defender.objects.in_bulk([s[1][0] for s in ranked + excluded])
+    instances = Defender.objects.only("id", "name", "country", "city", "status", "capacity").in_bulk(
+        [s[1][0] for s in ranked + excluded]
+    )
     for rank, (_points, row) in enumerate(ranked, start=1):
-        score, reasons, full = _score(ctx, row, explain=True)
+        score, reasons, full = _explain(ctx, row)
         result.suggestions.append(Suggestion(instances[row[0]], score, reasons, rank=rank, full=full))
     for _points, row in excluded:
-        score, reasons, full = _score(ctx, row, explain=True)
+        score, reasons, full = _explain(ctx, row)
         result.excluded.append(
             Suggestion(instances[row[0]], score, reasons, excluded=True, exclusion_reason=exclusion(row), full=full)
         )

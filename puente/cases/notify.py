@@ -4,6 +4,9 @@ The text is rendered in each recipient's own language (a Defender reads Spanish)
 case by its reference only: no client name ever goes into an email.
 """
 
+import contextlib
+import threading
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -14,6 +17,20 @@ from django.utils.translation import gettext_lazy as _
 from puente.core.roles import Role
 
 from .models import Notification
+
+
+_state = threading.local()
+
+
+@contextlib.contextmanager
+def emails_suppressed():
+    """In-app notifications only, no email (the demo loader uses it)."""
+    previous = getattr(_state, "quiet", False)
+    _state.quiet = True
+    try:
+        yield
+    finally:
+        _state.quiet = previous
 
 
 def case_parties(case, *, include_coordinators=False):
@@ -53,6 +70,8 @@ def notify(users, kind, case, text, params=None, *, key="", exclude=None):
             message = str(text) % params
             subject = str(_("Puente: %(ref)s")) % {"ref": params.get("ref", "")}
         created.append(Notification.objects.create(user=user, case=case, kind=kind, text=message[:300], key=key))
+        if getattr(_state, "quiet", False):
+            continue
         link = reverse("cases:detail", args=[case.pk]) if case is not None else reverse("cases:notifications")
         body = f"{message}\n\n{link}"
         email = user.email

@@ -21,7 +21,8 @@ from puente.core.access import get_visible_or_404, require_perm
 from puente.network.models import Defender
 
 from . import matching
-from .models import Case, MatchRecord
+from .access import visible_cases
+from .models import MatchRecord
 
 SIGNING_SALT = "puente.cases.matching.shown"
 SHOWN_MAX_AGE = 60 * 60 * 12  # a suggestion list older than a working day must be reloaded
@@ -29,10 +30,6 @@ SHOWN_MAX_AGE = 60 * 60 * 12  # a suggestion list older than a working day must 
 
 def _cases(user):
     """Cases the user may see: through the cases app's access rules."""
-    try:
-        from .access import visible_cases
-    except ImportError:  # the cases app not yet providing it: Coordinators see all (views are Coordinator-only)
-        return Case.objects.all() if user.is_coordinator else Case.objects.none()
     return visible_cases(user)
 
 
@@ -80,7 +77,7 @@ class ChooseForm(forms.Form):
         defender = cleaned.get("defender")
         if defender is None or "shown" not in cleaned:
             return cleaned
-        if defender.pk in matching._conflicts(self.case):
+        if defender.pk in matching.conflicts_for(self.case):
             self.add_error("defender", _("%(name)s has a conflict of interest in this case.") % {"name": defender.name})
         rank = self.rank_of(defender)
         if rank != 1 and not cleaned.get("note", "").strip():

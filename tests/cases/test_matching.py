@@ -190,7 +190,7 @@ def test_uptake_quick_defenders_first(advocate_profile):
     assert "took up cases in 20 days (median)" in reasons_of(result, slow.name)
 
 
-def test_history_cache_is_invalidated_by_a_new_evaluation(advocate_profile):
+def test_aggregates_cache_is_invalidated_by_a_new_evaluation(advocate_profile):
     first = defender("Primera", ["Huehuetenango"])
     second = defender("Segunda", ["Huehuetenango"])
     case = make_case(advocate_profile)
@@ -410,3 +410,38 @@ def test_stats_show_how_often_the_first_suggestion_is_followed(advocate_profile,
     assert response.context["outside"] == 1
     html = response.content.decode()
     assert "Habla la variante local" in html and "Pedida por el Abogado" in html
+
+
+def test_ranking_points_and_explained_points_agree(advocate_profile):
+    """The ranking scores everyone without words; the panel explains the shown ones. Both must
+    give the same number for every Defender, whatever signals apply."""
+    border("Huehuetenango", "San Marcos")
+    defenders = [
+        defender("A", ["Huehuetenango"], languages=("spa", "mam"), expertise=("trafficking",), capacity=1),
+        defender("B", ["San Marcos"], languages=("spa",), expertise=("trafficking", "locating_people"), capacity=3),
+        defender("C", ["Jutiapa"], languages=("spa", "mam"), capacity=2, status=Defender.Status.PAUSED),
+        defender("D", ["Oaxaca"], country="MX", languages=("spa",), expertise=("locating_people",)),
+    ]
+    make_case(advocate_profile, state=CaseState.ACTIVE, defender=defenders[0])
+    _evaluate(advocate_profile, defenders[1], ["4.50", "3.00"])
+    _took_up(advocate_profile, defenders[3], [4, 9])
+    for speaks_spanish in (True, False):
+        case = make_case(advocate_profile, language="mam", speaks_spanish=speaks_spanish, claim="trafficking", tasks=("locate",))
+        ctx = matching._Context(case, use_cache=False)
+        fast = matching._all_points(ctx)
+        explained = {row[0]: matching._explain(ctx, row)[0] for row in ctx.defenders}
+        assert fast == explained
+        assert len(set(fast.values())) == 4  # the signals really differ here
+
+
+def test_assigning_a_case_updates_the_load_at_once(advocate_profile):
+    from puente.cases.actions import do_assign_defender
+
+    coordinator = make_coordinator()
+    only = defender("Única", ["Huehuetenango"], capacity=1)
+    waiting = make_case(advocate_profile)
+    assert "1 of 1 slots free" in reasons_of(suggest(waiting), only.name)
+    do_assign_defender(make_case(advocate_profile), only, by=coordinator, note="")
+    result = suggest(waiting)
+    assert "full: 1 of 1 slots taken" in reasons_of(result, only.name)
+    assert "Every Defender serving Huehuetenango is full" in result.gaps
