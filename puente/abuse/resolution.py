@@ -12,6 +12,7 @@
 The functions here only read; merging is ``actions.do_merge_recruiters``.
 """
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -26,6 +27,10 @@ CERTAIN = 97.0
 REVIEW = 80.0
 # A shared phone makes a close name certain.
 PHONE_CERTAIN_NAME_SCORE = 85.0
+# Blocking keys shared by more recruiters than this are skipped.
+MAX_BUCKET = 300
+# Two words are "the same word" from this rapidfuzz ratio on (sound-folded forms).
+WORD_MATCH = 75.0
 
 # Legal-form suffixes, as token sequences after single letters are joined ("s a" -> "sa").
 LEGAL_SUFFIXES = [
@@ -89,6 +94,7 @@ def normalise(name: str) -> str:
     return " ".join(tokens)
 
 
+@functools.lru_cache(maxsize=65536)
 def sound_fold(word: str) -> str:
     """Spanish sound-alikes written the same: b/v, s/z/c(e,i), ll/y, silent h, j/g(e,i), qu/k/c."""
     w = word
@@ -102,18 +108,25 @@ def sound_fold(word: str) -> str:
     return w.replace("x", "ch")
 
 
-def blocking_keys(names: list[str], phones: list[str]) -> set[str]:
-    keys: set[str] = set()
-    for name in names:
-        key = normalise(name)
-        words = [t for t in key.split() if t not in GENERIC and len(t) >= 3]
-        for word in words:
-            keys.add("w:" + sound_fold(word)[:5])
-        if not words and key:
-            keys.add("n:" + key)
+def blocking_keys(keys: list[str], phones: list[str]) -> set[str]:
+    """Keys two recruiters must share to be compared, from their normalised names: each pair of
+    distinctive words (sound-folded, first four letters), a lone distinctive word, the whole key
+    when nothing is distinctive, and each phone. Pairs of words keep the buckets small where
+    single common surnames would not."""
+    out: set[str] = set()
+    for key in keys:
+        words = sorted({sound_fold(t)[:4] for t in key.split() if t not in GENERIC and len(t) >= 3})
+        if len(words) >= 2:
+            for i, a in enumerate(words):
+                for b in words[i + 1:]:
+                    out.add(f"pp:{a}|{b}")
+        elif words:
+            out.add("w:" + words[0])
+        elif key:
+            out.add("n:" + key)
     for phone in phones:
-        keys.add("p:" + phone)
-    return keys
+        out.add("p:" + phone)
+    return out
 
 
 def normalise_phone(raw: str, country: str = "") -> str:
@@ -132,15 +145,43 @@ def normalise_phone(raw: str, country: str = "") -> str:
 
 @dataclass
 class Profile:
-    """What resolution knows of one recruiter."""
+    """What resolution knows of one recruiter: its names' keys (and their sound-folded forms,
+    computed once), its phones."""
 
     id: int
     names: list[str]
     phones: list[str]
-    keys: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # given when already stored (name_key columns)
+    folded: list[str] = field(default_factory=list)
 
     def __post_init__(self):
-        self.keys = sorted({normalise(n) for n in self.names if normalise(n)})
+        self.keys = sorted(set(self.keys) - {""}) if self.keys else sorted({k for k in map(normalise, self.names) if k})
+        self.folded = [" ".join(map(sound_fold, k.split())) for k in self.keys]
+
+
+def _all_words_matched(a: str, b: str) -> bool:
+    """Every word of the shorter name has a close counterpart in the other: "jose perez" and
+    "jose peres gomez" may be one person, "jose perez gomez" and "juan perez gomez" are not."""
+    wa, wb = a.split(), b.split()
+    short, other = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    return all(max((fuzz.ratio(w, o) for o in other), default=0) >= WORD_MATCH for w in short)
+
+
+def name_score(ka: str, fa: str, kb: str, fb: str) -> float:
+    """Similarity of two normalised names (with their folded forms)."""
+    if ka == kb:
+        return 100.0
+    if not _all_words_matched(fa, fb):
+        return 0.0
+    # Only the same key is certain: even the same words in another order ("Ana Ortiz Gómez" /
+    # "Ana Gómez Ortiz") may be two people, so at most they are asked about.
+    return min(CERTAIN - 1, max(
+        fuzz.token_sort_ratio(ka, kb),
+        # Sound-alike spellings (Peres/Pérez, Bázquez/Vázquez) count almost as the same.
+        fuzz.token_sort_ratio(fa, fb) - 4,
+        # One name inside the other ("Reclutadora del Norte" / "... del Norte de Sinaloa"): ask.
+        fuzz.token_set_ratio(fa, fb) - 10,
+    ))
 
 
 def score_pair(a: Profile, b: Profile) -> tuple[float, list[str]]:
@@ -148,17 +189,9 @@ def score_pair(a: Profile, b: Profile) -> tuple[float, list[str]]:
     reasons: list[str] = []
     best = 0.0
     best_pair = ("", "")
-    for ka in a.keys:
-        for kb in b.keys:
-            if ka == kb:
-                s = 100.0
-            else:
-                s = max(
-                    fuzz.token_sort_ratio(ka, kb),
-                    # Sound-alike spellings (Peres/Pérez, Bázquez/Vázquez) count almost as the same.
-                    fuzz.token_sort_ratio(" ".join(map(sound_fold, ka.split())), " ".join(map(sound_fold, kb.split())))
-                    - 4,
-                )
+    for ka, fa in zip(a.keys, a.folded):
+        for kb, fb in zip(b.keys, b.folded):
+            s = name_score(ka, fa, kb, fb)
             if s > best:
                 best, best_pair = s, (ka, kb)
     if best == 100.0:
@@ -180,10 +213,12 @@ def candidate_pairs(profiles: list[Profile], only: set[int] | None = None):
     ``REVIEW``; with ``only``, just the pairs involving those recruiters."""
     index: dict[str, list[Profile]] = defaultdict(list)
     for p in profiles:
-        for key in blocking_keys(p.names, p.phones):
+        for key in blocking_keys(p.keys, p.phones):
             index[key].append(p)
     seen: set[tuple[int, int]] = set()
-    for bucket in index.values():
+    for key, bucket in index.items():
+        if len(bucket) > MAX_BUCKET and not key.startswith("p:"):
+            continue  # a key this common tells nothing
         for i, a in enumerate(bucket):
             for b in bucket[i + 1:]:
                 pair = (min(a.id, b.id), max(a.id, b.id))
@@ -203,15 +238,19 @@ def profiles(queryset=None) -> list[Profile]:
     from .models import Recruiter, RecruiterAlias, RecruiterPhone
 
     qs = queryset if queryset is not None else Recruiter.active.all()
-    rows = list(qs.values_list("id", "name"))
+    rows = list(qs.values_list("id", "name", "name_key"))
     ids = [r[0] for r in rows]
-    names: dict[int, list[str]] = {i: [n] for i, n in rows}
+    names: dict[int, list[str]] = {i: [n] for i, n, _k in rows}
+    keys: dict[int, list[str]] = {i: [k] for i, _n, k in rows}
     phones: dict[int, list[str]] = defaultdict(list)
-    for rid, name in RecruiterAlias.objects.filter(recruiter_id__in=ids).values_list("recruiter_id", "name"):
+    aliases = RecruiterAlias.objects.filter(recruiter_id__in=ids).values_list("recruiter_id", "name", "name_key")
+    for rid, name, key in aliases:
         names[rid].append(name)
+        keys[rid].append(key)
     for rid, number in RecruiterPhone.objects.filter(recruiter_id__in=ids).values_list("recruiter_id", "number"):
         phones[rid].append(number)
-    return [Profile(id=i, names=names[i], phones=phones[i]) for i in ids]
+    # The stored keys spare normalising every name again on each report filed.
+    return [Profile(id=i, names=names[i], phones=phones[i], keys=keys[i]) for i in ids]
 
 
 def resolve_name(name: str):
