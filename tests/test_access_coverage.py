@@ -105,9 +105,8 @@ def test_every_endpoint_of_the_whole_app_is_accounted_for():
     assert not stale, f"THIRD_PARTY names endpoints that no longer exist: {stale}"
 
 
-def _anonymous_cases():
-    for name, (kind, _why) in THIRD_PARTY.items():
-        yield pytest.param(name, kind, id=name)
+def _anonymous_cases() -> list:
+    return [pytest.param(name, kind, id=name) for name, (kind, _why) in THIRD_PARTY.items()]
 
 
 @pytest.mark.parametrize("name,kind", _anonymous_cases())

@@ -1,5 +1,10 @@
 """No SQL is built from input: no .raw(), .extra(), RawSQL or cursor.execute() whose SQL text
-is an f-string, a %-formatted or .format()ted string, or a concatenation with a non-constant."""
+is an f-string, a %-formatted or .format()ted string, or a concatenation with a non-constant.
+
+Formatting is allowed only for identifiers taken from model metadata (table and column names,
+quoted with ``connection.ops.quote_name``), never for values, and each such call must be marked
+as reviewed: ``# noqa: S608`` on the call (ruff/bandit's code for SQL built from strings) with
+the reason, or an entry in ``REVIEWED`` below."""
 
 import ast
 from pathlib import Path
@@ -43,11 +48,14 @@ def _functions(tree):
 
 def offending_calls(source: str, filename: str = "<string>"):
     tree = ast.parse(source, filename)
+    lines = source.splitlines()
     owner = _functions(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         if (filename, owner.get(node)) in REVIEWED:
+            continue
+        if any("noqa: S608" in line for line in lines[node.lineno - 1:(node.end_lineno or node.lineno)]):
             continue
         name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
         if name not in SQL_CALLS:
@@ -85,6 +93,7 @@ def test_the_checker_catches_built_sql(snippet):
 
 
 @pytest.mark.parametrize("snippet", [
+    'cursor.execute(f"SELECT id FROM {q(table)}")  # noqa: S608  (names from model metadata)',
     'cursor.execute("SELECT * FROM t WHERE id = %s", [pk])',
     'Person.objects.raw("SELECT * FROM p WHERE x = %s", [x])',
     'cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")',
