@@ -445,3 +445,18 @@ def test_assigning_a_case_updates_the_load_at_once(advocate_profile):
     result = suggest(waiting)
     assert "full: 1 of 1 slots taken" in reasons_of(result, only.name)
     assert "Every Defender serving Huehuetenango is full" in result.gaps
+
+
+def test_refused_choice_by_htmx_comes_back_as_the_panel_with_the_error(advocate_profile, coordinator_client):
+    defender("Primera", ["Huehuetenango"])
+    second = defender("Segunda", ["Huehuetenango"])
+    case = make_case(advocate_profile)
+    shown = _shown(coordinator_client.get(reverse("cases:match_suggestions", args=[case.pk])))
+    response = coordinator_client.post(
+        reverse("cases:match_choose", args=[case.pk]), {"defender": second.pk, "shown": shown}, HTTP_HX_REQUEST="true"
+    )
+    # htmx 2 swaps only 2xx responses: the panel with its error comes back as 200, not a page.
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html and 'class="match-panel"' in html
+    assert "Say why you chose a Defender other than the first suggestion." in html
+    assert not MatchRecord.objects.exists()
