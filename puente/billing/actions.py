@@ -209,15 +209,15 @@ def do_submit_report(user, report) -> TimeReport:
 def report_amount(report, currency, on: date) -> tuple[Money, list[dict]]:
     """What a report is worth in ``currency``: each entry (hours x rate) and expense is rounded in
     its own currency, converted at the rate in force on ``on`` and rounded (``money`` rules)."""
-    lines, rates = [], {}
+    lines, rates, cache = [], {}, {}
     for entry in report.entries.all():
         source = money.multiply(report.hourly_rate, entry.hours)
-        converted, used = money.convert(source, currency, on)
+        converted, used = money.convert(source, currency, on, cache)
         lines.append(converted.amount)
         if used.effective_date:
             rates[str(used)] = used
     for expense in report.expenses.all():
-        converted, used = money.convert(expense.amount, currency, on)
+        converted, used = money.convert(expense.amount, currency, on, cache)
         lines.append(converted.amount)
         if used.effective_date:
             rates[str(used)] = used
@@ -300,11 +300,11 @@ def uninvoiced_reports(advocate):
 def _build_lines(invoice, reports, on: date):
     """(Re)write the invoice's lines and totals from ``reports``, converting at rates in force ``on``."""
     invoice.lines.all().delete()
-    currency, position, lines = invoice.currency, 0, []
+    currency, position, lines, cache = invoice.currency, 0, [], {}
     for report in reports:
-        for entry in report.entries.select_related("task"):
+        for entry in report.entries.all():
             source = money.multiply(report.hourly_rate, entry.hours)
-            converted, used = money.convert(source, currency, on)
+            converted, used = money.convert(source, currency, on, cache)
             position += 1
             lines.append(InvoiceLine(
                 invoice=invoice, position=position, kind=InvoiceLine.Kind.TIME, report=report, date=entry.date,
@@ -313,7 +313,7 @@ def _build_lines(invoice, reports, on: date):
                 rate_date=used.effective_date, amount=converted.amount,
             ))
         for expense in report.expenses.all():
-            converted, used = money.convert(expense.amount, currency, on)
+            converted, used = money.convert(expense.amount, currency, on, cache)
             position += 1
             lines.append(InvoiceLine(
                 invoice=invoice, position=position, kind=InvoiceLine.Kind.EXPENSE, report=report, date=expense.date,

@@ -10,7 +10,12 @@ CURRENCY_CHOICES = [(c, c) for c in settings.CURRENCIES]
 
 
 class DateInput(forms.DateInput):
+    """An HTML date picker: its value must be ISO (YYYY-MM-DD) whatever the user's language."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs, format=format)
 
 
 class TimeEntryForm(forms.Form):

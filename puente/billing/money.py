@@ -124,8 +124,15 @@ def rate_in_force(from_currency: str, to_currency: str, on: date) -> RateUsed:
     )
 
 
-def convert(money: Money, to_currency: str, on: date) -> tuple[Money, RateUsed]:
-    """Round in the source currency, convert, round in the target currency (rules 1 and 2)."""
+def convert(money: Money, to_currency: str, on: date, cache: dict | None = None) -> tuple[Money, RateUsed]:
+    """Round in the source currency, convert, round in the target currency (rules 1 and 2).
+    ``cache`` (a dict) keeps rates looked up for one invoice or report, saving a query per line."""
     source = round_money(money)
-    used = rate_in_force(str(source.currency), to_currency, on)
+    key = (str(source.currency), str(to_currency), on)
+    if cache is not None and key in cache:
+        used = cache[key]
+    else:
+        used = rate_in_force(*key)
+        if cache is not None:
+            cache[key] = used
     return Money(round_to_minor(source.amount * used.rate, to_currency), to_currency), used
