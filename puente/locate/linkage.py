@@ -14,6 +14,7 @@ For lists too big for one machine, Splink's Spark backend takes the same setting
 
 import csv
 import logging
+import re
 
 import pandas as pd
 
@@ -80,7 +81,11 @@ def prepare_frame(rows: pd.DataFrame) -> pd.DataFrame:
     muni_u = {v: (names.surname_code(v) or None) for v in df["municipality"].unique()}
     out["muni"] = df["municipality"].map(muni_u)
 
+    e164 = re.compile(r"\+\d{8,15}")
+
     def phone(v, cc):
+        if e164.fullmatch(v):
+            return v  # already international: parsing a million of them would take seconds
         try:
             return K.normalise_phone(v, cc) or None
         except ValueError:
@@ -193,10 +198,12 @@ def _settings(link_type: str, prior: float):
 def _linker(frames, link_type, prior):
     from splink import DuckDBAPI, Linker
 
-    logging.getLogger("splink").setLevel(logging.ERROR)
     db_api = DuckDBAPI()
     tables = [db_api.register(f) for f in frames]
-    return Linker(tables if len(tables) > 1 else tables[0], _settings(link_type, prior))
+    linker = Linker(tables if len(tables) > 1 else tables[0], _settings(link_type, prior))
+    # Splink turns its own INFO logging on; timings of each step are noise in our commands.
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    return linker
 
 
 def link_frames(left: pd.DataFrame, right: pd.DataFrame, threshold: float = REVIEW) -> pd.DataFrame:

@@ -92,3 +92,41 @@ def test_batch_search_cli(tmp_path, coordinator):
     rows = list(csv.DictReader(out.open()))
     assert rows[0]["query_id"] == "q1" and rows[0]["person_id"] == str(p.pk) and rows[0]["rank"] == "1"
     assert "nickname Chuy = Jesús" in rows[0]["reasons"]
+
+
+def test_web_import_maps_columns_shows_errors_then_imports(coordinator, tmp_path):
+    import io
+
+    import openpyxl
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Nombre", "Apellido paterno", "Apellido materno", "Fecha de nacimiento", "País", "Teléfono"])
+    ws.append(["Santiago", "Xol", "Caal", "1980-05-02", "GT", "5555 1234"])
+    ws.append(["Rosa", "Chuc", "", "1979-02-30", "GT", ""])
+    buf = io.BytesIO()
+    wb.save(buf)
+    client = Client()
+    client.force_login(coordinator)
+    url = reverse("locate:import")
+    upload = SimpleUploadedFile("padres.xlsx", buf.getvalue())
+    assert client.post(url, {"file": upload}).status_code == 302
+    page = client.get(url).content.decode()
+    assert 'value="Apellido paterno" selected' in page  # guessed mapping
+    mapping = {"given_names": "Nombre", "surname_1": "Apellido paterno", "surname_2": "Apellido materno",
+               "birth_date": "Fecha de nacimiento", "country": "País", "phone": "Teléfono"}
+    page = client.post(url, {**mapping, "confirm": "1"}).content.decode()
+    assert "padres.xlsx row 3, column Fecha de nacimiento" in page
+    assert Person.objects.count() == 0 and not ImportBatch.objects.exists()
+    mapping["birth_date"] = ""
+    page = client.post(url, {**mapping, "preview": "1"}).content.decode()
+    assert "Import all rows" in page and "+50255551234" in page
+    response = client.post(url, {**mapping, "confirm": "1"})
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert batch.created == 2 and Person.objects.count() == 2
+    # The upload was kept encrypted between the steps, and is gone now.
+    assert "locate_import" not in client.session
