@@ -390,23 +390,55 @@ def _defender_rows() -> list[tuple[int, str, int, str]]:
         return cursor.fetchall()
 
 
-def _pairs(through, column: str, values) -> dict[int, set[int]]:
-    """defender id -> the ids among ``values`` it has in an m2m table (regions, languages ...).
-    Filtered in SQL, so only the rows that matter for this case come back, and read with a plain
-    cursor: thousands of integer pairs need no Django row machinery."""
-    sets: dict[int, set[int]] = defaultdict(set)
-    values = sorted(v for v in values if v is not None)
-    if not values:
-        return sets
+def _pairs(region_ids, language_ids, expertise_ids) -> tuple[dict, dict, dict]:
+    """defender id -> the given regions it serves, languages it speaks, areas it lists. One
+    query: the three m2m tables filtered in SQL to the ids that matter for this case (a few
+    thousand integer pairs), read with a plain cursor."""
     q = connection.ops.quote_name
-    table = q(through._meta.db_table)
-    other = q(through._meta.get_field(column.removesuffix("_id")).column)
-    marks = ", ".join(["%s"] * len(values))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT defender_id, {other} FROM {table} WHERE {other} IN ({marks})", values)  # noqa: S608
-        for defender_id, other_id in cursor.fetchall():
-            sets[defender_id].add(other_id)
-    return sets
+    parts, params = [], []
+    for kind, through, column, ids in (
+        (0, Defender.regions.through, "region", region_ids),
+        (1, Defender.languages.through, "language", language_ids),
+        (2, Defender.expertise.through, "expertise", expertise_ids),
+    ):
+        ids = sorted(i for i in ids if i is not None)
+        if not ids:
+            continue
+        other = q(through._meta.get_field(column).column)
+        marks = ", ".join(["%s"] * len(ids))
+        parts.append(
+            f"SELECT {kind}, defender_id, {other} FROM {q(through._meta.db_table)} WHERE {other} IN ({marks})"  # noqa: S608
+        )
+        params += ids
+    found: tuple[dict, dict, dict] = (defaultdict(set), defaultdict(set), defaultdict(set))
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for kind, defender_id, other_id in cursor.fetchall():
+                found[kind][defender_id].add(other_id)
+    return found
+
+
+_reference_cache: dict[tuple, tuple[float, dict]] = {}
+
+
+def _reference() -> dict:
+    """Regions, languages and areas of expertise (reference data, synced at ``migrate``): read
+    once per process and database, again after ``WEIGHTS.history_ttl`` seconds."""
+    key = (connection.alias, str(connection.settings_dict["NAME"]))
+    entry = _reference_cache.get(key)
+    now = time.monotonic()
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    regions = list(Region.objects.values_list("id", "name", "country"))
+    data = {
+        "region_name": {r[0]: r[1] for r in regions},
+        "region_country": {r[0]: r[2] for r in regions},
+        "languages": {lang[0]: (lang[1], lang[2]) for lang in Language.objects.values_list("id", "name", "code")},
+        "expertise": {e[0]: (e[1], e[2]) for e in Expertise.objects.values_list("id", "code", "name")},
+    }
+    _reference_cache[key] = (now + WEIGHTS.history_ttl, data)
+    return data
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,9 +461,8 @@ class _Context:
 
     def __init__(self, case: Case, use_cache: bool):
         client = case.client
-        regions = {r[0]: (r[1], r[2]) for r in Region.objects.values_list("id", "name", "country")}
-        self.region_name = {k: v[0] for k, v in regions.items()}
-        self.region_country = {k: v[1] for k, v in regions.items()}
+        ref = _reference()
+        self.region_name, self.region_country = ref["region_name"], ref["region_country"]
         self.client_region = client.region_id
         self.client_country = self.region_country.get(client.region_id) or client.country or ""
         border_ids = (
@@ -446,13 +477,13 @@ class _Context:
         country_regions = {r for r, c in self.region_country.items() if c == self.client_country}
 
         self.language = None
-        if client.language_id:
-            self.language = Language.objects.filter(pk=client.language_id).values_list("id", "name", "code").first()
+        if client.language_id in ref["languages"]:
+            self.language = (client.language_id, *ref["languages"][client.language_id])
         self.needs_language = self.language is not None and self.language[2] != SPANISH
         self.language_required = self.needs_language and not client.speaks_spanish
         self.language_label = _(self.language[1]) if self.language else ""
 
-        expertise = {e[0]: (e[1], e[2]) for e in Expertise.objects.values_list("id", "code", "name")}
+        expertise = ref["expertise"]
         id_by_code = {code: pk for pk, (code, _name) in expertise.items()}
         codes = {
             TASK_EXPERTISE.get(kind)
@@ -463,17 +494,18 @@ class _Context:
         self.expertise_label = {pk: _(name) for pk, (_code, name) in expertise.items() if pk in self.needed}
 
         self.defenders = _defender_rows()
-        served = _pairs(Defender.regions.through, "region_id", border_ids | country_regions | {self.client_region} - {None})
+        served, spoken, self.covered = _pairs(
+            border_ids | country_regions | ({self.client_region} - {None}),
+            {self.language[0]} if self.needs_language else set(),
+            self.needed,
+        )
         self.same = {d for d, rs in served.items() if self.client_region in rs}
         self.border_served = {d: rs & border_ids for d, rs in served.items() if rs & border_ids}
         self.country_served = {d: rs & country_regions for d, rs in served.items() if rs & country_regions}
         self.in_country = set(self.country_served) | {
             d[0] for d in self.defenders if self.client_country and d[1] == self.client_country
         }
-        self.speakers = (
-            set(_pairs(Defender.languages.through, "language_id", {self.language[0]})) if self.needs_language else set()
-        )
-        self.covered = _pairs(Defender.expertise.through, "expertise_id", self.needed)
+        self.speakers = set(spoken)
         agg = aggregates(use_cache)
         self.ratings, self.uptake, self.history_points = agg["ratings"], agg["uptake"], agg["points"]
         self.loads = agg["loads"]

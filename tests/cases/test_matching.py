@@ -460,3 +460,23 @@ def test_refused_choice_by_htmx_comes_back_as_the_panel_with_the_error(advocate_
     assert response.status_code == 200 and "<html" not in html and 'class="match-panel"' in html
     assert "Say why you chose a Defender other than the first suggestion." in html
     assert not MatchRecord.objects.exists()
+
+
+def test_queries_do_not_grow_with_the_network(advocate_profile, django_assert_max_num_queries):
+    """A fixed number of queries whatever the size of the network (the benchmark times it)."""
+    border("Huehuetenango", "San Marcos")
+    for i in range(12):
+        who = defender(f"Red {i}", ["Huehuetenango" if i % 2 else "San Marcos"], languages=("spa", "mam"),
+                       expertise=("trafficking",))
+        _evaluate(advocate_profile, who, ["4.00"])
+    case = make_case(advocate_profile, language="mam", speaks_spanish=False, claim="trafficking",
+                     parties=[("employer", "Granjas Unidas S.A.")])
+    suggest(case)  # fills the per-process aggregates
+    with django_assert_max_num_queries(20) as counted:
+        result = suggest(case)
+    assert len(result.suggestions) == 5
+    small = len(counted)
+    for i in range(12, 30):
+        defender(f"Red {i}", ["Jutiapa"])
+    with django_assert_max_num_queries(small):
+        suggest(case)
