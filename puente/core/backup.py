@@ -36,7 +36,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from . import crypto
-from .fields import EncryptedMixin
+from .fields import Ciphertext, EncryptedMixin
 
 MAGIC = b"PUENTE-BACKUP-1\n"
 CHUNK = 4 * 1024 * 1024
@@ -286,6 +286,40 @@ def _flush_tables():
             cursor.execute(f"DELETE FROM {q(table)}")  # noqa: S608  (table names from model metadata)
 
 
+def _load_rows(rows, deferred, loaded_models) -> int:
+    """Save deserialised rows: in bulk where a model has no many-to-many data to set and no
+    parents (most rows), one by one otherwise."""
+    n = 0
+    pending = []
+
+    def flush():
+        if pending:
+            model = type(pending[0])
+            fields = list(model._meta.local_concrete_fields)
+            size = max(1, connection.ops.bulk_batch_size(fields, pending))
+            for start in range(0, len(pending), size):
+                # raw=True, as Django's own fixture loading does: the values go in exactly as
+                # they were dumped (bulk_create would refresh auto_now dates).
+                model._base_manager._insert(pending[start:start + size], fields=fields, raw=True)
+            pending.clear()
+
+    for obj in serializers.deserialize("python", rows, handle_forward_references=True):
+        model = type(obj.object)
+        loaded_models.add(model)
+        n += 1
+        if any(obj.m2m_data.values()) or obj.deferred_fields or model._meta.parents:
+            flush()
+            obj.save()
+            if obj.deferred_fields:
+                deferred.append(obj)
+            continue
+        if pending and type(pending[0]) is not model:
+            flush()
+        pending.append(obj.object)
+    flush()
+    return n
+
+
 def restore_backup(in_path, fernet: Fernet, force: bool = False) -> dict:
     from auditlog.context import disable_auditlog
 
@@ -319,17 +353,29 @@ def restore_backup(in_path, fernet: Fernet, force: bool = False) -> dict:
                         raise BackupError(f"{in_path}: the manifest is missing")
                     if member.name.startswith("db/"):
                         rows = json.loads(data)
+                        checked = False
                         for row in rows:
                             for name in manifest["encrypted_fields"].get(row["model"], []):
-                                if row["fields"].get(name):
-                                    row["fields"][name] = crypto.decrypt(row["fields"][name])
+                                token = row["fields"].get(name)
+                                if token:
+                                    if not checked:
+                                        # The tokens are stored as they are (no decrypting and
+                                        # re-encrypting a million values); one per part is
+                                        # opened to make sure the data keys are the right ones.
+                                        try:
+                                            crypto.decrypt(token)
+                                        except InvalidToken as exc:
+                                            raise BackupError(
+                                                f"{in_path}: {member.name}: the encrypted fields do not open with "
+                                                "the configured data keys (PUENTE_DATA_KEYS): restore needs the "
+                                                "data keys of the backed-up install"
+                                            ) from exc
+                                        checked = True
+                                    row["fields"][name] = Ciphertext(token)
                         try:
-                            for obj in serializers.deserialize("python", rows, handle_forward_references=True):
-                                obj.save()
-                                loaded_models.add(type(obj.object))
-                                stats["objects"] += 1
-                                if obj.deferred_fields:
-                                    deferred.append(obj)
+                            stats["objects"] += _load_rows(rows, deferred, loaded_models)
+                        except BackupError:
+                            raise
                         except Exception as exc:
                             raise BackupError(f"{in_path}: {member.name}: {exc}") from exc
                     elif member.name.startswith("media/"):

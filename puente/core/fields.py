@@ -10,10 +10,16 @@ from django.db import models
 from . import crypto
 
 
+class Ciphertext(str):
+    """A value that is already a token under the data keys (a restored backup): stored as is."""
+
+
 class EncryptedMixin:
     """Encrypt on the way to the database, decrypt on the way back. Empty stays empty."""
 
     def get_prep_value(self, value):
+        if isinstance(value, Ciphertext):
+            return str(value)
         value = super().get_prep_value(value)
         if value in (None, ""):
             return value

@@ -20,6 +20,7 @@ from django.utils import timezone
 from .models import UserSession
 
 TOUCH_EVERY = timedelta(seconds=60)
+SEEN_KEY = "_puente_seen"
 
 
 def client_ip(request) -> str | None:
@@ -80,9 +81,12 @@ class SessionActivityMiddleware:
         key = request.session.session_key
         if not key:
             return
+        # The time of the last refresh rides in the session itself (saved on every request
+        # anyway), so most requests cost no query at all.
         now = timezone.now()
-        updated = UserSession.objects.filter(session_key=key, user=user, last_seen__lt=now - TOUCH_EVERY).update(
-            last_seen=now
-        )
-        if not updated and not UserSession.objects.filter(session_key=key).exists():
+        last = request.session.get(SEEN_KEY)
+        if last is not None and now.timestamp() - last < TOUCH_EVERY.total_seconds():
+            return
+        request.session[SEEN_KEY] = now.timestamp()
+        if not UserSession.objects.filter(session_key=key, user=user).update(last_seen=now):
             record(request, user)

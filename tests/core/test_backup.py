@@ -100,6 +100,7 @@ def test_restore_refuses_a_non_empty_database_unless_forced(world, media, backup
 
 
 def test_wrong_key_and_tampering_are_refused(world, media, backup_key, tmp_path, monkeypatch):
+    make_person()
     out = tmp_path / "b.backup"
     call_command("backup", str(out))
     wipe_everything(media)
@@ -111,6 +112,20 @@ def test_wrong_key_and_tampering_are_refused(world, media, backup_key, tmp_path,
     truncated.write_bytes(out.read_bytes()[:-50])
     with pytest.raises(CommandError, match="truncated"):
         call_command("restore", str(truncated))
+    # Without the data keys of the backed-up install, the encrypted fields cannot come back.
+    from django.conf import settings
+
+    from puente.core import crypto
+
+    suite_keys = settings.PUENTE_DATA_KEYS
+    settings.PUENTE_DATA_KEYS = Fernet.generate_key().decode()
+    crypto.reset_keys()
+    try:
+        with pytest.raises(CommandError, match="data keys"):
+            call_command("restore", str(out))
+    finally:
+        settings.PUENTE_DATA_KEYS = suite_keys
+        crypto.reset_keys()
     # Nothing was half-written by the failed attempts.
     assert not apps.get_model("network", "User").objects.exists()
 
