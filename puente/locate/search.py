@@ -25,12 +25,13 @@ Memory: see docs/locate.md (about 300 bytes per person).
 
 import math
 import threading
+from datetime import timedelta
 from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
@@ -167,7 +168,7 @@ def prepare(query: Query) -> _Prepared:
     code, name, sim = resolve_region(query.region, prepared.country)
     prepared.region = code
     if code and sim < 100:
-        prepared.region_note = (N_("place “%(typed)s” read as %(name)s"), {"typed": query.region, "name": name})
+        prepared.region_note = (gettext_noop("place “%(typed)s” read as %(name)s"), {"typed": query.region, "name": name})
     if query.municipality.strip():
         prepared.place = K.keyed_hash("place:" + names.surname_code(query.municipality))
     if query.phone.strip():
@@ -257,17 +258,17 @@ def _given_part(p, qtoks, cand: Candidate, reasons):
                 best = (*s, c)
         sims.append(best[0])
         if best[1] == "nickname":
-            reasons.append((N_("nickname %(nick)s = %(formal)s"), {
+            reasons.append((gettext_noop("nickname %(nick)s = %(formal)s"), {
                 "nick": t.raw.capitalize(), "formal": names.display_name(best[2])}))
         elif best[1] == "typo":
-            reasons.append((N_("“%(word)s” spelled differently"), {"word": t.raw.capitalize()}))
+            reasons.append((gettext_noop("“%(word)s” spelled differently"), {"word": t.raw.capitalize()}))
         elif best[1] == "prefix":
-            reasons.append((N_("“%(word)s” begins the name"), {"word": t.raw.capitalize()}))
+            reasons.append((gettext_noop("“%(word)s” begins the name"), {"word": t.raw.capitalize()}))
         elif best[1] == "exact" and best[3] in cand.other:
-            reasons.append((N_("“%(word)s” is one of the other names"), {"word": t.raw.capitalize()}))
+            reasons.append((gettext_noop("“%(word)s” is one of the other names"), {"word": t.raw.capitalize()}))
     matched = sum(1 for s in sims if s >= 0.75)
     if matched and len(cand.given) != len(qtoks) and max(sims) >= 0.75:
-        reasons.append((N_("one of two given names"), None))
+        reasons.append((gettext_noop("one of two given names"), None))
     score = max(sims) if len(sims) == 1 else 0.7 * max(sims) + 0.3 * (sum(sims) / len(sims))
     return score
 
@@ -287,7 +288,7 @@ def _surname_part(p, qtoks, cand: Candidate, reasons):
         for qt, c in pairs:
             kind = _sim(p, qt.code, c)[1] if c else ""
             if kind == "typo":
-                out.append((N_("“%(word)s” spelled differently"), {"word": qt.raw.capitalize()}))
+                out.append((gettext_noop("“%(word)s” spelled differently"), {"word": qt.raw.capitalize()}))
         return out
 
     if len(q) >= 2:
@@ -295,31 +296,31 @@ def _surname_part(p, qtoks, cand: Candidate, reasons):
         if cand.s1 and cand.s2:
             options.append(((s(a.code, cand.s1) + s(b.code, cand.s2)) / 2, typo_reasons([(a, cand.s1), (b, cand.s2)])))
             options.append(((s(a.code, cand.s2) + s(b.code, cand.s1)) / 2 - 0.02,
-                            [(N_("surnames in the other order"), None)] + typo_reasons([(a, cand.s2), (b, cand.s1)])))
+                            [(gettext_noop("surnames in the other order"), None)] + typo_reasons([(a, cand.s2), (b, cand.s1)])))
             # Both surnames written as one word in the record.
-            options.append((s(a.code + b.code, cand.s1 + cand.s2), [(N_("surnames written together"), None)]))
+            options.append((s(a.code + b.code, cand.s1 + cand.s2), [(gettext_noop("surnames written together"), None)]))
         if cand.married and cand.s1:
             options.append(((s(a.code, cand.s1) + s(b.code, cand.married)) / 2 - 0.01,
-                            [(N_("married surname"), None)]))
+                            [(gettext_noop("married surname"), None)]))
         if len(cs) == 1:
             c = cs[0]
             best = max((s(a.code, c), 0), (s(b.code, c) - 0.03, 1))
-            options.append((best[0] * 0.9, [(N_("second surname missing in the record"), None)]))
+            options.append((best[0] * 0.9, [(gettext_noop("second surname missing in the record"), None)]))
             fused = s(a.code + b.code, c)
-            options.append((fused, [(N_("surnames written together"), None)]))
+            options.append((fused, [(gettext_noop("surnames written together"), None)]))
     else:
         a = qtoks[0]
         if cand.s1:
             options.append((s(a.code, cand.s1) * (0.97 if cand.s2 else 1.0),
-                            ([(N_("second surname missing in the search"), None)] if cand.s2 else [])
+                            ([(gettext_noop("second surname missing in the search"), None)] if cand.s2 else [])
                             + typo_reasons([(a, cand.s1)])))
         if cand.s2:
-            options.append((s(a.code, cand.s2) * 0.95, [(N_("second surname used as the last name"), None)]
+            options.append((s(a.code, cand.s2) * 0.95, [(gettext_noop("second surname used as the last name"), None)]
                             + typo_reasons([(a, cand.s2)])))
         if cand.s1 and cand.s2:
-            options.append((s(a.code, cand.s1 + cand.s2), [(N_("surnames written together"), None)]))
+            options.append((s(a.code, cand.s1 + cand.s2), [(gettext_noop("surnames written together"), None)]))
         if cand.married:
-            options.append((s(a.code, cand.married) * 0.95, [(N_("married surname"), None)]))
+            options.append((s(a.code, cand.married) * 0.95, [(gettext_noop("married surname"), None)]))
     # Extra query surnames beyond two (a married form typed in full) are ignored here.
     score, why = max(options, key=lambda o: o[0])
     if score >= 0.6:
@@ -336,13 +337,13 @@ def _birth_part(p: _Prepared, cand: Candidate, reasons):
             score = {0: 1.0, 1: 0.8}.get(dy, 0.15)
         elif p.mds == cand.mds:
             score = {0: 0.85, 1: 0.65}.get(dy, 0.1)
-            reasons.append((N_("day and month swapped"), None))
+            reasons.append((gettext_noop("day and month swapped"), None))
         else:
             score = {0: 0.55, 1: 0.35}.get(dy, 0.0)
     else:
         score = {0: 0.85, 1: 0.65, 2: 0.3}.get(dy, 0.0)
     if dy == 1 and score > 0.3:
-        reasons.append((N_("birth year off by one"), None))
+        reasons.append((gettext_noop("birth year off by one"), None))
     return score
 
 
@@ -360,7 +361,7 @@ def _place_part(p: _Prepared, cand: Candidate, reasons):
     if p.place and cand.place:
         parts.append(1.0 if p.place == cand.place else 0.4)
         if p.place == cand.place:
-            reasons.append((N_("same municipality"), None))
+            reasons.append((gettext_noop("same municipality"), None))
     return sum(parts) / len(parts) if parts else None
 
 
@@ -380,7 +381,7 @@ def _name_parts(p: _Prepared, cand: Candidate):
         for k in range(1, n):
             if k == k0:
                 continue
-            note = ((N_("first surname written as a middle name"), None) if k < k0 else (N_("a given name written as a surname"), None))
+            note = ((gettext_noop("first surname written as a middle name"), None) if k < k0 else (gettext_noop("a given name written as a surname"), None))
             splits.append((k, 0.03, [note]))
     else:
         for k in range(1, n):
@@ -410,7 +411,7 @@ def _name_parts(p: _Prepared, cand: Candidate):
         if g is not None and s is not None:
             total = (g * WEIGHTS["given"] + s * WEIGHTS["surname"]) / (WEIGHTS["given"] + WEIGHTS["surname"]) - 0.02
             if best is None or total > best[0]:
-                best = (total, g, s, [(N_("surnames written first"), None)] + r)
+                best = (total, g, s, [(gettext_noop("surnames written first"), None)] + r)
     if best is None:
         return None, None, []
     return best[1], best[2], best[3]
@@ -433,7 +434,7 @@ def score_candidate(p: _Prepared, cand: Candidate) -> tuple[float, list[str]]:
         score *= 0.9
     if p.phone and p.phone in cand.phones:
         score = max(score, 0.92)
-        reasons.append((N_("same phone"), None))
+        reasons.append((gettext_noop("same phone"), None))
     return round(min(score, 1.0), 4), reasons
 
 
@@ -688,7 +689,9 @@ def get_index() -> PersonIndex:
         else:
             qs = Person.objects.all()
             if _INDEX.updated_at is not None:
-                qs = qs.filter(updated_at__gte=_INDEX.updated_at)
+                # A margin, because a transaction that began earlier may commit after a later one;
+                # rows seen already are recognised as unchanged and skipped.
+                qs = qs.filter(updated_at__gte=_INDEX.updated_at - timedelta(minutes=5))
             _add_rows(_INDEX, qs.order_by("updated_at", "id").values_list(*FIELDS))
         # People deleted in another process stay in this index until restart; the views fetch the
         # matches through the access querysets, which drop them.
