@@ -1,12 +1,10 @@
 """Views of the locate app: thin; rules live in actions.py, access.py and search.py."""
 
 import base64
-import csv
 import io
-import json
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -25,7 +23,7 @@ from .forms import (
     SearchForm, StatusForm, UploadForm,
 )
 from .importing import ImportErrors, guess_mapping, read_table, validate
-from .models import ImportBatch, LinkReview, PersonConsent, PersonMerge, ProjectPerson
+from .models import ImportBatch, LinkReview, PersonConsent, PersonMerge
 from .report import project_report, report_csv, report_pdf
 from .search import Query, search_people
 
@@ -61,7 +59,8 @@ def person_new(request):
         try:
             person = actions.do_create_person(request.user, **form.cleaned_data)
         except ValidationError as e:
-            form.add_error(None, e) if not hasattr(e, "error_dict") else [form.add_error(k, v) for k, v in e.error_dict.items()]
+            for field, errors in e.error_dict.items():
+                form.add_error(field, errors)
         else:
             messages.success(request, _("Person saved."))
             return redirect("locate:person_detail", pk=person.pk)

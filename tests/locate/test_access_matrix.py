@@ -1,6 +1,6 @@
 import pytest
 
-from tests.access import LOGIN, Entry, check_entry, matrix_params
+from tests.access import Entry, check_entry, matrix_params
 
 # Coordinators see everything; a Defender sees only people of their cases and their search
 # assignments (another's: 404); Advocates see their clients and people who consented to share with

@@ -118,3 +118,17 @@ def test_merge_and_undo(coordinator, world):
     assert case.client_id == dup.pk and w.locate_person.phone == "" and "Lupita" not in (w.locate_person.other_names or "")
     assert Person.objects.get(pk=dup.pk).merged_into_id is None
     assert LogEntry.objects.get_for_object(merge).exists()
+
+
+def test_person_form_rejects_a_bad_phone_and_saves_a_good_one(coordinator):
+    client = Client()
+    client.force_login(coordinator)
+    data = {"given_names": "Refugio", "surname_1": "Ramírez", "country": "MX", "phone": "12", "speaks_spanish": "on",
+            "birth_date": "1970-06"}
+    response = client.post(reverse("locate:person_new"), data)
+    assert response.status_code == 200 and "not a valid phone number" in response.content.decode()
+    assert not Person.objects.exists()
+    data["phone"] = "55 1234 5678"
+    response = client.post(reverse("locate:person_new"), data)
+    person = Person.objects.get()
+    assert response.status_code == 302 and person.phone == "+525512345678" and person.birth_year == 1970

@@ -12,7 +12,6 @@ query_id, rank, person_id, score, label, reasons. The batch search runs as a Coo
 """
 
 import csv
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
