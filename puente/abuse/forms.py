@@ -146,3 +146,11 @@ class ConflictForm(forms.Form):
 class RecruiterSearchForm(forms.Form):
     q = forms.CharField(label=_("Name"), required=False)
     region = RegionChoiceField(label=_("Region"), queryset=Region.objects.all(), required=False)
+
+
+class LinkCaseForm(forms.Form):
+    case = forms.ModelChoiceField(label=_("Case it led to"), queryset=None, required=False)
+
+    def __init__(self, *args, cases=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case"].queryset = cases

@@ -8,6 +8,7 @@ urlpatterns = [
     path("reports/", views.report_list, name="report_list"),
     path("reports/new/", views.report_new, name="report_new"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
+    path("reports/<int:pk>/case/", views.report_link_case, name="report_link_case"),
     path("reports/<int:pk>/incidents/", views.incident_add, name="incident_add"),
     path("reports/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("reports/<int:pk>/evidence/<int:file_pk>/", views.evidence_download, name="evidence_download"),

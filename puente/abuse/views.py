@@ -33,6 +33,7 @@ from .forms import (
     EmployerForm,
     EvidenceForm,
     IncidentForm,
+    LinkCaseForm,
     PhoneForm,
     RecruiterForm,
     RecruiterSearchForm,
@@ -98,6 +99,9 @@ def _report_context(request, report, **extra):
         "incident_form": extra.pop("incident_form", None) or IncidentForm(),
         "evidence_form": extra.pop("evidence_form", None) or EvidenceForm(),
         "max_mb": round(settings.PUENTE_UPLOAD_MAX_BYTES / 1048576),
+        "case_form": extra.pop("case_form", None) or LinkCaseForm(
+            initial={"case": report.case_id}, cases=cases_for_linking(request.user)
+        ),
         **extra,
     }
 
@@ -146,6 +150,19 @@ def evidence_upload(request, pk):
             return redirect("abuse:report_detail", pk=report.pk)
     return render(request, "abuse/report_detail.html", _report_context(request, report, evidence_form=form),
                   status=400)
+
+
+@require_perm("abuse.report")
+@require_POST
+def report_link_case(request, pk):
+    """Link the report to the case it led to (one the user may link to), or unlink it."""
+    report = get_visible_or_404(visible_reports(request.user), pk=pk)
+    form = LinkCaseForm(request.POST, cases=cases_for_linking(request.user))
+    if form.is_valid():
+        actions.do_link_case(request.user, report, form.cleaned_data["case"])
+        messages.success(request, _("Case link saved."))
+        return redirect("abuse:report_detail", pk=report.pk)
+    return render(request, "abuse/report_detail.html", _report_context(request, report, case_form=form), status=400)
 
 
 @require_perm("abuse.report")

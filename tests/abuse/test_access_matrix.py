@@ -19,6 +19,9 @@ MATRIX = [
     Entry("abuse:report_detail", kwargs=lambda w: {"pk": w.advocate_abuse_report.pk}, expect=ADVOCATE_REPORT,
           id="report_detail:advocate-report"),
     Entry("abuse:incident_add", kwargs=report, expect=DEFENDER_REPORT),
+    # Unlinking (empty case) is allowed to those who see the report.
+    Entry("abuse:report_link_case", kwargs=report, method="post", expect={**DEFENDER_REPORT, "coordinator": 302,
+                                                                          "defender": 302}),
     # An empty upload is refused (400) to those who may see the report; others do not find it.
     Entry("abuse:evidence_upload", kwargs=report, method="post",
           expect={**DEFENDER_REPORT, "coordinator": 400, "defender": 400}),

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def case(advocate):
-    case = Case.objects.create(advocate=advocate, client=Person.objects.create(given_names="Ana"), claim_type="recruitment_fraud")
+    case = Case.objects.create(reference="AB-TEST-4", advocate=advocate, client=Person.objects.create(given_names="Ana"), claim_type="recruitment_fraud")
     CaseParty.objects.create(case=case, kind="recruiter", name="RECLUTADORA DEL NORTE S.A. DE C.V.")
     CaseParty.objects.create(case=case, kind="employer", name="GREEN VALLEY FARMS, L.L.C.")
     return case

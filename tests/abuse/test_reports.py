@@ -102,7 +102,8 @@ def test_worker_is_the_case_client(world, advocate):
     from puente.cases.models import Case
 
     client_person = Person.objects.create(given_names="Rosa", surname_1="Ajanel")
-    case = Case.objects.create(advocate=advocate, client=client_person, claim_type="recruitment_fraud")
+    case = Case.objects.create(reference="AB-TEST-3", advocate=advocate, client=client_person,
+                               claim_type="recruitment_fraud")
     response = client_for(advocate.user).post(reverse("abuse:report_new"), {
         "recruiter_names": "Agencia Ajanel", "case": case.pk, "worker_is_client": "on",
     })
@@ -135,3 +136,21 @@ def test_incidents_by_type(world):
     assert incidents[2].job_did_not_exist and incidents[2].amount is None
     with pytest.raises(Exception):
         actions.do_add_incident(world.defender, world.abuse_report, kind=Incident.Kind.TRAFFICKING, indicators=["nope"])
+
+
+def test_link_report_to_a_case_the_user_may_link_to(world):
+    from puente.cases.models import Case
+
+    own = Case.objects.create(reference="AB-TEST-1", advocate=world.advocate_profile, client=Person.objects.create(given_names="Eva"),
+                              claim_type="recruitment_fraud")
+    other = Case.objects.create(reference="AB-TEST-2", advocate=world.other_advocate_profile, client=Person.objects.create(given_names="Ola"),
+                                claim_type="recruitment_fraud")
+    report = world.advocate_abuse_report
+    url = reverse("abuse:report_link_case", args=[report.pk])
+    client = client_for(world.advocate)
+    assert client.post(url, {"case": other.pk}).status_code == 400
+    report.refresh_from_db()
+    assert report.case is None
+    assert client.post(url, {"case": own.pk}).status_code == 302
+    report.refresh_from_db()
+    assert report.case == own
