@@ -38,7 +38,9 @@ class ActionError(Exception):
 
 
 def _lock(case) -> Case:
-    return Case.objects.select_for_update().select_related("advocate__user", "defender").get(pk=case.pk)
+    # of=("self",): lock only the case row; the Defender join is an outer join (nullable), which
+    # PostgreSQL cannot lock.
+    return Case.objects.select_for_update(of=("self",)).select_related("advocate__user", "defender").get(pk=case.pk)
 
 
 def _require(condition, message):
