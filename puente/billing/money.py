@@ -14,7 +14,8 @@ The rounding rule (every amount in billing goes through ``round_to_minor``):
 
 Exchange rates (``ExchangeRate``) are kept by Coordinators. The rate in force for a date is the one
 with the latest effective date on or before it. When only the opposite pair is stored (GTQ->USD
-wanted, USD->GTQ stored) its inverse is used, computed to ``RATE_PLACES`` decimal places.
+wanted, USD->GTQ stored) its inverse is used, computed to ``RATE_PLACES`` decimal places; when
+neither is stored, the cross rate through USD (MXN->USD x USD->GTQ), to the same places.
 Amounts are ``Decimal`` and ``djmoney`` ``Money``; a float is refused.
 """
 
@@ -90,6 +91,7 @@ class RateUsed:
     rate: Decimal
     effective_date: date | None  # None when no conversion was needed
     inverse: bool = False
+    via: str = ""
 
     def __str__(self):
         if self.effective_date is None:
@@ -117,6 +119,16 @@ def rate_in_force(from_currency: str, to_currency: str, on: date) -> RateUsed:
     if opposite:
         rate = (Decimal(1) / opposite.rate).quantize(Decimal(1).scaleb(-RATE_PLACES), rounding=ROUNDING)
         return RateUsed(from_currency, to_currency, rate, opposite.effective_date, inverse=True)
+    if "USD" not in (from_currency, to_currency):
+        # Cross rate through the US dollar (MXN -> GTQ = MXN -> USD x USD -> GTQ), dated by the
+        # older of the two rates it is made of.
+        try:
+            first, second = rate_in_force(from_currency, "USD", on), rate_in_force("USD", to_currency, on)
+        except MissingRate:
+            pass
+        else:
+            rate = (first.rate * second.rate).quantize(Decimal(1).scaleb(-RATE_PLACES), rounding=ROUNDING)
+            return RateUsed(from_currency, to_currency, rate, min(first.effective_date, second.effective_date), via="USD")
     raise MissingRate(
         _("No exchange rate from %(from)s to %(to)s in force on %(date)s: a Coordinator must add one.")
         % {"from": from_currency, "to": to_currency, "date": on.isoformat()},

@@ -74,3 +74,16 @@ def test_convert_rounds_in_source_then_in_target_currency():
     assert converted == Money("5.55", "CAD") and used.rate == Decimal("0.0555")
     same, used = money.convert(Money("10.00", "USD"), "USD", date(2026, 1, 2))
     assert same == Money("10.00", "USD") and used.effective_date is None
+
+
+@pytest.mark.django_db
+def test_cross_rate_through_usd_when_no_pair_is_stored():
+    ExchangeRate.objects.create(from_currency="MXN", to_currency="USD", rate=Decimal("0.055"), effective_date=date(2026, 1, 1))
+    ExchangeRate.objects.create(from_currency="GTQ", to_currency="USD", rate=Decimal("0.125"), effective_date=date(2026, 2, 1))
+    used = money.rate_in_force("MXN", "GTQ", date(2026, 3, 1))
+    # 0.055 MXN->USD x (1 / 0.125 = 8) USD->GTQ = 0.44
+    assert used.rate == Decimal("0.44") and used.via == "USD" and used.effective_date == date(2026, 1, 1)
+    converted, _used = money.convert(Money("1000.00", "MXN"), "GTQ", date(2026, 3, 1))
+    assert converted == Money("440.00", "GTQ")
+    with pytest.raises(money.MissingRate):
+        money.rate_in_force("MXN", "GTQ", date(2026, 1, 15))  # GTQ->USD not yet in force
