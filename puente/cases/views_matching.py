@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -34,12 +34,7 @@ def _cases(user):
 
 
 def _case_url(case):
-    for name in ("cases:detail", "cases:review", "cases:case"):
-        try:
-            return reverse(name, args=[case.pk])
-        except NoReverseMatch:
-            continue
-    return reverse("cases:match_suggestions", args=[case.pk])
+    return reverse("cases:detail", args=[case.pk])
 
 
 class ChooseForm(forms.Form):
@@ -90,7 +85,7 @@ class ChooseForm(forms.Form):
 
 def _panel(request, case, form=None, status=200):
     result = matching.suggest(case)
-    shown = signing.dumps({"case": case.pk, "shown": result.shown()}, salt=SIGNING_SALT)
+    shown = signing.dumps({"case": case.pk, "shown": result.shown()}, salt=SIGNING_SALT, compress=True)
     if form is None:
         form = ChooseForm(case=case, initial={"shown": shown})
     else:

@@ -349,10 +349,10 @@ def test_choose_a_defender_outside_the_suggestions(advocate_profile, coordinator
     response = coordinator_client.get(reverse("cases:match_suggestions", args=[case.pk]))
     shown = signing.loads(_shown(response), salt="puente.cases.matching.shown")
     shown["shown"] = shown["shown"][:1]  # only the first was shown
-    forged_free = signing.dumps(shown, salt="puente.cases.matching.shown")
+    only_first_shown = signing.dumps(shown, salt="puente.cases.matching.shown")
     response = coordinator_client.post(
         reverse("cases:match_choose", args=[case.pk]),
-        {"defender": outsider.pk, "shown": forged_free, "note": "Pedido por la Defensora"},
+        {"defender": outsider.pk, "shown": only_first_shown, "note": "Pedido por la Defensora"},
     )
     assert response.status_code == 302
     assert MatchRecord.objects.get(case=case).chosen_rank is None
