@@ -22,6 +22,7 @@ from puente.core.roles import Role
 
 from .models import (LOCAL_CURRENCY, Advocate, Defender, DefenderConflict, DefenderContact, Expertise, Jurisdiction,
                      Language, Region, User)
+from .phones import normalise_phone
 
 SEED = 2026
 DOMAIN = "demo.puente.org"
@@ -289,7 +290,7 @@ def _phone(country, digits):
     digits = (digits * 2)[:length]
     # Mexican mobile numbers and Central American ones start with a plausible leading digit.
     digits = ("55" + digits[2:]) if country == "MX" else ("7" + digits[1:]) if country in ("GT", "SV") else ("9" + digits[1:])
-    return f"{code} {digits}"
+    return normalise_phone(f"{code} {digits}", country)
 
 
 def _bio(p):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -24,6 +25,7 @@ from puente.core.roles import Role
 
 from . import actions
 from .models import LOCAL_CURRENCY, Advocate, Country, Defender, Expertise, Jurisdiction, Language, Region, User
+from .phones import normalise_phone
 
 DEFENDER_COLUMNS = ["name", "kind", "country", "city", "regions", "languages", "expertise", "capacity",
                     "hourly_rate", "currency", "status", "email", "phone", "whatsapp", "website", "bio"]
@@ -248,6 +250,11 @@ def _check_defender(row, lookups, err):
     data["status"] = status
     for col in ("city", "email", "phone", "whatsapp", "website", "bio"):
         data[col] = row.get(col, "")
+    for col in ("phone", "whatsapp"):
+        try:
+            data[col] = normalise_phone(data[col], country if country in Country.values else None)
+        except ValidationError as exc:
+            err(col, " ".join(exc.messages))
     capacity = row.get("capacity") or "3"
     try:
         data["capacity"] = int(capacity)

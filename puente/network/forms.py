@@ -6,6 +6,7 @@ from puente.core.roles import Role
 
 from .models import (Advocate, Country, Defender, DefenderConflict, DefenderContact, Expertise, Jurisdiction,
                      Language, Region, User)
+from .phones import normalise_phone
 
 LANGUAGE_CHOICES = [("es", _("Spanish")), ("en", _("English"))]
 
@@ -41,7 +42,26 @@ def _website():
     return forms.URLField(label=_("website"), required=False, assume_scheme="https")
 
 
-class DefenderForm(forms.ModelForm):
+class PhoneFieldsMixin:
+    """Check and normalise phone and WhatsApp numbers against the Defender's country."""
+
+    phone_fields = ("phone", "whatsapp")
+
+    def _phone_country(self):
+        return self.cleaned_data.get("country") or getattr(self.instance, "country", None)
+
+    def clean(self):
+        data = super().clean()
+        for name in self.phone_fields:
+            if name in self.fields and data.get(name):
+                try:
+                    data[name] = normalise_phone(data[name], self._phone_country())
+                except forms.ValidationError as exc:
+                    self.add_error(name, exc)
+        return data
+
+
+class DefenderForm(PhoneFieldsMixin, forms.ModelForm):
     """The directory entry, as Coordinators edit it."""
 
     website = _website()
@@ -60,7 +80,7 @@ class DefenderForm(forms.ModelForm):
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
 
 
-class OwnDefenderForm(forms.ModelForm):
+class OwnDefenderForm(PhoneFieldsMixin, forms.ModelForm):
     """What a Defender edits in its own profile."""
 
     website = _website()
@@ -113,7 +133,10 @@ class OwnAdvocateForm(forms.ModelForm):
         fields = ["organisation", "country", "city", "phone", "jurisdictions", "languages"]
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(PhoneFieldsMixin, forms.ModelForm):
+    def _phone_country(self):
+        return self.instance.defender.country if self.instance.defender_id else None
+
     class Meta:
         model = DefenderContact
         fields = ["name", "position", "email", "phone", "whatsapp"]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("coverage/", views.coverage, name="coverage"),
     path("me/", views.my_profile, name="my_profile"),
     path("account/", views.account, name="account"),
+    path("account/language/", views.set_language, name="set_language"),
     path("accounts/", views.accounts, name="accounts"),
     path("accounts/invite/", views.invite, name="invite"),
     path("accounts/<int:pk>/deactivate/", views.account_deactivate, name="account_deactivate"),

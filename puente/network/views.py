@@ -139,7 +139,7 @@ def defender_edit(request, pk):
 @require_perm("directory.edit")
 def contact_add(request, pk):
     defender = get_visible_or_404(editable_defenders(request.user), pk=pk)
-    form = ContactForm(request.POST)
+    form = ContactForm(request.POST, instance=DefenderContact(defender=defender))
     if form.is_valid():
         actions.do_add_contact(request.user, defender, form.cleaned_data)
         messages.success(request, _("Contact added."))
@@ -295,6 +295,23 @@ def my_profile(request):
             return redirect("network:my_profile")
     return render(request, "network/my_profile.html", {"form": form, "account_form": account_form,
                                                        "profile": instance})
+
+
+@require_POST
+@require_login
+def set_language(request):
+    """The footer's language switch for a signed-in user: it changes the account's language (which
+    the interface follows on every device), not only a cookie."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    language = request.POST.get("language", "")
+    if language in ("es", "en") and language != request.user.language:
+        actions.do_update_account(request.user, request.user, {"language": language})
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = reverse("home")
+    return redirect(target)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ MATRIX = [
     # Own profile: Defenders and Advocates, each sees only its own (no object in the URL).
     Entry("network:my_profile", expect={r: 200 for r in OWN_PROFILE}),
     Entry("network:account", expect={r: 200 for r in SIGNED_IN}),
+    Entry("network:set_language", expect={r: 302 for r in SIGNED_IN}, method="post",
+          data=lambda w: {"language": "es", "next": "/network/account/"}),
     Entry("network:accounts", expect=COORD_ONLY),
     Entry("network:invite", expect=COORD_ONLY),
     Entry("network:account_deactivate", expect={"coordinator": 302}, method="post",

@@ -184,3 +184,37 @@ def test_audit_page_shows_changes(coordinator):
                                                 "regions": list(Region.objects.filter(code="GT-12"))})
     page = client_for(coordinator).get(reverse("network:audit")).content.decode()
     assert "Huehuetenango" in page and "San Marcos" in page
+
+
+def test_footer_language_switch_changes_the_account(db):
+    user = make_defender_user()
+    client = client_for(user)
+    response = client.post(reverse("network:set_language"), {"language": "en", "next": "/network/me/"})
+    assert response.status_code == 302 and response["Location"] == "/network/me/"
+    user.refresh_from_db()
+    assert user.language == "en"
+    assert "My profile" in client.get("/network/me/").content.decode()
+    # No open redirect, no unknown language.
+    response = client.post(reverse("network:set_language"), {"language": "xx", "next": "https://evil.example/"})
+    assert response["Location"] == reverse("home")
+    user.refresh_from_db()
+    assert user.language == "en"
+
+
+def test_phone_numbers_are_checked_against_the_country(coordinator):
+    org = make_defender_org(country="GT", regions=("GT-13",))
+    client = client_for(coordinator)
+    client.post(reverse("network:contact_add", kwargs={"pk": org.pk}), {"name": "Petrona Cux", "phone": "7764 0000"})
+    assert org.contacts.get().phone == "+502 7764 0000"  # Guatemala's code added
+    response = client.post(reverse("network:contact_add", kwargs={"pk": org.pk}), {"name": "Otro", "phone": "123"})
+    assert org.contacts.count() == 1
+    user = make_defender_user(org)
+    own = client_for(user)
+    page = own.get(reverse("network:my_profile"))
+    form = page.context["form"]
+    data = {f"profile-{k}": v for k, v in form.initial.items() if v is not None and not isinstance(v, list)}
+    data.update({"account-first_name": "Juan", "account-last_name": "Tzoc", "account-phone": "",
+                 "account-language": "es", "profile-phone": "12", "profile-regions": [r.pk for r in org.regions.all()]})
+    response = own.post(reverse("network:my_profile"), data)
+    assert response.status_code == 200 and "+502 5555 1234" in response.content.decode()
+    assert response is not None

@@ -118,6 +118,16 @@ def test_region_must_be_in_or_next_to_the_country(coordinator):
     assert exc.value.errors == ["f.csv, row 2, column regions: NI-RI not in or next to GT"]
 
 
+def test_phone_numbers_checked_on_import(coordinator):
+    content = (HEADER + "\nCentro,organisation,HN,,HN-CR,spa,,3,500,HNL,active,,9123 4567,,,\n"
+               "Otro,organisation,HN,,HN-CR,spa,,3,500,HNL,active,,,12,,\n").encode()
+    with pytest.raises(ImportFailed) as exc:
+        directory_io.import_file(coordinator, "tel.csv", content)
+    assert len(exc.value.errors) == 1 and exc.value.errors[0].startswith("tel.csv, row 3, column whatsapp:")
+    directory_io.import_file(coordinator, "tel.csv", content.replace(b",12,", b",,"))
+    assert Defender.objects.get(name="Centro").phone == "+504 9123-4567"
+
+
 def test_duplicate_rows_and_bad_advocate(coordinator):
     header = ",".join(directory_io.ADVOCATE_COLUMNS)
     content = (header + "\nana@x.org,Ana,Pérez,Clinic,US,,US-NC,eng,,2025-13-40,,en\n"

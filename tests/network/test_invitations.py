@@ -150,14 +150,16 @@ def test_invite_through_the_page(coordinator):
 
 def test_deactivated_account_cannot_log_in(coordinator):
     defender = make_defender_user()
-    assert Client().login(email=defender.email, password=PASSWORD)
+    session = Client()
+    assert session.login(email=defender.email, password=PASSWORD)
+    assert session.get(reverse("network:my_profile")).status_code == 200
     actions.do_deactivate_account(coordinator, defender)
+    # The open session stops working at once.
+    response = session.get(reverse("network:my_profile"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     defender.refresh_from_db()
     assert not defender.is_active
     assert not Client().login(email=defender.email, password=PASSWORD)
-    # An existing session stops working too.
-    response = Client().post(reverse("account_login"), {"login": defender.email, "password": PASSWORD})
-    assert "_auth_user_id" not in response.client.session
     actions.do_reactivate_account(coordinator, defender)
     assert Client().login(email=defender.email, password=PASSWORD)
 
