@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import importer, normalise, resolve as resolution
+from .stats import refresh_employer_totals
 from .models import Debarment, Employer, EmployerMerge, EmployerName, LinkMethod, MergeReview, VisaCase
 
 
@@ -56,10 +57,11 @@ def do_merge_employers(into, merged, probability=None, user=None, automatic=Fals
     name_ids = [n[0] for n in names]
     certainty = probability if probability is not None else 1.0
     EmployerName.objects.filter(pk__in=name_ids).update(employer=into, method=method, certainty=certainty)
-    VisaCase.objects.filter(employer_name_id__in=name_ids).update(employer=into)
+    VisaCase.objects.filter(employer=merged).update(employer=into)
     Debarment.objects.filter(pk__in=debarment_ids).update(employer=into)
     merged.merged_into = into
     merged.save(update_fields=["merged_into"])
+    refresh_employer_totals([into.pk, merged.pk])
     return merge
 
 
@@ -79,6 +81,7 @@ def do_undo_merge(merge, user=None):
     Debarment.objects.filter(pk__in=merge.debarment_ids, employer_id=merge.into_id).update(employer_id=merge.merged_id)
     merged.merged_into = None
     merged.save(update_fields=["merged_into"])
+    refresh_employer_totals([merge.into_id, merge.merged_id])
     merge.undone_at = timezone.now()
     merge.undone_by = user
     merge.save(update_fields=["undone_at", "undone_by"])

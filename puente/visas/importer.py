@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.db.models import Q
 
 from . import columns, normalise
 from .models import (
@@ -105,17 +106,18 @@ def open_rows(path):
         from python_calamine import CalamineWorkbook
 
         book = CalamineWorkbook.from_path(str(path))
+        aliases = {columns.header_key(a) for a in columns.FIELDS["case_number"]}
         chosen = None
+        # The first sheet whose header (within its first rows) names a case number; else the first.
         for sheet_name in book.sheet_names:
-            sheet = book.get_sheet_by_name(sheet_name)
-            data = sheet.to_python(skip_empty_area=False)
+            data = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+            if not data:
+                continue
             head = _header_index(data[:10])
-            if data and (chosen is None or head or any(columns.header_key(c) in {
-                columns.header_key(a) for a in columns.FIELDS["case_number"]} for c in data[head])):
+            if any(columns.header_key(c) in aliases for c in data[head]):
                 chosen = (data, head)
-                if any(columns.header_key(c) in {columns.header_key(a) for a in columns.FIELDS["case_number"]}
-                       for c in data[head]):
-                    break
+                break
+            chosen = chosen or (data, head)
         if chosen is None:
             return [], iter(())
         data, head = chosen
@@ -160,7 +162,7 @@ def map_headers(headers):
                 idx = tuple(index.get(columns.header_key(a)) for a in alias)
                 if all(i is not None for i in idx):
                     specs.append(idx)
-            elif columns.header_key(alias) in index:
+            elif columns.header_key(alias) in index and index[columns.header_key(alias)] not in specs:
                 specs.append(index[columns.header_key(alias)])
         if specs:
             mapping[fname] = specs
@@ -307,6 +309,9 @@ def _insert(rows):
     table = VisaCase._meta.db_table
     cols = ", ".join(CASE_COLUMNS)
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # A larger page cache keeps the indexes in memory during a long import.
+            cursor.execute("PRAGMA cache_size = -262144")
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                 for row in rows:
@@ -317,7 +322,8 @@ def _insert(rows):
 
 
 class NameBook:
-    """Employer and agent names as filed -> ids, creating the new ones a batch at a time."""
+    """Employer and agent names as filed -> ids, creating the new ones a batch at a time with plain
+    INSERTs (the ORM's bulk_create costs more than the rows themselves on large files)."""
 
     def __init__(self):
         self.employer_names = {}  # (name, city, state) -> (name_id, employer_id)
@@ -332,42 +338,60 @@ class NameBook:
         self.agent_by_key = dict(Agent.objects.values_list("key", "pk"))
         self.new_employers = set()
 
+    @staticmethod
+    def _insert_returning(model, columns_, rows, key_columns):
+        """INSERT ``rows``; returns {tuple of key_columns: pk} for the new rows."""
+        if not rows:
+            return {}
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+            before = cursor.fetchone()[0]
+            marks = ", ".join(["%s"] * len(columns_))
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns_)}) VALUES ({marks})", rows)
+            cursor.execute(f"SELECT id, {', '.join(key_columns)} FROM {table} WHERE id > %s", [before])
+            return {tuple(r[1:]): r[0] for r in cursor.fetchall()}
+
     def prepare(self, employer_keys, agent_names):
+        now = timezone.now()
         missing = [k for k in employer_keys if k not in self.employer_names]
         if missing:
             # One employer per new (normalised name, state); record linkage merges them later.
             new_keys = {}
             for name, city, state in missing:
-                key = normalise.name_key(name) or name.upper()
+                key = (normalise.name_key(name) or name.upper())[:300]
                 if (key, state) not in self.employer_by_key and (key, state) not in new_keys:
-                    new_keys[(key, state)] = Employer(name=name[:300], key=key[:300], state=state, city=city[:120])
-            created = Employer.objects.bulk_create(list(new_keys.values()), batch_size=2000)
-            for (key, state), employer in zip(new_keys.keys(), created):
-                self.employer_by_key[(key, state)] = employer.pk
-                self.new_employers.add(employer.pk)
-            objs = []
+                    new_keys[(key, state)] = (name[:300], key, state, city[:120], now, 0, 0)
+            created = self._insert_returning(
+                Employer, ["name", "key", "state", "city", "created_at", "positions_certified", "row_count"],
+                list(new_keys.values()), ["key", "state"])
+            self.employer_by_key.update(created)
+            self.new_employers.update(created.values())
+            rows = []
             for name, city, state in missing:
-                key = normalise.name_key(name) or name.upper()
-                objs.append(EmployerName(
-                    name=name, city=city, state=state, key=key[:300],
-                    employer_id=self.employer_by_key[(key, state)], certainty=1.0, method=LinkMethod.EXACT,
-                ))
-            for obj in EmployerName.objects.bulk_create(objs, batch_size=2000):
-                self.employer_names[(obj.name, obj.city, obj.state)] = (obj.pk, obj.employer_id)
+                key = (normalise.name_key(name) or name.upper())[:300]
+                rows.append((name, city, state, key, self.employer_by_key[(key, state)], 1.0, LinkMethod.EXACT.value))
+            created = self._insert_returning(
+                EmployerName, ["name", "city", "state", "key", "employer_id", "certainty", "method"], rows,
+                ["name", "city", "state"])
+            for (name, city, state, key, employer_id, _c, _m) in rows:
+                self.employer_names[(name, city, state)] = (created[(name, city, state)], employer_id)
         missing_agents = [n for n in agent_names if n and n not in self.agents]
         if missing_agents:
             new_agents = {}
             for name in missing_agents:
-                key = normalise.name_key(name) or name.upper()
+                key = (normalise.name_key(name) or name.upper())[:300]
                 if key not in self.agent_by_key and key not in new_agents:
-                    new_agents[key] = Agent(name=name[:300], key=key[:300])
-            for agent in Agent.objects.bulk_create(list(new_agents.values()), batch_size=2000):
-                self.agent_by_key[agent.key] = agent.pk
-            objs = [AgentName(name=n, key=(normalise.name_key(n) or n.upper())[:300],
-                              agent_id=self.agent_by_key[(normalise.name_key(n) or n.upper())[:300]])
-                    for n in missing_agents]
-            for obj in AgentName.objects.bulk_create(objs, batch_size=2000):
-                self.agents[obj.name] = obj.agent_id
+                    new_agents[key] = (name[:300], key)
+            created = self._insert_returning(Agent, ["name", "key"], list(new_agents.values()), ["key"])
+            self.agent_by_key.update({k[0]: pk for k, pk in created.items()})
+            rows = []
+            for name in missing_agents:
+                key = (normalise.name_key(name) or name.upper())[:300]
+                rows.append((name, key, self.agent_by_key[key], 1.0))
+            self._insert_returning(AgentName, ["name", "key", "agent_id", "certainty"], rows, ["name"])
+            for name, key, agent_id, _c in rows:
+                self.agents[name] = agent_id
 
 
 # --- the import ----------------------------------------------------------------------------------
@@ -458,14 +482,17 @@ def import_file(path, visa=None, fiscal_year=None, importer="", progress=None, s
         with transaction.atomic():
             previous = ImportedFile.objects.select_for_update().filter(
                 Q(sha256=sha) | Q(visa=visa, fiscal_year=fiscal_year, name=path.name))
+            replaced_employers = set()
             for old in previous:
                 summary.replaced.append(old.pk)
+                replaced_employers |= set(VisaCase.objects.filter(file=old).exclude(employer=None)
+                                          .values_list("employer_id", flat=True).distinct())
                 VisaCase.objects.filter(file=old)._raw_delete(VisaCase.objects.db)
                 old.delete()
             imported = ImportedFile.objects.create(
                 name=path.name, path=str(path), sha256=sha, visa=visa, fiscal_year=fiscal_year, importer=importer)
             _stream(imported, headers, mapping, rows, roles, summary, bar, path)
-            _summarise(imported, summary)
+            _summarise(imported, summary, replaced_employers)
     finally:
         bar.close()
     return summary
@@ -489,50 +516,51 @@ def _stream(imported, headers, mapping, rows, roles, summary, bar, path):
     certified_from_requested = "workers_certified" not in mapping
     header_of = {f: _header_name(headers, mapping[f]) for f in mapping}
     clean = normalise.clean_text
+    count = normalise.count
     visa, fy, file_id = imported.visa, imported.fiscal_year, imported.pk
-    status_map, state_map, date_map = {}, {}, {}
+    # Few distinct values repeat over millions of cells: convert each once.
+    status_map, state_map, date_map, wage_map, unit_map, flag_map, count_map = {}, {}, {}, {}, {}, {}, {}
     problems = []
     names = NameBook()
     batch = []
-    cut = _CUT
+    cut_name = _CUT["employer_name_filed"]
+    sole = SOLE
 
-    def to_date(value):
-        if value is None or value == "":
-            return None
+    def memo(table, convert, value):
         try:
-            return date_map[value]
+            return table[value]
         except KeyError:
-            day = normalise.date(value)
-            date_map[value] = day
-            return day
-        except TypeError:
-            return normalise.date(value)
+            table[value] = result = convert(value)
+            return result
+        except TypeError:  # unhashable: never in practice
+            return convert(value)
 
-    def st(value):
-        value = clean(value)
-        try:
-            return state_map[value]
-        except KeyError:
-            state_map[value] = code = normalise.state_code(value)
-            return code
+    cases, certified_cases, employers = set(), set(), set()
+    totals = {"rows": 0, "requested": 0, "certified": 0}
 
     def flush_batch():
         if not batch:
             return
-        names.prepare({r["emp_key"] for r in batch if r["emp_key"][0]}, {r["agent"] for r in batch})
-        out = []
+        names.prepare({(r[8], r[11], r[12]) for r in batch if r[8]}, {r[14] for r in batch})
+        employer_names, agents = names.employer_names, names.agents
+        requested = certified = 0
         for r in batch:
-            name_id, employer_id = names.employer_names[r["emp_key"]] if r["emp_key"][0] else (None, None)
-            flag = r["flag"]
-            out.append((
-                file_id, r["n"], r["case"], visa, fy, r["status"], r["status_raw"], r["decision"],
-                r["emp_key"][0], name_id, employer_id, r["emp_key"][1], r["emp_key"][2], r["postal"],
-                r["agent"], names.agents.get(r["agent"]) if r["agent"] else None, r["job"], r["soc"],
-                r["soc_title"], r["requested"], r["certified"], r["wage"], r["unit"], r["start"], r["end"],
-                r["wcity"], r["wstate"], flag, r["role"], r["counted"],
-            ))
-        _insert(out)
-        bar.update(len(out))
+            if r[8]:
+                r[9], r[10] = employer_names[(r[8], r[11], r[12])]
+                employers.add(r[10])
+            if r[14]:
+                r[15] = agents.get(r[14])
+            cases.add(r[2])
+            if r[5] in CERTIFIED_STATUSES:
+                certified_cases.add(r[2])
+            if r[29]:  # counted
+                requested += r[19] or 0
+                certified += r[20] or 0
+        totals["rows"] += len(batch)
+        totals["requested"] += requested
+        totals["certified"] += certified
+        _insert(batch)
+        bar.update(len(batch))
         batch.clear()
 
     for n, row in rows:
@@ -544,14 +572,14 @@ def _stream(imported, headers, mapping, rows, roles, summary, bar, path):
                 problems.append(f"{path.name}: row {n}, column {header_of['case_number']}: blank case number")
             continue
         try:
-            requested = normalise.count(get_req(row))
+            requested = memo(count_map, count, get_req(row))
         except (TypeError, ValueError):
             requested = None
             if len(problems) < MAX_PROBLEMS:
                 problems.append(f"{path.name}: row {n}, column {header_of['workers_requested']}: "
                                 f"{get_req(row)!r} is not a number of workers")
         try:
-            certified = normalise.count(get_cert(row))
+            certified = memo(count_map, count, get_cert(row))
         except (TypeError, ValueError):
             certified = None
             if len(problems) < MAX_PROBLEMS:
@@ -560,50 +588,43 @@ def _stream(imported, headers, mapping, rows, roles, summary, bar, path):
         if problems:
             continue  # keep reading to report more problems, write nothing
         status_raw = clean(get_status(row))
-        try:
-            status = status_map[status_raw]
-        except KeyError:
-            status_map[status_raw] = status = normalise.status(status_raw)
+        status = memo(status_map, normalise.status, status_raw)
         if certified_from_requested:
             certified = requested if status in CERTIFIED_STATUSES else (0 if requested is not None else None)
-        emp_name = clean(get_emp(row))[: cut["employer_name_filed"]]
-        flag_raw = clean(get_flag(row))
-        record = {
-            "n": n, "case": case[:40], "status": status, "status_raw": status_raw[:120],
-            "decision": to_date(get_decision(row)),
-            "emp_key": (emp_name, clean(get_city(row))[:120], st(get_state(row))),
-            "postal": clean(get_postal(row))[:20], "agent": clean(get_agent(row))[:300],
-            "job": clean(get_job(row))[:300], "soc": clean(get_soc(row))[:20],
-            "soc_title": clean(get_soc_title(row))[:200], "requested": requested, "certified": certified,
-            "wage": normalise.wage(get_wage(row)), "unit": normalise.wage_unit(clean(get_unit(row))),
-            "start": to_date(get_start(row)), "end": to_date(get_end(row)),
-            "wcity": clean(get_wcity(row))[:120], "wstate": st(get_wstate(row)),
-            "flag": normalise.org_flag(flag_raw),
-        }
-        record["role"], record["counted"] = roles.get(n, SOLE)
-        batch.append(record)
+        role, counted = roles.get(n, sole)
+        batch.append([
+            file_id, n, case[:40], visa, fy, status, status_raw[:120], memo(date_map, normalise.date, get_decision(row)),
+            clean(get_emp(row))[:cut_name], None, None, clean(get_city(row))[:120],
+            memo(state_map, normalise.state_code, clean(get_state(row))), clean(get_postal(row))[:20],
+            clean(get_agent(row))[:300], None, clean(get_job(row))[:300], clean(get_soc(row))[:20],
+            clean(get_soc_title(row))[:200], requested, certified, memo(wage_map, normalise.wage, get_wage(row)),
+            memo(unit_map, normalise.wage_unit, clean(get_unit(row))),
+            memo(date_map, normalise.date, get_start(row)), memo(date_map, normalise.date, get_end(row)),
+            clean(get_wcity(row))[:120], memo(state_map, normalise.state_code, clean(get_wstate(row))),
+            memo(flag_map, normalise.org_flag, clean(get_flag(row))), role, counted,
+        ])
         if len(batch) >= BATCH:
             flush_batch()
     if problems:
         raise FileRefused(path, problems)
     flush_batch()
     summary.new_employers = names.new_employers
+    summary.rows, summary.cases, summary.certified_cases = totals["rows"], len(cases), len(certified_cases)
+    summary.positions_requested, summary.positions_certified = totals["requested"], totals["certified"]
+    employers.discard(None)
+    summary.employers = len(employers)
+    summary.touched_employers = employers
 
 
 def _header_name(headers, specs):
     return "/".join("+".join(headers[i] for i in s) if isinstance(s, tuple) else headers[s] for s in specs)
 
 
-def _summarise(imported, summary):
-    qs = VisaCase.objects.filter(file=imported)
-    totals = qs.aggregate(
-        rows=Count("pk"), cases=Count("case_number", distinct=True),
-        certified_cases=Count("case_number", distinct=True, filter=Q(status__in=CERTIFIED_STATUSES)),
-        positions_requested=Sum("workers_requested", filter=Q(counted=True)),
-        positions_certified=Sum("workers_certified", filter=Q(counted=True)),
-        employers=Count("employer", distinct=True),
-    )
-    for key, value in totals.items():
-        setattr(summary, key, value or 0)
+def _summarise(imported, summary, replaced_employers):
+    """Store the file's figures (counted while streaming) and refresh the totals of the employers
+    whose rows changed."""
     imported.rows, imported.cases, imported.positions_certified = summary.rows, summary.cases, summary.positions_certified
     imported.save(update_fields=["rows", "cases", "positions_certified"])
+    from .stats import refresh_employer_totals
+
+    refresh_employer_totals(set(summary.touched_employers) | set(replaced_employers))

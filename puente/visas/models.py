@@ -81,6 +81,10 @@ class Employer(models.Model):
     key = models.CharField(_("normalised name"), max_length=300, db_index=True)
     state = models.CharField(_("state"), max_length=30, blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
+    # Totals over the employer's counted rows, kept by ``stats.refresh_employer_totals`` after every
+    # import and merge, so that a search can rank thousands of employers without summing rows.
+    positions_certified = models.PositiveIntegerField(_("positions certified"), default=0)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="absorbed"
     )
@@ -158,15 +162,19 @@ class VisaCase(models.Model):
 
     file = models.ForeignKey(ImportedFile, on_delete=models.CASCADE, related_name="visa_cases")
     row_number = models.PositiveIntegerField(_("row in the file"))
-    case_number = models.CharField(_("case number"), max_length=40, db_index=True)
+    case_number = models.CharField(_("case number"), max_length=40)
     visa = models.CharField(_("visa"), max_length=4, choices=Visa.choices)
     fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     status_raw = models.CharField(_("status as filed"), max_length=120, blank=True)
     decision_date = models.DateField(_("decision date"), null=True, blank=True)
     employer_name_filed = models.CharField(_("employer name as filed"), max_length=300)
-    employer_name = models.ForeignKey(EmployerName, null=True, on_delete=models.PROTECT, related_name="visa_cases")
-    employer = models.ForeignKey(Employer, null=True, blank=True, on_delete=models.SET_NULL, related_name="visa_cases")
+    # Not indexed: merges move rows by employer (indexed below), then by name within it.
+    employer_name = models.ForeignKey(EmployerName, null=True, on_delete=models.PROTECT, related_name="visa_cases",
+                                      db_index=False)
+    # Indexed by (employer, fiscal_year) below; a second index on employer alone would only slow imports.
+    employer = models.ForeignKey(Employer, null=True, blank=True, on_delete=models.SET_NULL, related_name="visa_cases",
+                                 db_index=False)
     employer_city = models.CharField(_("city"), max_length=120, blank=True)
     employer_state = models.CharField(_("state"), max_length=30, blank=True)
     employer_postal_code = models.CharField(_("postal code"), max_length=20, blank=True)

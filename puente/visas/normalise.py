@@ -67,6 +67,10 @@ def name_key(name: str) -> str:
 
 def clean_text(value) -> str:
     """A cell as text: None -> "", floats that are whole numbers lose their ".0", spaces collapsed."""
+    if type(value) is str:  # the common case first: every CSV cell
+        if "  " in value or "\n" in value or "\t" in value:
+            value = _SPACES.sub(" ", value)
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float):

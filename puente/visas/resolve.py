@@ -18,8 +18,6 @@ Two stages:
 import logging
 import re
 
-from django.db.models import Count
-
 from .models import Employer, EmployerMerge, MergeReview
 
 AUTO_MERGE = 0.95
@@ -132,8 +130,7 @@ def resolve(user=None, stdout=None):
         refused.add(frozenset((left, right)))
     for into, merged in EmployerMerge.objects.filter(undone_at__isnull=False).values_list("into_id", "merged_id"):
         refused.add(frozenset((into, merged)))
-    sizes = dict(Employer.objects.filter(pk__in=[e["pk"] for e in active]).annotate(n=Count("visa_cases"))
-                 .values_list("pk", "n"))
+    sizes = dict(Employer.objects.filter(merged_into__isnull=True).values_list("pk", "row_count"))
     merged = review = 0
     parent = {}
 

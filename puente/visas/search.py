@@ -22,16 +22,12 @@ def employer_queryset(text):
 
 
 def search_employers(text, limit=50):
-    employers = list(
-        employer_queryset(text).annotate(positions=Sum("visa_cases__workers_certified",
-                                                       filter=Q(visa_cases__counted=True)))
-        .order_by("-positions", "name")[:limit]
-    )
+    employers = list(employer_queryset(text).order_by("-positions_certified", "name")[:limit])
     ids = [e.pk for e in employers]
     years = stats.employer_years(ids)
     names = stats.employer_names(ids)
     return [
-        {"id": e.pk, "name": e.name, "state": e.state, "city": e.city, "positions_certified": e.positions or 0,
+        {"id": e.pk, "name": e.name, "state": e.state, "city": e.city, "positions_certified": e.positions_certified,
          "names": names.get(e.pk, []), "years": years.get(e.pk, [])}
         for e in employers
     ]

@@ -78,3 +78,15 @@ def employer_names(employer_ids):
         if name not in names:
             names.append(name)
     return result
+
+
+def refresh_employer_totals(ids=None):
+    """Recompute ``Employer.positions_certified`` and ``row_count`` (all employers, or ``ids``)."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    rows = VisaCase.objects.filter(employer=OuterRef("pk")).order_by().values("employer")
+    positions = rows.filter(counted=True).annotate(s=Sum("workers_certified")).values("s")
+    count = rows.annotate(c=Count("pk")).values("c")
+    employers = Employer.objects.all() if ids is None else Employer.objects.filter(pk__in=list(ids))
+    employers.update(positions_certified=Coalesce(Subquery(positions), 0), row_count=Coalesce(Subquery(count), 0))

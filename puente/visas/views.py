@@ -22,7 +22,7 @@ from . import access, actions, stats
 from .models import Visa, VisaCase
 from .search import search_agents, search_employers
 
-CASE_ROW_LIMIT = 500
+CASE_ROW_LIMIT = 200
 
 
 def _format(request):
@@ -71,12 +71,13 @@ def search(request):
     return render(request, "visas/search.html", {"q": q, "kind": kind, "results": results})
 
 
-def _case_rows(qs):
-    return list(qs.select_related("agent").values(
+def _case_rows(qs, limit=None):
+    qs = qs.values(
         "fiscal_year", "visa", "case_number", "status", "status_raw", "decision_date", "employer_name_filed",
         "job_title", "soc_title", "wage_offered", "wage_unit", "worksite_city", "worksite_state",
         "agent_name_filed", "agent_id", "workers_requested", "workers_certified", "role", "counted",
-    ).order_by("-fiscal_year", "visa", "case_number", "row_number"))
+    ).order_by("-fiscal_year", "visa", "case_number", "row_number")
+    return list(qs[:limit] if limit else qs)
 
 
 CASE_FIELDS = ["fiscal_year", "visa", "case_number", "status", "status_raw", "decision_date", "employer_name_filed",
@@ -109,7 +110,7 @@ def employer(request, pk):
     case_count = rows_qs.count()
     context = {
         "employer": employer, "years": years, "debarments": debarments, "names": names,
-        "rows": _case_rows(rows_qs)[:CASE_ROW_LIMIT], "case_count": case_count, "row_limit": CASE_ROW_LIMIT,
+        "rows": _case_rows(rows_qs, CASE_ROW_LIMIT), "case_count": case_count, "row_limit": CASE_ROW_LIMIT,
         "internal": has_perm(request.user, "visas.internal"),
     }
     if context["internal"]:
@@ -131,7 +132,7 @@ def agent(request, pk):
         .annotate(positions_certified=Sum("workers_certified"), cases=Count("case_number", distinct=True))
         .order_by("-positions_certified")[:200]))
     return render(request, "visas/agent.html", {
-        "agent": agent, "employers": employers, "rows": _case_rows(rows_qs)[:CASE_ROW_LIMIT],
+        "agent": agent, "employers": employers, "rows": _case_rows(rows_qs, CASE_ROW_LIMIT),
         "case_count": rows_qs.count(), "row_limit": CASE_ROW_LIMIT,
     })
 

@@ -4,7 +4,7 @@
 
 import datetime as dt
 
-from puente.visas import actions
+from puente.visas import actions, stats
 from puente.visas.models import (
     Agent, Debarment, Employer, EmployerName, ImportedFile, MergeReview, VisaCase,
 )
@@ -26,6 +26,7 @@ def make_employer(name, state="NC", city="KINSTON", rows=((2016, 10),), agent=No
             workers_certified=workers, wage_offered="11.27", wage_unit="hour", worksite_city=city,
             worksite_state=state,
         )
+    stats.refresh_employer_totals([employer.pk])
     return employer
 
 
