@@ -1,9 +1,9 @@
 """Encrypted, consistent backups: ``puente backup OUT`` and ``puente restore IN``.
 
-What a backup holds, in one tar (gzip) stream:
+What a backup holds, in one tar stream:
 
 - ``manifest.json``: format, date, the models in load order, the encrypted fields.
-- ``db/NNNN-<app.model>-NNNN.json``: every row of every model (Django's serialisation with natural
+- ``db/NNNN-<app.model>-NNNN.json.gz``: every row of every model (Django's serialisation with natural
   keys for content types and permissions, so it restores on PostgreSQL or SQLite alike), read in
   one transaction (REPEATABLE READ on PostgreSQL), so the dump is one consistent moment.
   Encrypted fields stay encrypted with the data keys inside the dump: the backup key alone does
@@ -19,6 +19,7 @@ content types and permissions (recreated by ``migrate``).
 """
 
 import datetime
+import gzip
 import io
 import json
 import os
@@ -33,7 +34,8 @@ from django.conf import settings
 from django.core import serializers
 from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models.functions import Cast
 
 from . import crypto
 from .fields import Ciphertext, EncryptedMixin
@@ -166,9 +168,14 @@ def _encrypted_names(model) -> list[str]:
 
 
 def serialise_model(model, batch: int = OBJECTS_PER_PART):
-    """Yield lists of serialised rows (python format), encrypted fields as data-key tokens."""
+    """Yield lists of serialised rows (python format). Encrypted fields are copied as the tokens
+    stored in the database (read with a Cast, so nothing is decrypted on the way)."""
     enc = _encrypted_names(model)
+    others = [f.name for f in (*model._meta.concrete_fields, *model._meta.many_to_many) if f.name not in enc]
+    raw = {f"_raw_{n}": Cast(n, output_field=models.TextField()) for n in enc}
     qs = model._base_manager.order_by("pk")
+    if enc:
+        qs = qs.defer(*enc).annotate(**raw)
     last = None
     while True:
         page = qs.filter(pk__gt=last) if last is not None else qs
@@ -176,12 +183,10 @@ def serialise_model(model, batch: int = OBJECTS_PER_PART):
         if not objs:
             return
         last = objs[-1].pk
-        rows = serializers.serialize("python", objs, use_natural_foreign_keys=True)
-        for row in rows:
+        rows = serializers.serialize("python", objs, use_natural_foreign_keys=True, fields=others if enc else None)
+        for obj, row in zip(objs, rows):
             for name in enc:
-                value = row["fields"].get(name)
-                if value:
-                    row["fields"][name] = crypto.encrypt(value)
+                row["fields"][name] = getattr(obj, f"_raw_{name}")
         yield rows
 
 
@@ -202,7 +207,7 @@ def write_backup(out_path, fernet: Fernet) -> dict:
     try:
         with os.fdopen(fd, "wb") as raw:
             writer = EncryptingWriter(raw, fernet)
-            with tarfile.open(fileobj=writer, mode="w|gz") as tar:
+            with tarfile.open(fileobj=writer, mode="w|") as tar:
                 models = backed_up_models()
                 manifest = {
                     "format": 1,
@@ -218,7 +223,10 @@ def write_backup(out_path, fernet: Fernet) -> dict:
                         for part, rows in enumerate(serialise_model(model)):
                             stats["objects"] += len(rows)
                             data = json.dumps(rows, cls=ExactJSONEncoder, ensure_ascii=False).encode()
-                            _add_bytes(tar, f"db/{i:04d}-{model._meta.label_lower}-{part:04d}.json", data)
+                            # The rows are compressed; the files are not (they are ciphertext,
+                            # which does not compress).
+                            _add_bytes(tar, f"db/{i:04d}-{model._meta.label_lower}-{part:04d}.json.gz",
+                                       gzip.compress(data, compresslevel=6))
                 root = Path(settings.MEDIA_ROOT)
                 from .keys import private_files
 
@@ -331,7 +339,7 @@ def restore_backup(in_path, fernet: Fernet, force: bool = False) -> dict:
     with open(in_path, "rb") as raw:
         reader = io.BufferedReader(DecryptingReader(raw, fernet, name=str(in_path)), CHUNK)
         try:
-            tar = tarfile.open(fileobj=reader, mode="r|gz")
+            tar = tarfile.open(fileobj=reader, mode="r|")
         except tarfile.TarError as exc:
             raise BackupError(f"{in_path}: the archive inside the backup is damaged") from exc
         with tar, transaction.atomic(), disable_auditlog():
@@ -352,7 +360,7 @@ def restore_backup(in_path, fernet: Fernet, force: bool = False) -> dict:
                     if manifest is None:
                         raise BackupError(f"{in_path}: the manifest is missing")
                     if member.name.startswith("db/"):
-                        rows = json.loads(data)
+                        rows = json.loads(gzip.decompress(data) if member.name.endswith(".gz") else data)
                         checked = False
                         for row in rows:
                             for name in manifest["encrypted_fields"].get(row["model"], []):
