@@ -16,6 +16,7 @@ until the next evaluation or state change anywhere; loads and profiles read fres
 
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -70,6 +71,7 @@ def main():
     finally:
         if not keep:
             teardown_databases(old, verbosity=0)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def build(rng):
