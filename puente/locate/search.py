@@ -486,6 +486,15 @@ class PersonIndex:
     def __len__(self):
         return len(self.pos)
 
+    def __getstate__(self):  # picklable (benchmarks cache a built index), without the lock
+        state = dict(self.__dict__)
+        state.pop("lock")
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
+
     def _code(self, value: str) -> int:
         v = self._intern.get(value)
         if v is None:
@@ -623,6 +632,7 @@ class PersonIndex:
             return []
         scores = np.zeros(n, dtype=np.float32)
         total = float(len(self.pos)) or 1.0
+        weights = []
         for t in p.tokens:
             codes = self._expand(t.code)
             if not codes:
@@ -630,13 +640,22 @@ class PersonIndex:
             arrays = [np.frombuffer(self.postings[c], dtype=np.int32) for c in codes]
             hit = np.unique(np.concatenate(arrays)) if len(arrays) > 1 else arrays[0]
             df = max(len(self.postings[c]) for c in codes)
-            scores[hit] += math.log(1 + total / df)
+            w = math.log(1 + total / df)
+            scores[hit] += w
+            weights.append(w)
         if p.phone:
             for i in self.phone_postings.get(p.phone, ()):
                 scores[i] += 20.0
         cand = np.flatnonzero(scores)
         if cand.size == 0:
             return []
+        # With several words, people matching at least two of them (any two weigh more than the
+        # heaviest one alone) are the candidates, unless that leaves too few: a million records
+        # share a common surname by the ten thousand.
+        if len(weights) >= 2 and cand.size > PRESELECT:
+            multi = cand[scores[cand] > max(weights) + 1e-4]
+            if multi.size >= PRESELECT:
+                cand = multi
         # Cheap, vectorised evidence besides the names, so that few candidates need full scoring.
         if p.year is not None:
             years = np.frombuffer(self.years, dtype=np.int16)[cand].astype(np.int32)
