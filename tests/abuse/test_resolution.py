@@ -168,3 +168,16 @@ def test_party_aliases_follow_merges(coordinator):
     # By the merged recruiter's name too.
     assert "Reclutadora del Norte" in party_aliases("recruiter", "RDN Reclutamiento Internacional")
     assert party_aliases("recruiter", "Nadie Conocido") == {"Nadie Conocido"}
+
+
+def test_management_command_resolves():
+    import io
+
+    from django.core.management import call_command
+
+    Recruiter.objects.create(name="Agencia Cux")
+    Recruiter.objects.create(name="AGENCIA CUX, S.A.")
+    out = io.StringIO()
+    call_command("abuse_resolve", stdout=out)
+    assert out.getvalue().startswith("1 merges applied")
+    assert Recruiter.active.filter(name_key="agencia cux").count() == 1
