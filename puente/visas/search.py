@@ -12,13 +12,13 @@ def _words(text):
 
 
 def employer_queryset(text):
-    """Active employers with a name as filed whose key contains every word of ``text``."""
+    """Active employers with a name as filed whose key contains every word of ``text`` (an
+    employer's own name is always one of its names as filed)."""
     words = _words(text)
     names = EmployerName.objects.all()
     for w in words:
         names = names.filter(key__contains=w)
-    ids = names.values("employer_id")
-    return public_employers().filter(Q(pk__in=ids) | Q(key__contains=" ".join(words)))
+    return public_employers().filter(pk__in=names.values("employer_id"))
 
 
 def search_employers(text, limit=50):

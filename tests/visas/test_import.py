@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from puente.visas import actions, importer, stats
-from puente.visas.models import Employer, EmployerName, ImportedFile, Role, Status, VisaCase
+from puente.visas.models import EmployerName, ImportedFile, Role, Status, VisaCase
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
