@@ -48,7 +48,7 @@ def load(stdout):
     cases = (Case.objects.filter(state__in=["reporting", "evaluation", "closed"], defender__isnull=False)
              .exclude(time_reports__isnull=False).select_related("defender", "advocate").order_by("pk"))
     if coordinator is None or not cases.exists():
-        stdout.write("billing: exchange rates loaded (no demo cases to bill)")
+        stdout.write("billing: exchange rates loaded (no demo case left to bill)")
         return
     today = timezone.localdate()
     made = 0

@@ -1,5 +1,5 @@
 """Billing: the Defender's hours and expenses, invoices to Advocates, their payments, and payouts
-to Defenders. Every state change goes through ``actions.py``; every model is in the audit history.
+to Defenders. Free text (descriptions of work, comments) is encrypted at rest: it can name people. Every state change goes through ``actions.py``; every model is in the audit history.
 Rounding and conversion live in ``money.py`` only.
 """
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 from djmoney.money import Money
 
-from puente.core.fields import EncryptedCharField
+from puente.core.fields import EncryptedCharField, EncryptedTextField
 from puente.core.storage import private_storage
 
 CURRENCY_CHOICES = [(c, c) for c in settings.CURRENCIES]
@@ -100,7 +100,7 @@ class TimeReport(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_version", verbose_name=_("previous version")
     )
     status = models.CharField(_("status"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
-    notes = models.TextField(_("notes for the network"), blank=True)
+    notes = EncryptedTextField(_("notes for the network"), blank=True)
     # The hourly rate in force when the report was submitted (case contract, else the Defender's profile).
     hourly_rate = MoneyField(_("hourly rate"), max_digits=12, decimal_places=2, default_currency="MXN",
                              currency_choices=CURRENCY_CHOICES, null=True, blank=True)
@@ -109,7 +109,7 @@ class TimeReport(models.Model):
     approved_amount = MoneyField(_("amount owed to the Defender"), max_digits=14, decimal_places=2, default_currency="MXN",
                                  currency_choices=CURRENCY_CHOICES, null=True, blank=True)
     approved_rates = models.JSONField(default=list, blank=True)
-    review_comment = models.TextField(_("comments from the network"), blank=True)
+    review_comment = EncryptedTextField(_("comments from the network"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
@@ -155,7 +155,7 @@ class TimeEntry(models.Model):
     hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=2,
                                 validators=[MinValueValidator(Decimal("0.25"))])
     task = models.ForeignKey("cases.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("task"))
-    description = models.TextField(_("description"))
+    description = EncryptedTextField(_("description"))
 
     class Meta:
         ordering = ["date", "pk"]
@@ -176,7 +176,7 @@ class Expense(models.Model):
     date = models.DateField(_("date"))
     category = models.CharField(_("category"), max_length=20, choices=ExpenseCategory.choices)
     amount = MoneyField(_("amount"), max_digits=12, decimal_places=2, default_currency="MXN", currency_choices=CURRENCY_CHOICES)
-    description = models.CharField(_("description"), max_length=300, blank=True)
+    description = EncryptedCharField(_("description"), max_length=300, blank=True)
     receipt = models.FileField(_("receipt"), storage=private_storage, upload_to="billing/receipts", blank=True)
     # The original file name can itself name the client: encrypted like the file.
     receipt_name = EncryptedCharField(max_length=200, blank=True)
@@ -290,7 +290,7 @@ class InvoiceLine(models.Model):
     report = models.ForeignKey(TimeReport, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines")
     date = models.DateField(null=True, blank=True)
     category = models.CharField(max_length=20, choices=ExpenseCategory.choices, blank=True)
-    description = models.CharField(max_length=400, blank=True)
+    description = EncryptedCharField(max_length=400, blank=True)
     quantity = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     unit_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     # The amount in its own currency (rounded), the rate used and its date, the invoiced amount.
@@ -365,10 +365,12 @@ class Payout(models.Model):
 auditlog.register(ExchangeRate)
 auditlog.register(BillingSettings)
 auditlog.register(InvoiceCounter)
-auditlog.register(TimeReport)
-auditlog.register(TimeEntry)
-auditlog.register(Expense, mask_fields=["receipt_name"])
+# Free text about the work can name the client or where they live: encrypted at rest (above)
+# and masked in the audit history.
+auditlog.register(TimeReport, mask_fields=["notes", "review_comment"])
+auditlog.register(TimeEntry, mask_fields=["description"])
+auditlog.register(Expense, mask_fields=["receipt_name", "description"])
 auditlog.register(Invoice)
-auditlog.register(InvoiceLine)
+auditlog.register(InvoiceLine, mask_fields=["description"])
 auditlog.register(Payment)
 auditlog.register(Payout, m2m_fields={"reports"})
