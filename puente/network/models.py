@@ -137,7 +137,9 @@ class Language(models.Model):
         verbose_name_plural = _("languages")
 
     def __str__(self):
-        return self.name
+        # Names with a Spanish form ("Spanish", "Mixtec") are in the catalogue; the others
+        # (K'iche', Mam) are the same in both languages.
+        return str(_(self.name))
 
 
 class Expertise(models.Model):

@@ -98,3 +98,46 @@ def test_wrong_totp_code_is_refused(page, transactional_db):
     assert "Colectivo" not in page.content()
 
 
+
+
+def test_invitation_from_form_to_first_login(page, new_page, transactional_db):
+    """A Coordinator invites a Defender through the form; the invitee follows the emailed link, sets
+    a password and lands logged in, in Spanish."""
+    import re
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from django.core import mail
+
+    from tests.factories import enable_totp, make_user
+
+    coordinator = make_user("coordinator", email="andres@example.org", first_name="Andrés", last_name="Velásquez")
+    secret = enable_totp(coordinator)
+    org = make_defender_org(name="Asociación Ixil de Desarrollo", country="GT", regions=("GT-14",))
+    log_in(page, coordinator.email)
+    page.fill("input[name=code]", format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
+    with page.expect_navigation():
+        page.press("input[name=code]", "Enter")
+    page.goto("/network/accounts/invite/")
+    page.select_option("#id_role", "advocate")
+    assert page.locator("#id_organisation").is_visible() and not page.locator("#id_defender").is_visible()
+    page.select_option("#id_role", "defender")
+    assert page.locator("#id_defender").is_visible() and not page.locator("#id_organisation").is_visible()
+    page.fill("#id_email", "ixil.nueva@example.org")
+    page.fill("#id_first_name", "Magdalena")
+    page.fill("#id_last_name", "Brito Cobo")
+    page.select_option("#id_defender", str(org.pk))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send the invitation").click()
+    assert "ixil.nueva@example.org" in page.content()
+
+    link = re.search(r"https?://\S+/network/invitation/\S+/", mail.outbox[-1].body).group(0)
+    invitee = new_page(locale="en-US")
+    invitee.goto(link)
+    assert "set-password" in invitee.url  # the token left the address bar
+    invitee.fill("input[name=new_password1]", "cumbre-nebaj-4821")
+    invitee.fill("input[name=new_password2]", "cumbre-nebaj-4821")
+    with invitee.expect_navigation():
+        invitee.press("input[name=new_password2]", "Enter")
+    invitee.goto("/network/me/")
+    assert invitee.locator("h1").inner_text() == "Mi perfil"
+    assert "Asociación Ixil de Desarrollo" in invitee.content()
