@@ -277,3 +277,19 @@ def test_an_issued_invoice_cannot_be_changed_even_by_a_direct_save(b):
         line.delete()
     invoice.refresh_from_db()
     assert invoice.total == sum(x.amount for x in invoice.lines.all())
+
+
+def test_descriptions_of_work_are_encrypted_at_rest_and_masked_in_the_audit_history(b):
+    from django.db import connection
+
+    report = make_report(b.defender, b.case, submit=False)
+    entry = actions.do_add_entry(b.defender, report, date=date(2026, 2, 1), hours=Decimal("1"),
+                                 description="Visita a María Tzoc en Cuilco")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT description FROM billing_timeentry WHERE id = %s", [entry.pk])
+        raw = cursor.fetchone()[0]
+    assert "Tzoc" not in raw and raw.startswith("gAAAA")
+    entry.refresh_from_db()
+    assert entry.description == "Visita a María Tzoc en Cuilco"
+    logged = LogEntry.objects.get_for_object(entry).get()
+    assert "Tzoc" not in str(logged.changes) and logged.changes_dict["description"][1] == "[redacted]"
