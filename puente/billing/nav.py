@@ -11,7 +11,7 @@ def items(user):
         entries.append((_("Invoices"), "billing:invoice_list"))
     if has_perm(user, "billing.manage"):
         entries += [
-            (_("Reports"), "billing:report_list"),
+            (_("Hours and expenses"), "billing:report_list"),
             (_("Invoices"), "billing:invoice_list"),
             (_("Ledger"), "billing:ledger"),
         ]
