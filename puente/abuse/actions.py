@@ -81,6 +81,29 @@ def do_create_recruiter(user, *, name, kind=Recruiter.Kind.AGENCY, country="", r
 
 
 @transaction.atomic
+def do_update_recruiter(user, recruiter, *, name, kind, country="", regions=(), municipalities="", notes=""):
+    recruiter = Recruiter.objects.select_for_update().get(pk=recruiter.pk)
+    name = " ".join((name or "").split())
+    if not resolution.normalise(name):
+        raise ValidationError({"name": _("Enter the recruiter's name.")})
+    other = resolution.resolve_name(name)
+    if other is not None and other.pk != recruiter.pk:
+        raise ValidationError({"name": _("“%(name)s” is the name of another recruiter, “%(other)s”: merge them instead.")
+                               % {"name": name, "other": other.name}})
+    renamed = name != recruiter.name
+    if renamed and resolution.normalise(recruiter.name) != resolution.normalise(name):
+        # The old name stays known: reports and cases may use it.
+        RecruiterAlias.objects.get_or_create(recruiter=recruiter, name=recruiter.name)
+    recruiter.name, recruiter.kind, recruiter.country = name, kind, country
+    recruiter.municipalities, recruiter.notes = municipalities, notes
+    recruiter.save()
+    recruiter.regions.set(regions)
+    if renamed:
+        do_run_resolution(user, only=[recruiter.pk])
+    return recruiter
+
+
+@transaction.atomic
 def do_add_alias(user, recruiter, name):
     name = " ".join((name or "").split())
     if not resolution.normalise(name):

@@ -124,6 +124,16 @@ class RecruiterForm(forms.Form):
         return out
 
 
+class RecruiterEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Recruiter.Kind.choices)
+    country = forms.ChoiceField(label=_("Country"), choices=[("", "—"), *Country.choices], required=False)
+    regions = forms.ModelMultipleChoiceField(label=_("Regions where it operates"), queryset=Region.objects.all(),
+                                             required=False)
+    municipalities = forms.CharField(label=_("Municipalities"), max_length=300, required=False)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
 class AliasForm(forms.Form):
     name = forms.CharField(label=_("Alias"), max_length=200)
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("recruiters/", views.recruiter_list, name="recruiter_list"),
     path("recruiters/new/", views.recruiter_new, name="recruiter_new"),
     path("recruiters/<int:pk>/", views.recruiter_detail, name="recruiter_detail"),
+    path("recruiters/<int:pk>/edit/", views.recruiter_edit, name="recruiter_edit"),
     path("recruiters/<int:pk>/aliases/", views.recruiter_alias_add, name="recruiter_alias_add"),
     path("recruiters/<int:pk>/phones/", views.recruiter_phone_add, name="recruiter_phone_add"),
     path("recruiters/<int:pk>/employers/", views.recruiter_employer_add, name="recruiter_employer_add"),

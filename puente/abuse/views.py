@@ -35,6 +35,7 @@ from .forms import (
     IncidentForm,
     LinkCaseForm,
     PhoneForm,
+    RecruiterEditForm,
     RecruiterForm,
     RecruiterSearchForm,
     ReportForm,
@@ -206,6 +207,29 @@ def recruiter_new(request):
             messages.success(request, _("Recruiter recorded."))
             return redirect("abuse:recruiter_detail", pk=recruiter.pk)
     return render(request, "abuse/recruiter_form.html", {"form": form})
+
+
+@require_perm("abuse.analyse")
+def recruiter_edit(request, pk):
+    recruiter = get_visible_or_404(visible_recruiters(request.user), pk=pk)
+    initial = {
+        "name": recruiter.name, "kind": recruiter.kind, "country": recruiter.country,
+        "regions": recruiter.regions.all(), "municipalities": recruiter.municipalities, "notes": recruiter.notes,
+    }
+    form = RecruiterEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.do_update_recruiter(
+                request.user, recruiter, name=d["name"], kind=d["kind"], country=d["country"], regions=d["regions"],
+                municipalities=d["municipalities"], notes=d["notes"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Recruiter saved."))
+            return redirect("abuse:recruiter_detail", pk=recruiter.pk)
+    return render(request, "abuse/recruiter_form.html", {"form": form, "recruiter": recruiter})
 
 
 def _recruiter_context(request, recruiter, **forms):

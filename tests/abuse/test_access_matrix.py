@@ -31,6 +31,7 @@ MATRIX = [
     Entry("abuse:recruiter_list", expect=ALL_200),
     Entry("abuse:recruiter_new", expect=ALL_200),
     Entry("abuse:recruiter_detail", kwargs=recruiter, expect=ALL_200),
+    Entry("abuse:recruiter_edit", kwargs=recruiter, expect={"coordinator": 200}),
     Entry("abuse:recruiter_alias_add", kwargs=recruiter, method="post", expect={r: 400 for r in SIGNED_IN}),
     Entry("abuse:recruiter_phone_add", kwargs=recruiter, method="post", expect={r: 400 for r in SIGNED_IN}),
     Entry("abuse:recruiter_employer_add", kwargs=recruiter, method="post", expect={r: 400 for r in SIGNED_IN}),

@@ -181,3 +181,21 @@ def test_management_command_resolves():
     call_command("abuse_resolve", stdout=out)
     assert out.getvalue().startswith("1 merges applied")
     assert Recruiter.active.filter(name_key="agencia cux").count() == 1
+
+
+def test_renaming_keeps_the_old_name_and_refuses_another_recruiters_name(coordinator):
+    from django.test import Client
+    from django.urls import reverse
+
+    recruiter = actions.do_create_recruiter(coordinator, name="Agencia Chuc")
+    Recruiter.objects.create(name="Agencia Tzul")
+    client = Client()
+    client.force_login(coordinator)
+    url = reverse("abuse:recruiter_edit", args=[recruiter.pk])
+    response = client.post(url, {"name": "AGENCIA TZUL S.A.", "kind": "agency"})
+    assert response.status_code == 200 and "Agencia Tzul" in response.content.decode()
+    response = client.post(url, {"name": "Servicios Chuc Internacional", "kind": "person", "country": "GT"})
+    assert response.status_code == 302
+    recruiter.refresh_from_db()
+    assert (recruiter.name, recruiter.kind, recruiter.country) == ("Servicios Chuc Internacional", "person", "GT")
+    assert resolve_name("Agencia Chuc") == recruiter
