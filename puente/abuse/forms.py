@@ -164,3 +164,9 @@ class LinkCaseForm(forms.Form):
     def __init__(self, *args, cases=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["case"].queryset = cases
+
+
+class ReportFilterForm(forms.Form):
+    q = forms.CharField(label=_("Recruiter"), required=False)
+    kind = forms.ChoiceField(label=_("Type"), choices=[("", "—"), *Incident.Kind.choices], required=False)
+    region = RegionChoiceField(label=_("Region"), queryset=Region.objects.all(), required=False)

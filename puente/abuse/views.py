@@ -38,6 +38,7 @@ from .forms import (
     RecruiterEditForm,
     RecruiterForm,
     RecruiterSearchForm,
+    ReportFilterForm,
     ReportForm,
 )
 from .models import MergeCandidate, Recruiter, RecruiterMerge
@@ -61,9 +62,21 @@ def report_list(request):
         visible_reports(request.user).select_related("region", "worker", "reported_by", "case")
         .prefetch_related("recruiters", "incidents")
     )
+    form = ReportFilterForm(request.GET or None)
+    if form.is_valid():
+        d = form.cleaned_data
+        q = normalise(d.get("q") or "")
+        if q:
+            reports = reports.filter(
+                Q(recruiters__name_key__contains=q) | Q(recruiters__aliases__name_key__contains=q)
+            ).distinct()
+        if d.get("kind"):
+            reports = reports.filter(incidents__kind=d["kind"]).distinct()
+        if d.get("region"):
+            reports = reports.filter(region=d["region"])
     page = Paginator(reports, 50).get_page(request.GET.get("page"))
     rows = [(r, worker_label(request.user, r)) for r in page]
-    return render(request, "abuse/report_list.html", {"page": page, "rows": rows})
+    return render(request, "abuse/report_list.html", {"page": page, "rows": rows, "form": form})
 
 
 @require_perm("abuse.report")

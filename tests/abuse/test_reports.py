@@ -154,3 +154,19 @@ def test_link_report_to_a_case_the_user_may_link_to(world):
     assert client.post(url, {"case": own.pk}).status_code == 302
     report.refresh_from_db()
     assert report.case == own
+
+
+def test_report_list_filters(world):
+    other = actions.do_file_report(world.coordinator, recruiter_names=["Agencia Tzul"])
+    actions.do_add_incident(world.coordinator, other, kind=Incident.Kind.THREATS)
+    client = client_for(world.coordinator)
+    url = reverse("abuse:report_list")
+    page = client.get(url, {"q": "RECLUTADORA DEL"}).content.decode()
+    assert f'href="/abuse/reports/{world.abuse_report.pk}/"' in page
+    assert f'href="/abuse/reports/{other.pk}/"' not in page
+    page = client.get(url, {"kind": "threats"}).content.decode()
+    assert f'href="/abuse/reports/{other.pk}/"' in page
+    assert f'href="/abuse/reports/{world.abuse_report.pk}/"' not in page
+    # A Defender's list never holds another party's report, whatever the filter.
+    page = client_for(world.other_defender).get(url, {"q": "reclutadora"}).content.decode()
+    assert f'href="/abuse/reports/{world.abuse_report.pk}/"' not in page
