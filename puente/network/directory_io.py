@@ -10,6 +10,7 @@ natural key (a Defender by name and country, an Advocate by email): existing one
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
@@ -60,6 +61,25 @@ class ImportResult:
 # Export
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PHONE_LIKE = re.compile(r"^[+-][\d\s().-]*$")
+
+
+def _safe(value):
+    """Keep a spreadsheet from running text as a formula (CSV/formula injection: a bio that starts
+    with "=HYPERLINK(...)"). Such text gets a leading apostrophe, which import removes again.
+    Phone numbers ("+502 7764 0000") are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not PHONE_LIKE.match(value):
+        return "'" + value
+    return value
+
+
+def _unescape(text):
+    if text.startswith("'") and text[1:2] and text[1:].startswith(FORMULA_START):
+        return text[1:]
+    return text
+
+
 def _codes(qs):
     return ";".join(sorted(o.code for o in qs))
 
@@ -86,10 +106,10 @@ def export_csv(kind) -> bytes:
     writer = csv.writer(out)
     if kind == "defenders":
         writer.writerow(DEFENDER_COLUMNS)
-        writer.writerows(defender_rows())
+        writer.writerows([_safe(v) for v in row] for row in defender_rows())
     else:
         writer.writerow(ADVOCATE_COLUMNS)
-        writer.writerows(advocate_rows())
+        writer.writerows([_safe(v) for v in row] for row in advocate_rows())
     # A BOM so that Excel opens the accents right.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -109,7 +129,7 @@ def export_xlsx() -> bytes:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(row)
+            ws.append([_safe(v) for v in row])
         ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)
@@ -138,7 +158,7 @@ def _cell_text(value):
         return value.isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return str(value).strip()
+    return _unescape(str(value).strip())
 
 
 def _sheet_from_rows(label, raw_rows, errors):

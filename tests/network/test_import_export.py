@@ -193,3 +193,24 @@ def test_management_commands(coordinator, tmp_path):
     with pytest.raises(CommandError):
         call_command("network", "import", str(bad), stderr=err)
     assert "bad.csv, row 2, column regions" in err.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formulas_are_not_exported_as_formulas(coordinator, fmt):
+    from openpyxl import load_workbook
+
+    make_defender_org(name="Colectivo Mam", country="GT", regions=("GT-13",),
+                      bio='=HYPERLINK("http://evil.example","clic")', phone="+502 7764 0000")
+    if fmt == "csv":
+        data = directory_io.export_csv("defenders")
+        text = data.decode("utf-8-sig")
+        assert "'=HYPERLINK" in text and ",+502 7764 0000," in text
+    else:
+        data = directory_io.export_xlsx()
+        ws = load_workbook(io.BytesIO(data))["Defenders"]
+        bio = ws.cell(row=2, column=directory_io.DEFENDER_COLUMNS.index("bio") + 1)
+        assert bio.data_type == "s" and bio.value.startswith("'=")
+    # Import restores the text as it was.
+    Defender.objects.all().delete()
+    directory_io.import_file(coordinator, f"d.{fmt}", data)
+    assert Defender.objects.get().bio == '=HYPERLINK("http://evil.example","clic")'
