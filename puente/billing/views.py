@@ -75,7 +75,15 @@ def report_new(request, case_pk):
 def report_detail(request, pk):
     report = get_visible_or_404(visible_reports(request.user), pk=pk)
     mine = request.user.is_defender
+    preview, preview_error = None, ""
+    if request.user.is_coordinator and report.status == ReportStatus.SUBMITTED:
+        # What approving would fix as owed to the Defender, at today's rates.
+        try:
+            preview, _rates = actions.report_amount(report, str(report.hourly_rate.currency), timezone.localdate())
+        except ValidationError as exc:
+            preview_error = _error_text(exc)
     return render(request, "billing/report_detail.html", {
+        "preview": preview, "preview_error": preview_error,
         "report": report,
         "entries": report.entries.select_related("task"),
         "expenses": report.expenses.all(),

@@ -101,6 +101,7 @@ def test_void_page_shows_the_reason_and_replacement(issued):
 def test_coordinator_reviews_a_report_through_the_page(b):
     report = make_report(b.defender, b.case)
     c = client_for(b.coordinator)
+    assert "1275.00 GTQ" in c.get(reverse("billing:report_detail", args=[report.pk])).content.decode()
     c.post(reverse("billing:report_review", args=[report.pk]), {"decision": "return", "comment": ""})
     report.refresh_from_db()
     assert report.status == ReportStatus.SUBMITTED  # a return needs a comment
