@@ -88,3 +88,14 @@ def report_count_label(user, recruiter, count: int) -> str:
     if user.role == Role.COORDINATOR or count >= MIN_COUNT_SHOWN:
         return str(count)
     return str(_("fewer than %(n)s") % {"n": MIN_COUNT_SHOWN})
+
+
+def reports_naming_employer(user, names):
+    """The reports this user may see whose employer is any of ``names`` (as normalised here):
+    the visa data's employer page lists them (by number only, never by worker)."""
+    from .resolution import normalise
+
+    keys = {normalise(n) for n in names} - {""}
+    if not keys:
+        return visible_reports(user).none()
+    return visible_reports(user).filter(employer_key__in=keys).order_by("-created_at")

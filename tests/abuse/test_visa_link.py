@@ -58,3 +58,17 @@ def test_links_made_when_visa_data_arrives_later(coordinator):
     assert actions.do_link_visa_employers(coordinator) == 1
     link.refresh_from_db()
     assert link.visa_employer_id == employer.pk
+
+
+def test_visa_employer_page_lists_reports_naming_it(coordinator, defender_user):
+    from puente.abuse.access import reports_naming_employer
+
+    employer = _employer("Green Valley Farms LLC", [(2024, 10)])
+    report = actions.do_file_report(defender_user, recruiter_names=["Agencia Xol"], employer_name="Green Valley Farms, L.L.C.",
+                                    new_worker={"given_names": "Marvin", "surname_1": "Tzoc"})
+    actions.do_file_report(defender_user, recruiter_names=["Agencia Xol"], employer_name="Blue Ridge Nursery")
+    assert list(reports_naming_employer(coordinator, ["GREEN VALLEY FARMS LLC"])) == [report]
+    client = Client()
+    client.force_login(coordinator)
+    page = client.get(reverse("visas:employer", args=[employer.pk])).content.decode()
+    assert f"Abuse report #{report.pk}" in page and "Tzoc" not in page
