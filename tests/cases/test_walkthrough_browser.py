@@ -117,11 +117,14 @@ def test_five_steps_three_users(new_page, live_server):
     # Coordinator chooses the Defender.
     C.goto(f"/cases/{case.pk}/review/")
     assert "Smith farm, Wilson County NC." in text(C)
-    C.select_option("form[action$='/assign/'] select[name=defender]", str(defender_org.pk))
-    C.fill("form[action$='/assign/'] textarea[name=note]", "Mam speakers in Huehuetenango")
-    C.click("form[action$='/assign/'] [type=submit]")
-    C.wait_for_url(re.compile(rf"/cases/{case.pk}/contract/"))
-    assert MatchRecord.objects.get(case=case).chosen == defender_org
+    # Matching's panel (loaded by htmx) suggests the only Defender; choosing it goes through
+    # do_assign_defender, which records what was suggested.
+    C.click(f"#match-panel >> text=Choose {defender_org.name}")
+    C.wait_for_url(re.compile(rf"/cases/{case.pk}/$"))
+    record = MatchRecord.objects.get(case=case)
+    assert record.chosen == defender_org and record.chosen_rank == 1
+    assert record.suggestions and record.suggestions[0]["defender_id"] == defender_org.pk
+    C.goto(f"/cases/{case.pk}/contract/")
 
     # --- Step 2: the contract -----------------------------------------------------------------
     D.goto("/cases/assignments/")
