@@ -680,3 +680,6 @@ def _summarise(imported, summary, replaced_employers):
     from .stats import refresh_employer_totals
 
     refresh_employer_totals(set(summary.touched_employers) | set(replaced_employers))
+    from .search import index_names
+
+    index_names()

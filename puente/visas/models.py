@@ -143,6 +143,17 @@ class EmployerName(models.Model):
         return self.name
 
 
+class EmployerToken(models.Model):
+    """One word of a name's normalised key, so that a search finds names by word prefix through an
+    index instead of scanning every name (``search.index_names`` keeps it)."""
+
+    token = models.CharField(max_length=60)
+    name = models.ForeignKey(EmployerName, on_delete=models.CASCADE, related_name="tokens")
+
+    class Meta:
+        indexes = [models.Index(fields=["token", "name"])]
+
+
 class AgentName(models.Model):
     name = models.CharField(_("name as filed"), max_length=300, unique=True)
     key = models.CharField(_("normalised name"), max_length=300, db_index=True)

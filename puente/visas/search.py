@@ -11,13 +11,29 @@ def _words(text):
     return [w for w in normalise.name_key(text).split() if w] or [normalise.strip_accents(text).upper().strip()]
 
 
+def index_names():
+    """Index the words of every employer name as filed that has no words indexed yet."""
+    from .models import EmployerToken
+
+    missing = EmployerName.objects.filter(tokens__isnull=True).values_list("pk", "key")
+    batch = []
+    for pk, key in missing.iterator(chunk_size=20_000):
+        batch.extend(EmployerToken(token=t[:60], name_id=pk) for t in set(key.split()))
+        if len(batch) >= 20_000:
+            EmployerToken.objects.bulk_create(batch)
+            batch = []
+    EmployerToken.objects.bulk_create(batch)
+
+
 def employer_queryset(text):
-    """Active employers with a name as filed whose key contains every word of ``text`` (an
-    employer's own name is always one of its names as filed)."""
-    words = _words(text)
+    """Active employers with a name as filed having, for every word of ``text``, a word that
+    starts with it (an employer's own name is always one of its names as filed). Index range
+    scans on ``EmployerToken``, not a scan of every name."""
+    from .models import EmployerToken
+
     names = EmployerName.objects.all()
-    for w in words:
-        names = names.filter(key__contains=w)
+    for w in _words(text):
+        names = names.filter(pk__in=EmployerToken.objects.filter(token__gte=w, token__lt=w + "\uffff").values("name_id"))
     return public_employers().filter(pk__in=names.values("employer_id"))
 
 

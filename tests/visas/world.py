@@ -5,6 +5,7 @@
 import datetime as dt
 
 from puente.visas import actions, stats
+from puente.visas.search import index_names
 from puente.visas.models import (
     Agent, Debarment, Employer, EmployerName, ImportedFile, MergeReview, VisaCase,
 )
@@ -27,6 +28,7 @@ def make_employer(name, state="NC", city="KINSTON", rows=((2016, 10),), agent=No
             worksite_state=state,
         )
     stats.refresh_employer_totals([employer.pk])
+    index_names()
     return employer
 
 
