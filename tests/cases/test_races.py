@@ -1,0 +1,55 @@
+"""Two people acting on one case at once: actions lock the case row and re-read its state, so the
+second waits for the first and then sees the state the first left (PostgreSQL; SQLite has no row
+locks and serialises whole transactions)."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, connections, transaction
+
+from puente.cases import actions
+from puente.cases.models import Case, CaseState, CaseTransition
+from tests.cases.helpers import sign_agreement, submit
+from tests.factories import make_advocate, make_coordinator, make_defender_org
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
+]
+
+
+def test_decline_waits_for_a_concurrent_assignment_and_is_refused():
+    coordinator, other_coordinator = make_coordinator(), make_coordinator(first_name="Marta")
+    advocate = make_advocate()
+    sign_agreement(advocate)
+    defender = make_defender_org(regions=())
+    case = submit(advocate)
+    actions.do_transition(case, CaseState.IN_REVIEW, by=coordinator)
+    outcome = {}
+
+    def decline():
+        try:
+            actions.do_decline(Case.objects.get(pk=case.pk), by=other_coordinator, reason="Out of scope")
+            outcome["result"] = "declined"
+        except actions.ActionError as exc:
+            outcome["result"] = exc.message
+        finally:
+            outcome["done_at"] = time.monotonic()
+            connections.close_all()
+
+    with transaction.atomic():
+        # The first Coordinator's assignment holds the lock...
+        actions.do_assign_defender(case, defender, by=coordinator)
+        worker = threading.Thread(target=decline)
+        worker.start()
+        time.sleep(1.0)
+        # ...and the second one's decline is still waiting for it.
+        assert "done_at" not in outcome
+        committed_at = time.monotonic()
+    worker.join(10)
+    assert outcome["done_at"] >= committed_at
+    assert "cannot move" in outcome["result"]
+    case.refresh_from_db()
+    assert case.state == CaseState.AGREEMENT_PENDING and case.defender == defender
+    assert not CaseTransition.objects.filter(case=case, to_state=CaseState.DECLINED).exists()
