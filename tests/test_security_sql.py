@@ -18,6 +18,9 @@ SQL_CALLS = {"raw", "extra", "execute", "executemany", "RawSQL", "copy"}
 # prefer parameters (%s with a list) everywhere else.
 REVIEWED = {
     ("puente/visas/importer.py", "_insert"): "table and column names come from the model's metadata; the values are parameters",
+    ("puente/visas/importer.py", "_insert_returning"): "table and column names from the model's metadata; values and ids are parameters",
+    ("puente/visas/importer.py", "_first_pass_rows"): "DuckDB over the uploaded CSV: positional column names generated from the header count; the path is a parameter",
+    ("puente/cases/matching.py", "_pairs"): "UNION of parts whose table and column names come from model metadata (each marked S608); ids are parameters",
 }
 
 
