@@ -8,6 +8,8 @@ which asks ``workflow.check`` whether the move is allowed for this role now, and
 changed rows; ``set_actor`` ties them to the user even outside a request.
 """
 
+import functools
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +37,28 @@ class ActionError(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = str(message)
+
+
+def _as_actor(fn):
+    """Run the action with ``by`` as the audit history's actor, in a request or not (a management
+    command, the demo). auditlog's ``set_actor`` leaves its own context behind when it ends, so
+    the caller's (the request's, set by AuditlogMiddleware) is put back afterwards."""
+    from auditlog.context import auditlog_value
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        by = kwargs.get("by")
+        if by is None:
+            return fn(*args, **kwargs)
+        previous = auditlog_value.get(None)
+        try:
+            with set_actor(by):
+                return fn(*args, **kwargs)
+        finally:
+            if previous is not None:
+                auditlog_value.set(previous)
+
+    return wrapper
 
 
 def _lock(case) -> Case:
@@ -102,12 +126,12 @@ def _create_client_person(data: dict, by):
     return person
 
 
+@_as_actor
 @transaction.atomic
 def do_submit_request(advocate, *, by, client: dict, case: dict, parties=(), tasks=()) -> Case:
     """An Advocate's request: the client, the case, its opposing parties and the tasks needed."""
     _require(by.role == Role.ADVOCATE and advocate.user_id == by.pk, _("Only the Advocate may submit a request."))
     _require(list(tasks), _("Name at least one task the Defender should do."))
-    set_actor(by)
     person = _create_client_person(client, by)
     allowed = {"claim_type", "court", "docket_number", "summary", "urgency", "deadline"}
     new = Case.objects.create(advocate=advocate, client=person, **{k: v for k, v in case.items() if k in allowed})
@@ -122,6 +146,7 @@ def do_submit_request(advocate, *, by, client: dict, case: dict, parties=(), tas
     return new
 
 
+@_as_actor
 @transaction.atomic
 def do_transition(case, target, *, by, note="") -> Case:
     """A generic move (start review, start reporting, move to evaluation, close). Moves that need
@@ -130,23 +155,22 @@ def do_transition(case, target, *, by, note="") -> Case:
     _require(is_party(case, by), _("You do not take part in this case."))
     transition = workflow.find(case.state, target)
     _require(transition is None or not transition.internal, _("This move has its own form."))
-    set_actor(by)
     return _move(case, target, by, note)
 
 
+@_as_actor
 @transaction.atomic
 def do_add_internal_note(case, *, by, body) -> InternalNote:
     _require(by.role == Role.COORDINATOR, _("Only Coordinators write internal notes."))
     _require(body.strip(), _("The note is empty."))
-    set_actor(by)
     return InternalNote.objects.create(case=case, author=by, body=body.strip())
 
 
+@_as_actor
 @transaction.atomic
 def do_request_info(case, *, by, question) -> InfoRequest:
     case = _lock(case)
     _require(question.strip(), _("Write the question for the Advocate."))
-    set_actor(by)
     if case.state == S.SUBMITTED:
         _move(case, S.IN_REVIEW, by)
     _move(case, S.INFO_REQUESTED, by)
@@ -156,6 +180,7 @@ def do_request_info(case, *, by, question) -> InfoRequest:
     return request
 
 
+@_as_actor
 @transaction.atomic
 def do_answer_info(case, *, by, answer) -> InfoRequest:
     case = _lock(case)
@@ -163,7 +188,6 @@ def do_answer_info(case, *, by, answer) -> InfoRequest:
     _require(answer.strip(), _("Write your answer."))
     request = case.info_requests.filter(answered_at__isnull=True).order_by("-asked_at").first()
     _require(request is not None, _("There is no open question on this case."))
-    set_actor(by)
     request.answer = answer.strip()
     request.answered_by = by
     request.answered_at = timezone.now()
@@ -173,15 +197,16 @@ def do_answer_info(case, *, by, answer) -> InfoRequest:
     return request
 
 
+@_as_actor
 @transaction.atomic
 def do_decline(case, *, by, reason) -> Case:
     case = _lock(case)
     _require(reason.strip(), _("Give the reason for declining: the Advocate will read it."))
-    set_actor(by)
     case.decline_reason = reason.strip()
     return _move(case, S.DECLINED, by, note=reason.strip())
 
 
+@_as_actor
 @transaction.atomic
 def do_assign_defender(case, defender, *, by, note="", suggestions=None) -> MatchRecord:
     """The Coordinator chooses a Defender. Records what matching suggested (``suggestions``: the
@@ -192,7 +217,6 @@ def do_assign_defender(case, defender, *, by, note="", suggestions=None) -> Matc
     _require(defender.is_active, _("This Defender is paused and takes no new cases."))
     _require(case.state in (S.SUBMITTED, S.IN_REVIEW), _("A Defender can be chosen only while the case is in review."))
     _require(case.advocate.has_signed_agreement, _("The Advocate has not signed the Advocate Agreement yet."))
-    set_actor(by)
     if case.state == S.SUBMITTED:
         _move(case, S.IN_REVIEW, by)
     suggestions = list(suggestions or [])
@@ -212,24 +236,25 @@ def do_assign_defender(case, defender, *, by, note="", suggestions=None) -> Matc
     return record
 
 
+@_as_actor
 @transaction.atomic
 def do_hold(case, *, by, reason="") -> Case:
     case = _lock(case)
-    set_actor(by)
     return _move(case, S.ON_HOLD, by, note=reason)
 
 
+@_as_actor
 @transaction.atomic
 def do_resume(case, *, by, note="") -> Case:
     case = _lock(case)
     _require(case.state == S.ON_HOLD, _("The case is not on hold."))
-    set_actor(by)
     return _move(case, case.held_from_state, by, note=note)
 
 
 # --- Step 2: agreement and contract --------------------------------------------------------------
 
 
+@_as_actor
 @transaction.atomic
 def do_sign_advocate_agreement(advocate, *, by, typed_name, accepted):
     from puente.network.models import Advocate
@@ -238,7 +263,6 @@ def do_sign_advocate_agreement(advocate, *, by, typed_name, accepted):
     _require(by.role == Role.ADVOCATE and advocate.user_id == by.pk, _("Only the Advocate may sign their agreement."))
     _require(accepted, _("Tick the box to accept the Advocate Agreement."))
     _require(typed_name.strip(), _("Type your full name to sign."))
-    set_actor(by)
     if advocate.agreement_version == contract_text.AGREEMENT_VERSION and advocate.agreement_signed_at:
         return advocate
     advocate.agreement_signed_at = timezone.now()
@@ -254,6 +278,7 @@ def latest_version(case):
     return case.contract_versions.order_by("-number").first()
 
 
+@_as_actor
 @transaction.atomic
 def do_propose_contract_edit(case, *, by, text, note="", base_number=None) -> ContractVersion:
     """A party proposes new contract text: a new version, needing all three signatures again.
@@ -270,7 +295,6 @@ def do_propose_contract_edit(case, *, by, text, note="", base_number=None) -> Co
     text = contract_text.normalise(text)
     _require(text.strip(), _("The contract text is empty."))
     _require(text != latest.text, _("The text is unchanged."))
-    set_actor(by)
     version = ContractVersion.objects.create(case=case, number=latest.number + 1, text=text, created_by=by, note=note)
     notify(case_parties(case, include_coordinators=True), Notification.Kind.CONTRACT, case,
            gettext_lazy("New version %(n)s of the contract for case %(ref)s: it needs your signature."),
@@ -283,6 +307,7 @@ def side_of(user):
             Role.DEFENDER: ContractSignature.Side.DEFENDER}[user.role]
 
 
+@_as_actor
 @transaction.atomic
 def do_sign_contract(case, *, by, typed_name, accepted, sha256) -> ContractSignature:
     """Sign the latest version. ``sha256`` is the hash of the text the signer was shown: if the
@@ -300,7 +325,6 @@ def do_sign_contract(case, *, by, typed_name, accepted, sha256) -> ContractSigna
     _require(typed_name.strip(), _("Type your full name to sign."))
     side = side_of(by)
     _require(not version.signatures.filter(side=side).exists(), _("Your side has already signed this version."))
-    set_actor(by)
     signature = ContractSignature.objects.create(
         version=version, side=side, user=by, typed_name=typed_name.strip(), accepted=True, text_sha256=version.sha256,
     )
@@ -312,6 +336,7 @@ def do_sign_contract(case, *, by, typed_name, accepted, sha256) -> ContractSigna
 # --- Step 3: assignment --------------------------------------------------------------------------
 
 
+@_as_actor
 @transaction.atomic
 def do_update_task(task, *, by, status) -> Task:
     task = Task.objects.select_for_update().select_related("case").get(pk=task.pk)
@@ -320,7 +345,6 @@ def do_update_task(task, *, by, status) -> Task:
              _("Only the assigned Defender or a Coordinator updates tasks."))
     _require(case.state == S.ACTIVE, _("Tasks are updated while the case is active."))
     _require(status in Task.Status.values, _("Unknown task status."))
-    set_actor(by)
     task.status = status
     task.completed_at = timezone.now() if status == Task.Status.DONE else None
     task.save()
@@ -331,6 +355,7 @@ MESSAGE_STATES = (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED, S.AGREEMENT_PENDIN
                   S.EVALUATION, S.ON_HOLD)
 
 
+@_as_actor
 @transaction.atomic
 def do_post_message(case, *, by, body="", files=()) -> Message:
     """A message on the case thread, with attachments checked by size and by their first bytes.
@@ -349,7 +374,6 @@ def do_post_message(case, *, by, body="", files=()) -> Message:
             checked.append((f, check_upload(f)))
         except ValidationError as exc:
             raise ActionError(" ".join(exc.messages)) from exc
-    set_actor(by)
     message = Message.objects.create(case=case, author=by, body=body.strip())
     for f, content_type in checked:
         attachment = Attachment(message=message, original_name=f.name[:255], content_type=content_type, size=f.size)
@@ -363,6 +387,7 @@ def do_post_message(case, *, by, body="", files=()) -> Message:
 # --- Step 5: evaluation and outcome --------------------------------------------------------------
 
 
+@_as_actor
 @transaction.atomic
 def do_submit_evaluation(case, *, by, ratings: dict, comments="") -> Evaluation:
     case = _lock(case)
@@ -378,7 +403,6 @@ def do_submit_evaluation(case, *, by, ratings: dict, comments="") -> Evaluation:
         _require(value is not None and str(value).isdigit() and 1 <= int(value) <= 5,
                  _("Rate “%(criterion)s” from 1 to 5.") % {"criterion": name})
         clean[name] = int(value)
-    set_actor(by)
     return Evaluation.objects.create(case=case, side=side, author=by, ratings=clean, overall=overall_rating(clean),
                                      comments=comments.strip())
 
@@ -386,13 +410,13 @@ def do_submit_evaluation(case, *, by, ratings: dict, comments="") -> Evaluation:
 OUTCOME_STATES = (S.ACTIVE, S.REPORTING, S.EVALUATION, S.CLOSED, S.ON_HOLD)
 
 
+@_as_actor
 @transaction.atomic
 def do_report_outcome(case, *, by, result, amount_recovered=None, outcome_date=None, note="") -> Outcome:
     case = _lock(case)
     _require(by.role == Role.ADVOCATE and case.advocate.user_id == by.pk, _("Only the case's Advocate reports the outcome."))
     _require(case.state in OUTCOME_STATES, _("An outcome can be reported once the case is active."))
     _require(result in Outcome.Result.values, _("Unknown outcome."))
-    set_actor(by)
     outcome, _created = Outcome.objects.update_or_create(
         case=case,
         defaults={"result": result, "amount_recovered": amount_recovered, "outcome_date": outcome_date,

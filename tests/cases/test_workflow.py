@@ -214,3 +214,34 @@ def test_task_updates_only_by_defender_or_coordinator_while_active(world):
     actions.do_update_task(task, by=world.defender, status="done")
     task.refresh_from_db()
     assert task.status == "done" and task.completed_at
+
+
+def test_audit_history_names_the_actor_outside_a_request(world):
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from puente.cases.models import Case
+
+    case = world.submitted_case
+    actions.do_transition(case, S.IN_REVIEW, by=world.coordinator)
+    actions.do_decline(case, by=world.coordinator, reason="No")
+    entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Case), object_pk=str(case.pk))
+    declined = [e for e in entries if "declined" in str((e.changes_dict or {}).get("state", ""))]
+    assert declined and all(e.actor == world.coordinator for e in declined)
+    # The submission was the Advocate's.
+    assert entries.filter(action=LogEntry.Action.CREATE, actor=world.advocate).exists()
+
+
+def test_audit_actor_of_the_request_survives_an_action(world):
+    """In a request, AuditlogMiddleware's actor is back in place after an action ends."""
+    from auditlog.models import LogEntry
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(world.coordinator)
+    client.post(reverse("cases:hold", args=[world.case.pk]), {"reason": "x"})
+    client.post(reverse("cases:resume", args=[world.case.pk]))
+    held = [e for e in LogEntry.objects.filter(object_pk=str(world.case.pk))
+            if "on_hold" in str((e.changes_dict or {}).get("state", ""))]
+    assert len(held) == 2 and all(e.actor == world.coordinator for e in held)
