@@ -130,3 +130,12 @@ def test_web_import_maps_columns_shows_errors_then_imports(coordinator, tmp_path
     assert batch.created == 2 and Person.objects.count() == 2
     # The upload was kept encrypted between the steps, and is gone now.
     assert "locate_import" not in client.session
+
+
+def test_reindex_recomputes_keys(coordinator):
+    p = actions.do_create_person(coordinator, given_names="Concepción", surname_1="Xol", birth_date="1960-03-04",
+                                 consent_to_search=True)
+    Person.objects.filter(pk=p.pk).update(search_keys="", birth_keys="")
+    call_command("locate", "reindex")
+    p.refresh_from_db()
+    assert "g=konsepsion" in p.search_keys and "s1=jol" in p.search_keys and len(p.birth_keys.split()) == 2
