@@ -12,5 +12,6 @@ class CoreConfig(AppConfig):
 
         # Every model is imported by now: link audit entries to cases and people, and register
         # the retention of the models every install has.
+        audit.mask_encrypted_fields()
         audit.link_registered_models()
         retention.register_defaults()

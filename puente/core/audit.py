@@ -1,7 +1,9 @@
 """Audit history, on django-auditlog: who changed what, when, and who read whose record.
 
 Personal fields are registered as ``mask_fields`` and masked entirely by ``redact`` (auditlog's
-default keeps half the string, which would leave half a name in the history).
+default keeps half the string, which would leave half a name in the history). Every encrypted
+field of a registered model is masked whether its app listed it or not
+(``mask_encrypted_fields``, at start-up): the history never holds a decrypted value.
 
 Reading is logged too: a view that shows a person's record calls ``log_access(obj)`` (the
 instance's model must be registered with auditlog); the entry has action ACCESS and the current
@@ -115,6 +117,26 @@ def link_model(model, case: str | None = None, person: str | None = None, force:
     return True
 
 
+def mask_encrypted_fields() -> list[tuple[str, str]]:
+    """Called once at start-up: add every encrypted field of every auditlog-registered model to
+    its ``mask_fields``. Otherwise auditlog would copy the decrypted value into the history's
+    ``changes`` column, in clear text, beside the ciphertext. Returns what it had to add (a
+    model registered without masking its encrypted fields)."""
+    from auditlog.registry import auditlog
+
+    from .fields import EncryptedMixin
+
+    added = []
+    for model in auditlog.get_models():
+        entry = auditlog._registry[model]
+        encrypted = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]
+        missing = [n for n in encrypted if n not in entry["mask_fields"]]
+        if missing:
+            entry["mask_fields"] = [*entry["mask_fields"], *missing]
+            added += [(model._meta.label, n) for n in missing]
+    return added
+
+
 def link_registered_models() -> None:
     """Called once at start-up: link Case and Person, then every other auditlog-registered model
     with a foreign key named ``case`` or pointing at a Person, so that their history can be
@@ -152,5 +174,5 @@ def link_registered_models() -> None:
 
 __all__ = [
     "REDACTED", "redact", "log_access", "set_actor", "actor", "AuditLinksMixin", "link_model",
-    "link_registered_models",
+    "link_registered_models", "mask_encrypted_fields",
 ]

@@ -123,3 +123,36 @@ def test_csv_export_follows_filters_and_defuses_formulas(data):
     assert not any(cell.startswith("=") for row in body for cell in row)
     everything = b"".join(c.get(reverse("core:audit_export")).streaming_content).decode()
     assert "[redacted]" in everything and "4444" not in everything and "Xiomara" not in everything
+
+
+def test_every_encrypted_field_of_an_audited_model_is_masked():
+    from auditlog.registry import auditlog
+
+    from puente.core.fields import EncryptedMixin
+
+    unmasked = [
+        (m._meta.label, f.name) for m in auditlog.get_models() for f in m._meta.concrete_fields
+        if isinstance(f, EncryptedMixin) and f.name not in auditlog.get_model_fields(m)["mask_fields"]
+    ]
+    assert not unmasked
+
+
+def test_a_model_registered_without_masks_gets_them(db):
+    """Start-up masks encrypted fields an app forgot to list: the history keeps no plaintext."""
+    from auditlog.registry import auditlog
+
+    from puente.core.audit import mask_encrypted_fields
+    from puente.locate.models import Person
+
+    saved = auditlog._registry[Person]["mask_fields"]
+    auditlog._registry[Person]["mask_fields"] = []
+    try:
+        added = mask_encrypted_fields()
+        assert ("locate.Person", "given_names") in added
+        person = make_person()
+        person.given_names = "Baltazarina"
+        person.save()
+        entry = LogEntry.objects.get_for_object(person).filter(action=LogEntry.Action.UPDATE).get()
+        assert "Baltazarina" not in str(entry.changes) and "Xiomara" not in str(entry.changes)
+    finally:
+        auditlog._registry[Person]["mask_fields"] = saved
