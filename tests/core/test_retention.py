@@ -156,3 +156,25 @@ def test_register_rejects_unknown_fields():
 
     with pytest.raises(ValueError, match="unknown fields"):
         retention.register(Person, 10, "updated_at", ["no_such_field"])
+
+
+def test_retention_page_shows_what_is_next_and_sets_a_hold(db, world):
+    from django.test import Client
+    from django.urls import reverse
+
+    due = age(make_person(given="Pronto"), "updated_at", 4 * YEAR)
+    c = Client()
+    c.force_login(world.coordinator)
+    page = c.get(reverse("core:retention")).content.decode()
+    assert f"Person #{due.pk}" in page and "Pronto" not in page
+    r = c.post(reverse("core:retention"), {"case": "HOLD-1", "reason": "Subpoena of 3 March"})
+    assert r.status_code == 302
+    world.hold_case.refresh_from_db()
+    assert world.hold_case.legal_hold and world.hold_case.legal_hold_reason == "Subpoena of 3 March"
+    page = c.get(reverse("core:retention")).content.decode()
+    assert "Subpoena of 3 March" in page
+    r = c.post(reverse("core:retention"), {"case": "NO-SUCH", "reason": "x"})
+    assert r.status_code == 200 and "No case with this reference." in r.content.decode()
+    c.post(reverse("core:legal_hold", args=[world.hold_case.pk]), {"reason": ""})
+    world.hold_case.refresh_from_db()
+    assert not world.hold_case.legal_hold
