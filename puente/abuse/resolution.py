@@ -219,6 +219,8 @@ def candidate_pairs(profiles: list[Profile], only: set[int] | None = None):
     for key, bucket in index.items():
         if len(bucket) > MAX_BUCKET and not key.startswith("p:"):
             continue  # a key this common tells nothing
+        if only is not None and not any(p.id in only for p in bucket):
+            continue
         for i, a in enumerate(bucket):
             for b in bucket[i + 1:]:
                 pair = (min(a.id, b.id), max(a.id, b.id))
