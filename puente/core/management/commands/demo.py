@@ -36,7 +36,7 @@ class Command(BaseCommand):
 
         self.stdout.write(self.style.SUCCESS("\nDemo logins (password for all: %s):" % DEMO_PASSWORD))
         for role in ("coordinator", "advocate", "defender"):
-            user = User.objects.filter(role=role, email__endswith="@demo.puente.org").order_by("email").first()
+            user = User.objects.filter(role=role, email__endswith="@demo.puente.org").order_by("pk").first()
             if user:
                 extra = " (TOTP secret printed above; any authenticator app)" if role == "coordinator" else ""
                 self.stdout.write(f"  {role:<12} {user.email}{extra}")
