@@ -37,10 +37,13 @@ lock:
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 -o requirements.lock
 
-# Extract and compile translations (needs gettext's msgfmt; .mo files are committed).
+# Extract and compile translations (needs gettext's msgfmt; .mo files are committed so that a
+# fresh clone needs no gettext). Each app keeps its own catalogue; puente/locale holds the
+# project-level templates (base.html, allauth overrides).
+APPS := core network cases billing locate abuse visas
 messages:
-	cd puente && ../$(BIN)/puente makemessages -l es -l en --no-obsolete --ignore 'static/*'
-	cd puente && ../$(BIN)/puente compilemessages
+	for app in $(APPS); do (cd puente/$$app && ../../$(BIN)/puente makemessages -l es --no-obsolete && ../../$(BIN)/puente compilemessages) || exit 1; done
+	cd puente && ../$(BIN)/puente makemessages -l es $(addprefix -i ,$(APPS)) -i static && ../$(BIN)/puente compilemessages -l es
 
 clean:
 	rm -rf $(VENV) data/puente.sqlite3
