@@ -39,11 +39,21 @@ def imported(django_db_setup, django_db_blocker):
         for path in FILES:
             summaries[path.name] = actions.do_import_file(path, progress=False, run_resolution=False)
         yield summaries
-        VisaCase.objects.all().delete()
-        Debarment.objects.all().delete()
-        EmployerName.objects.all().delete()
-        Employer.objects.all().delete()
-        ImportedFile.objects.all().delete()
+        _empty_visa_tables()
+
+
+def _empty_visa_tables():
+    from django.apps import apps
+    from django.db import connection
+
+    tables = [m._meta.db_table for m in apps.get_app_config("visas").get_models()]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement: row-by-row foreign-key checks of a DELETE would take minutes.
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+            return
+    for model in (VisaCase, Debarment, EmployerName, Employer, ImportedFile):
+        model.objects.all().delete()
 
 
 @functools.lru_cache(maxsize=None)
