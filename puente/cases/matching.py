@@ -422,6 +422,14 @@ def _pairs(region_ids, language_ids, expertise_ids) -> tuple[dict, dict, dict]:
 _reference_cache: dict[tuple, tuple[float, dict]] = {}
 
 
+def clear_caches(**kwargs) -> None:
+    """Forget every per-process cache. Connected to ``post_migrate``: reference data is synced
+    there (and re-created, with new ids, when a test database is flushed), so ids cached before
+    it may no longer exist."""
+    _cached.clear()
+    _reference_cache.clear()
+
+
 def _reference() -> dict:
     """Regions, languages and areas of expertise (reference data, synced at ``migrate``): read
     once per process and database, again after ``WEIGHTS.history_ttl`` seconds."""

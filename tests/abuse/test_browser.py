@@ -11,7 +11,7 @@ from django.test import Client
 from puente.abuse.models import AbuseReport
 from tests.factories import PASSWORD, make_coordinator, make_defender_org, make_defender_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def login_form(page, user):

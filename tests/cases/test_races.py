@@ -14,7 +14,7 @@ from tests.cases.helpers import sign_agreement, submit
 from tests.factories import make_advocate, make_coordinator, make_defender_org
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
 

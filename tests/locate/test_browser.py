@@ -7,7 +7,7 @@ from django.test import Client
 from puente.locate import actions
 from tests.factories import make_coordinator
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def test_search_as_you_type(page, live_server):

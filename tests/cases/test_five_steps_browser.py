@@ -19,7 +19,7 @@ from puente.cases.models import Case, CaseState, CaseTransition, ContractSignatu
 from tests.cases.helpers import PDF_BYTES
 from tests.factories import PASSWORD, make_advocate, make_coordinator, make_defender_org, make_defender_user
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def login_form(page, user):
