@@ -51,16 +51,24 @@ def log_access(instance) -> None:
     accessed.send(instance.__class__, instance=instance)
 
 
+@contextlib.contextmanager
 def actor(user):
-    """``set_actor(user)`` unless the request middleware already set this user as the actor
-    (nesting auditlog's context managers would drop the outer one's IP address)."""
+    """Make ``user`` the actor of the audit entries written inside the block.
+
+    auditlog's ``set_actor`` replaces the current context without restoring it afterwards, and a
+    finished context stays visible (its receiver gone): so this always sets a fresh one (keeping
+    the request's IP address when the middleware set one) and puts the outer one back."""
     try:
-        current = auditlog_value.get()
+        outer = auditlog_value.get()
     except LookupError:
-        current = None
-    if current and current.get("actor") == user:
-        return contextlib.nullcontext()
-    return set_actor(user)
+        outer = None
+    remote_addr = outer.get("remote_addr") if outer else None
+    try:
+        with set_actor(user, remote_addr=remote_addr):
+            yield
+    finally:
+        if outer is not None:
+            auditlog_value.set(outer)
 
 
 def _follow(obj, path: str | None):

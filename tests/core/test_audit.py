@@ -156,3 +156,30 @@ def test_a_model_registered_without_masks_gets_them(db):
         assert "Baltazarina" not in str(entry.changes) and "Xiomara" not in str(entry.changes)
     finally:
         auditlog._registry[Person]["mask_fields"] = saved
+
+
+def test_actions_record_their_actor_even_after_a_stale_context(db, coordinator, advocate):
+    """auditlog leaves a finished context visible; the actions must not mistake it for a live one."""
+    from auditlog.context import auditlog_value
+
+    from puente.core.actions import do_set_legal_hold
+
+    case = make_case(advocate=advocate)
+    auditlog_value.set({"actor": coordinator, "signal_duid": ("stale", 0)})
+    do_set_legal_hold(case, True, "Court order", coordinator)
+    entry = LogEntry.objects.get_for_object(case).filter(action=LogEntry.Action.UPDATE).get()
+    assert entry.actor == coordinator
+
+
+def test_nested_actor_keeps_the_request_address_and_restores_the_outer_context(db, coordinator, advocate):
+    from puente.core.actions import do_set_legal_hold
+
+    case = make_case(advocate=advocate)
+    person = make_person()
+    with set_actor(coordinator, remote_addr="203.0.113.9"):
+        do_set_legal_hold(case, True, "Court order", coordinator)
+        log_access(person)  # after the action, the outer (request) context still applies
+    hold = LogEntry.objects.get_for_object(case).filter(action=LogEntry.Action.UPDATE).get()
+    read = LogEntry.objects.get_for_object(person).get(action=LogEntry.Action.ACCESS)
+    assert hold.remote_addr == "203.0.113.9" and hold.actor == coordinator
+    assert read.actor == coordinator and read.remote_addr == "203.0.113.9"
