@@ -52,7 +52,10 @@ def _empty_visa_tables():
             # One statement: row-by-row foreign-key checks of a DELETE would take minutes.
             cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
             return
-    for model in (VisaCase, Debarment, EmployerName, Employer, ImportedFile):
+    from puente.visas.models import Agent, AgentName, EmployerMerge, EmployerToken, MergeReview
+
+    for model in (MergeReview, EmployerMerge, EmployerToken, Debarment, VisaCase, EmployerName, AgentName,
+                  ImportedFile, Employer, Agent):
         model.objects.all().delete()
 
 
