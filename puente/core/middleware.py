@@ -11,11 +11,14 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and getattr(user, "language", ""):
-            translation.activate(user.language)
+        if user is None or not user.is_authenticated or not getattr(user, "language", ""):
+            return self.get_response(request)
+        # override, not activate: the language must not outlive the request in this thread
+        # (a later request, command or test would otherwise run in this user's language).
+        with translation.override(user.language):
             request.LANGUAGE_CODE = user.language
-        response = self.get_response(request)
-        response.headers.setdefault("Content-Language", translation.get_language())
+            response = self.get_response(request)
+            response.headers["Content-Language"] = user.language
         return response
 
 
