@@ -69,18 +69,10 @@ def worker_label(user, report) -> str:
 
 
 def cases_for_linking(user):
-    """Cases a user may link a report to: a Coordinator any, an Advocate their own, a Defender
-    those assigned to its organisation."""
-    from puente.cases.models import Case
+    """Cases a user may link a report to: exactly the cases the user may see."""
+    from puente.cases.access import visible_cases
 
-    qs = Case.objects.all()
-    if user.role == Role.COORDINATOR:
-        return qs
-    if user.role == Role.ADVOCATE:
-        return qs.filter(advocate__user=user)
-    if user.role == Role.DEFENDER and user.defender_id:
-        return qs.filter(defender_id=user.defender_id)
-    return qs.none()
+    return visible_cases(user)
 
 
 def report_count_label(user, recruiter, count: int) -> str:
