@@ -95,18 +95,24 @@ class EvidenceForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
 
 
-class RecruiterForm(forms.Form):
+class RecruiterEditForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Recruiter.Kind.choices)
     country = forms.ChoiceField(label=_("Country"), choices=[("", "—"), *Country.choices], required=False)
     regions = forms.ModelMultipleChoiceField(label=_("Regions where it operates"), queryset=Region.objects.all(),
                                              required=False)
     municipalities = forms.CharField(label=_("Municipalities"), max_length=300, required=False)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class RecruiterForm(RecruiterEditForm):
+    """A new recruiter: the edit fields plus its other names and phones."""
+
     aliases = forms.CharField(label=_("Other names"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
                               help_text=_("One per line."))
     phones = forms.CharField(label=_("Phones"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
                              help_text=_("One per line."))
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    field_order = ["name", "kind", "country", "regions", "municipalities", "aliases", "phones", "notes"]
 
     def clean_aliases(self):
         return _lines(self.cleaned_data["aliases"])
@@ -122,16 +128,6 @@ class RecruiterForm(forms.Form):
             except forms.ValidationError as exc:
                 raise forms.ValidationError(exc.messages) from None
         return out
-
-
-class RecruiterEditForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
-    kind = forms.ChoiceField(label=_("Kind"), choices=Recruiter.Kind.choices)
-    country = forms.ChoiceField(label=_("Country"), choices=[("", "—"), *Country.choices], required=False)
-    regions = forms.ModelMultipleChoiceField(label=_("Regions where it operates"), queryset=Region.objects.all(),
-                                             required=False)
-    municipalities = forms.CharField(label=_("Municipalities"), max_length=300, required=False)
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
 class AliasForm(forms.Form):
