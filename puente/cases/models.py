@@ -81,13 +81,13 @@ class Case(models.Model):
     claim_type = models.CharField(_("claim type"), max_length=30, choices=ClaimType.choices)
     court = models.CharField(_("court or agency"), max_length=200, blank=True)
     docket_number = models.CharField(_("docket number"), max_length=100, blank=True)
-    summary = models.TextField(_("summary of the case"), blank=True)
+    summary = EncryptedTextField(_("summary of the case"), blank=True)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    decline_reason = EncryptedTextField(_("reason for declining"), blank=True)
     # A legal hold stops the retention schedule from wiping the case and its people.
     legal_hold = models.BooleanField(_("legal hold"), default=False)
     legal_hold_reason = models.TextField(_("reason for the legal hold"), blank=True)
@@ -132,7 +132,7 @@ class Task(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
     kind = models.CharField(_("task"), max_length=20, choices=TaskKind.choices)
-    description = models.TextField(_("description"), blank=True)
+    description = EncryptedTextField(_("description"), blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
@@ -154,7 +154,7 @@ class CaseTransition(models.Model):
     to_state = models.CharField(max_length=20, choices=CaseState.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -173,7 +173,7 @@ class Evaluation(models.Model):
     # Ratings 1-5 on named criteria (see cases.evaluation.CRITERIA); ``overall`` is their rounded mean.
     ratings = models.JSONField(default=dict)
     overall = models.DecimalField(max_digits=3, decimal_places=2)
-    comments = models.TextField(_("comments"), blank=True)
+    comments = EncryptedTextField(_("comments"), blank=True)
     submitted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -190,7 +190,7 @@ class MatchRecord(models.Model):
     chosen = models.ForeignKey(Defender, on_delete=models.PROTECT, related_name="+")
     chosen_rank = models.PositiveSmallIntegerField(null=True, blank=True)  # None: not among the suggestions
     chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(_("why this Defender"), blank=True)
+    note = EncryptedTextField(_("why this Defender"), blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -241,7 +241,7 @@ class ContractVersion(models.Model):
     sha256 = models.CharField(max_length=64, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(_("what changed"), blank=True)
+    note = EncryptedTextField(_("what changed"), blank=True)
 
     class Meta:
         ordering = ["case", "number"]
@@ -359,7 +359,7 @@ class Outcome(models.Model):
         currency_choices=[(c, c) for c in ("USD", "CAD", "MXN", "GTQ", "HNL", "NIO")],
     )
     outcome_date = models.DateField(_("date"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = EncryptedTextField(_("note"), blank=True)
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reported_at = models.DateTimeField(auto_now=True)
 
