@@ -83,13 +83,10 @@ def merges(user):
 
 
 def abuse_reports_naming(user, employer):
-    """HOOK(abuse): abuse reports naming this employer, for Coordinators. Filled in when the abuse
-    app provides ``puente.abuse.access.reports_naming_employer(user, names)``; empty until then."""
+    """Abuse reports naming this employer under any of its names as filed, for Coordinators."""
+    from puente.abuse.access import reports_naming_employer
+
     if not has_perm(user, "visas.internal"):
-        return []
-    try:
-        from puente.abuse.access import reports_naming_employer
-    except ImportError:
         return []
     names = list(EmployerName.objects.filter(employer=employer).values_list("name", flat=True))
     return list(reports_naming_employer(user, names))

@@ -115,8 +115,6 @@ def employer(request, pk):
     }
     if context["internal"]:
         context["network_cases"] = access.cases_naming(request.user, employer)
-        # HOOK(abuse): abuse reports naming this employer, for Coordinators. The abuse app fills
-        # this in by providing puente.abuse.access.reports_naming_employer(user, names).
         context["abuse_reports"] = access.abuse_reports_naming(request.user, employer)
     return render(request, "visas/employer.html", context)
 
