@@ -25,7 +25,7 @@ from .forms import (
     ExpenseForm, InvoiceChargeForm, NewInvoiceForm, PaymentForm, PayoutForm, PeriodForm, RateForm, ReviewForm,
     SettingsForm, TimeEntryForm, VoidForm,
 )
-from .models import BillingSettings, ExchangeRate, Invoice, InvoiceState, ReportStatus, TimeReport
+from .models import BillingSettings, ExchangeRate, InvoiceState, ReportStatus, TimeReport
 
 REPORTERS = ("billing.report", "billing.manage")
 INVOICE_READERS = ("billing.manage", "billing.view_invoices_own")
@@ -97,15 +97,22 @@ def report_detail(request, pk):
     })
 
 
-def _report_action(request, pk, fn):
-    report = get_visible_or_404(visible_reports(request.user), pk=pk)
+def _run_action(request, obj, fn, detail_url):
+    """Run ``fn(obj)`` and go back to the detail page: of the object it returns if it returns
+    one of the same kind (a new report version, a replacement invoice), else of ``obj``; a
+    refused action becomes an error message there."""
     try:
-        result = fn(report)
+        result = fn(obj)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-        return redirect("billing:report_detail", pk=report.pk)
-    target = result if isinstance(result, TimeReport) else report
-    return redirect("billing:report_detail", pk=target.pk)
+        return redirect(detail_url, pk=obj.pk)
+    target = result if isinstance(result, type(obj)) else obj
+    return redirect(detail_url, pk=target.pk)
+
+
+def _report_action(request, pk, fn):
+    report = get_visible_or_404(visible_reports(request.user), pk=pk)
+    return _run_action(request, report, fn, "billing:report_detail")
 
 
 @require_perm("billing.report")
@@ -272,13 +279,7 @@ def invoice_detail(request, pk):
 
 def _invoice_action(request, pk, fn):
     invoice = get_visible_or_404(visible_invoices(request.user), pk=pk)
-    try:
-        result = fn(invoice)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-        return redirect("billing:invoice_detail", pk=invoice.pk)
-    target = result if isinstance(result, Invoice) else invoice
-    return redirect("billing:invoice_detail", pk=target.pk)
+    return _run_action(request, invoice, fn, "billing:invoice_detail")
 
 
 @require_perm("billing.manage")
