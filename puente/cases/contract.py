@@ -1,6 +1,12 @@
 """The Case Facilitation Contract: its text generated from a template filled with the case's
 facts, the difference between two versions, and the PDF with its signature block.
 
+The contract's template is versioned: a new wording is a new template file (``CONTRACT_TEMPLATES``),
+and the older files stay so that the text of contracts already generated can be read against the
+template they came from. From version 2 the contract is bilingual: each clause in English (the
+language of the Advocate's court, which governs) followed by its Spanish text, so the Defender
+reads in Spanish what it signs and one versioned text carries both languages.
+
 The Advocate Agreement's text is versioned here too: a new text means a new ``AGREEMENT_VERSION``
 and a new template file, so what each Advocate signed stays readable.
 """
@@ -16,26 +22,57 @@ from django.utils.safestring import mark_safe
 
 AGREEMENT_VERSION = "2026-1"
 AGREEMENT_TEMPLATE = "cases/agreement/advocate_agreement_2026-1.html"
-CONTRACT_TEMPLATE = "cases/contract/contract_v1.txt"
+CONTRACT_TEMPLATES = {
+    1: "cases/contract/contract_v1.txt",  # English only: contracts generated before the bilingual text
+    2: "cases/contract/contract_v2.txt",  # English clause, then its Spanish text
+}
+CONTRACT_TEMPLATE = CONTRACT_TEMPLATES[2]
 
 
 def network_fee_percent() -> Decimal:
     return Decimal(str(getattr(settings, "PUENTE_NETWORK_FEE_PERCENT", "15")))
 
 
-def generate_text(case) -> str:
-    """The first version of a case's contract. Written in English, the language of the
-    Advocate's court; the client is named by the case reference only, never by name."""
+def format_rate(money) -> str:
+    """An amount as the contract writes it, the same in both languages: ISO code, thousands
+    separated by commas, decimal point ("GTQ 1,250.50"), as read in Mexico and Central America."""
+    return f"{money.currency.code} {money.amount:,.2f}"
+
+
+def _labels(case, defender, parties, tasks, language) -> dict:
+    """The labels interpolated in the text (claim type, countries, kinds of party, tasks), in
+    ``language``: the English clause and its Spanish text each get their own."""
+    with translation.override(language):
+        return {
+            "claim_type": case.get_claim_type_display(),
+            "advocate_country": case.advocate.get_country_display(),
+            "defender_country": defender.get_country_display(),
+            "parties": [{"name": p.name, "kind": p.get_kind_display()} for p in parties],
+            "tasks": [{"kind": t.get_kind_display(), "description": t.description, "due_date": t.due_date}
+                      for t in tasks],
+        }
+
+
+def generate_text(case, *, defender=None, template=CONTRACT_TEMPLATE) -> str:
+    """A case's contract as the template words it, for ``defender`` (by default the case's).
+    The English text governs, English being the language of the Advocate's court; from template
+    version 2 each clause is followed by its Spanish text. The client is named by the case
+    reference only, never by name."""
+    defender = defender or case.defender
+    parties, tasks = list(case.parties.all()), list(case.tasks.all())
     with translation.override("en"):
         text = render_to_string(
-            CONTRACT_TEMPLATE,
+            template,
             {
                 "case": case,
                 "advocate": case.advocate,
-                "defender": case.defender,
-                "parties": list(case.parties.all()),
-                "tasks": list(case.tasks.all()),
+                "defender": defender,
+                "parties": parties,
+                "tasks": tasks,
                 "fee_percent": network_fee_percent(),
+                "hourly_rate": format_rate(defender.hourly_rate),
+                "en": _labels(case, defender, parties, tasks, "en"),
+                "es": _labels(case, defender, parties, tasks, "es"),
             },
         )
     # Normalise line endings and blank-line runs so that diffs show only real changes.
@@ -46,6 +83,30 @@ def generate_text(case) -> str:
             continue
         out.append(line)
     return "\n".join(out).strip() + "\n"
+
+
+def replace_defender(text, case, old_defender, new_defender) -> str | None:
+    """``text`` (the latest version) with the lines the template writes about ``old_defender``
+    (party, country, rate, in both languages) replaced by those for ``new_defender``, keeping
+    every other change the parties made. None when those lines are no longer as the current
+    template wrote them (edited by a party, or generated from an older template): the caller
+    then generates the text again."""
+    old = generate_text(case, defender=old_defender).splitlines()
+    new = generate_text(case, defender=new_defender).splitlines()
+    lines = text.splitlines()
+    start = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        block = old[i1:i2]
+        if not block:  # a line only the new Defender has: no place to anchor it in an edited text
+            return None
+        at = next((i for i in range(start, len(lines) - len(block) + 1) if lines[i:i + len(block)] == block), None)
+        if at is None:
+            return None
+        lines[at:at + len(block)] = new[j1:j2]
+        start = at + (j2 - j1)
+    return "\n".join(lines) + "\n"
 
 
 def normalise(text: str) -> str:
@@ -72,6 +133,9 @@ def diff_html(old, new) -> str:
 
 
 def render_pdf(version) -> bytes:
+    """The version's text and its signature block. The text carries both languages itself (from
+    template version 2); the PDF's own headings are written in both too, since the same file is
+    kept by the Advocate (English) and the Defender (Spanish)."""
     from weasyprint import HTML
 
     signatures = list(version.signatures.select_related("user"))
@@ -84,7 +148,17 @@ def render_pdf(version) -> bytes:
 
 
 def _sides_with_signatures(version, signatures):
+    """One row per signing party: its label (in the active language, and in English and Spanish
+    for the PDF) and its signature of this version, or None."""
     from .models import ContractSignature
 
     by_side = {s.side: s for s in signatures}
-    return [(label, by_side.get(value)) for value, label in ContractSignature.Side.choices]
+    rows = []
+    for value, label in ContractSignature.Side.choices:
+        with translation.override("en"):
+            label_en = str(label)
+        with translation.override("es"):
+            label_es = str(label)
+        rows.append({"side": value, "label": label, "label_en": label_en, "label_es": label_es,
+                     "signature": by_side.get(value)})
+    return rows

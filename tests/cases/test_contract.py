@@ -1,15 +1,17 @@
 """The Advocate Agreement and the Case Facilitation Contract: generated text, versions, diff,
 three signatures with the hash of the exact text, locking, re-signing after a change, PDF."""
 
+import datetime
 import hashlib
 import io
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
 
-from puente.cases import actions
+from puente.cases import actions, contract
 from puente.cases.models import CaseState, ContractSignature, ContractVersion
 from tests.cases.helpers import sign_agreement, submit
 
@@ -53,6 +55,64 @@ def test_generated_text_has_the_case_facts_but_not_the_client_name(pending, worl
                  "Farmworker Justice Project", "250.00", "15%", "CONFIDENTIALITY", "5:26-cv-00123"):
         assert fact in text, fact
     assert "Xol" not in text and "Guadalupe" not in text
+
+
+def test_generated_text_is_bilingual_with_the_case_facts_in_spanish(pending, world):
+    text = actions.latest_version(pending).text
+    soon = (datetime.date.today() + datetime.timedelta(days=10)).isoformat()
+    for spanish in (
+        "CONTRATO DE FACILITACIÓN DE CASO",
+        f"Caso {pending.reference}",
+        # Which language governs, said in both.
+        "The English text governs, English being the language of the Advocate's court. The Spanish text is a "
+        "translation agreed by the parties.",
+        "Prevalece el texto en inglés, idioma del tribunal del Abogado. El texto en español es una traducción "
+        "acordada por las partes.",
+        "- Sarah Miller, Farmworker Justice Project, Estados Unidos («el Abogado»).",
+        "- Centro de Derechos Mam, Guatemala («el Defensor»).",
+        "- Tipo de reclamación: Trata de personas",  # the claim type, translated
+        "- Partes contrarias: Smith Tobacco Farms LLC (Empleador)",
+        f"- Localizar al cliente: Last seen in Cobán. Fecha límite: {soon}",  # the task, translated
+        "- Tomar una declaración. Fecha límite:",
+        "- El Defensor recibe GTQ 250.00 por hora de trabajo reportada y aprobada",  # the Defender's rate
+        "cuota de facilitación del 15% de los honorarios",
+        "las firmas ya otorgadas quedan sin efecto",
+    ):
+        assert spanish in text, spanish
+    # Each clause in English, then its Spanish text, then the next clause.
+    order = ["1. PARTIES", "1. PARTES", "2. THE CASE", "2. EL CASO", "3. TASKS AND DEADLINES", "3. TAREAS Y PLAZOS",
+             "4. RATES AND FEES", "4. TARIFAS Y HONORARIOS", "5. CONFIDENTIALITY", "5. CONFIDENCIALIDAD",
+             "6. CHANGES AND SIGNATURE", "6. CAMBIOS Y FIRMA"]
+    assert [text.index(h) for h in order] == sorted(text.index(h) for h in order)
+    assert "- Claim type: Trafficking" in text and f"- Locate the client: Last seen in Cobán. Due: {soon}" in text
+    assert "Xol" not in text and "Guadalupe" not in text
+
+
+def test_generated_text_does_not_depend_on_who_generates_it(pending, settings):
+    text = actions.latest_version(pending).text
+    with translation.override("es"):  # a Spanish-speaking Coordinator assigning the Defender
+        assert contract.generate_text(pending) == text
+    settings.PUENTE_NETWORK_FEE_PERCENT = "12"
+    changed = contract.generate_text(pending)
+    assert "facilitation fee of 12% of" in changed and "cuota de facilitación del 12% de" in changed
+
+
+def test_first_template_is_kept_for_contracts_already_generated(pending):
+    old = contract.generate_text(pending, template=contract.CONTRACT_TEMPLATES[1])
+    assert old.startswith("CASE FACILITATION CONTRACT\nCase ") and "CONTRATO" not in old and "Locate the client" in old
+    assert contract.CONTRACT_TEMPLATE == contract.CONTRACT_TEMPLATES[2]
+
+
+def test_defender_reads_the_contract_page_in_spanish(pending, world):
+    client = Client()
+    client.force_login(world.defender)
+    page = client.get(reverse("cases:contract", args=[pending.pk])).content.decode()
+    for spanish in (f"Contrato de Facilitación, caso {pending.reference}", "Firmas", "Firmar esta versión",
+                    "Esperando firmas", "3. TAREAS Y PLAZOS", "Localizar al cliente", "«el Defensor»"):
+        assert spanish in page, spanish
+    assert "Sign this version" not in page and "Waiting for signatures" not in page
+    client.force_login(world.advocate)
+    assert "Sign this version" in client.get(reverse("cases:contract", args=[pending.pk])).content.decode()
 
 
 def test_three_signatures_lock_and_activate(pending, world):
@@ -133,6 +193,9 @@ def test_pdf_has_text_and_signature_block(world):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "CASE FACILITATION CONTRACT" in text and world.case.reference in text
+    # The Spanish text and headings are in the PDF too.
+    assert "CONTRATO DE FACILITACIÓN DE CASO" in text and "Localizar al cliente" in text
+    assert "Firmas (versión 1)" in text and "Defensor" in text
     assert "Signatures" in text and world.coordinator.email in text and world.defender.email in text
     assert actions.latest_version(world.case).sha256 in text.replace("\n", "")
 
