@@ -8,7 +8,7 @@ name an employer (Coordinators only, ``cases_naming``) and the review list.
 from puente.core.roles import has_perm
 
 from . import normalise
-from .models import Agent, Employer, EmployerName, MergeReview, VisaCase
+from .models import Agent, AgentMerge, AgentMergeReview, Employer, EmployerName, MergeReview, VisaCase
 
 
 def public_employers():
@@ -21,6 +21,12 @@ def any_employer():
 
 
 def public_agents():
+    """Active agents (a merged agent's names and rows are its survivor's)."""
+    return Agent.objects.filter(merged_into__isnull=True)
+
+
+def any_agent():
+    """Agents including merged ones (a merged agent's page redirects to its survivor)."""
     return Agent.objects.all()
 
 
@@ -32,6 +38,18 @@ def reviews(user):
     if has_perm(user, "visas.internal"):
         return MergeReview.objects.all()
     return MergeReview.objects.none()
+
+
+def agent_reviews(user):
+    if has_perm(user, "visas.internal"):
+        return AgentMergeReview.objects.all()
+    return AgentMergeReview.objects.none()
+
+
+def agent_merges(user):
+    if has_perm(user, "visas.internal"):
+        return AgentMerge.objects.all()
+    return AgentMerge.objects.none()
 
 
 def visible_case_for_history(user, pk):

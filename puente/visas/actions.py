@@ -1,8 +1,10 @@
 """Every state change of the visas app, as one ``do_*`` function each (atomic, audited).
 
 Imports write many thousands of rows; those are bulk inserts inside one transaction (see
-``importer``), and the ImportedFile row itself is audited. Merges lock both employers, so that two
-Coordinators confirming overlapping pairs cannot interleave.
+``importer``), and the ImportedFile row itself is audited. Merges lock both employers (or agents),
+so that two Coordinators confirming overlapping pairs cannot interleave. A merge's audit trail is
+its merge row (``EmployerMerge``/``AgentMerge``, created and later marked undone) and the merged
+record's ``merged_into``; the names and rows it moves are listed in the merge row.
 """
 
 import csv
@@ -10,10 +12,16 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from puente.core import audit
 
 from . import importer, normalise, resolve as resolution
 from .stats import refresh_employer_totals
-from .models import Debarment, Employer, EmployerMerge, EmployerName, LinkMethod, MergeReview, VisaCase
+from .models import (
+    Agent, AgentMerge, AgentMergeReview, AgentName, Debarment, Employer, EmployerMerge, EmployerName, LinkMethod,
+    MergeReview, VisaCase,
+)
 
 
 def do_import_file(path, visa=None, fiscal_year=None, importer_label="", progress=None, stderr=None,
@@ -115,6 +123,118 @@ def do_reject_review(review, user):
     review.state, review.decided_by, review.decided_at = MergeReview.State.REJECTED, user, timezone.now()
     review.save()
     return review
+
+
+# --- agents -------------------------------------------------------------------------------------
+
+def _pk(obj):
+    return obj if isinstance(obj, int) else obj.pk
+
+
+@transaction.atomic
+def do_merge_agents(into, merged, probability=None, user=None, automatic=False):
+    """Merge agent ``merged`` into ``into``: its names as filed and its rows move; the merged agent
+    stays (marked ``merged_into``) so that ``do_undo_agent_merge`` can restore it."""
+    with audit.actor(user):
+        into_id, merged_id = _pk(into), _pk(merged)
+        locked = {a.pk: a for a in Agent.objects.select_for_update().filter(pk__in=[into_id, merged_id])}
+        into, merged = locked[into_id], locked[merged_id]
+        if into.pk == merged.pk or merged.merged_into_id or into.merged_into_id:
+            raise ValueError(_("Only two different agents that are not merged already can be merged."))
+        method = LinkMethod.SPLINK if automatic else LinkMethod.COORDINATOR
+        names = list(AgentName.objects.filter(agent=merged).values_list("pk", "certainty", "method", "name"))
+        rows = VisaCase.objects.filter(agent=merged)
+        row_names = set(rows.values_list("agent_name_filed", flat=True).order_by().distinct())
+        merge = AgentMerge.objects.create(
+            into=into, merged=merged, probability=probability, method=method,
+            name_ids=[[pk, certainty, m] for pk, certainty, m, _n in names],
+            row_names=sorted(row_names | {n[3] for n in names}), by=user,
+        )
+        AgentName.objects.filter(pk__in=[n[0] for n in names]).update(
+            agent=into, method=method, certainty=probability if probability is not None else 1.0)
+        rows.update(agent=into)
+        merged.merged_into = into
+        merged.save(update_fields=["merged_into"])
+        return merge
+
+
+@transaction.atomic
+def do_undo_agent_merge(merge, user=None):
+    """Move back exactly the names as filed that the merge moved, and the rows filed under them
+    (also rows imported since the merge, which followed their name to the survivor)."""
+    with audit.actor(user):
+        merge = AgentMerge.objects.select_for_update().get(pk=_pk(merge))
+        if merge.undone_at:
+            raise ValueError(_("This merge was already undone."))
+        agents = {a.pk: a for a in Agent.objects.select_for_update().filter(pk__in=[merge.into_id, merge.merged_id])}
+        into, merged = agents[merge.into_id], agents[merge.merged_id]
+        if into.merged_into_id:
+            # The names moved on with ``into``; undoing this one first would leave them behind.
+            raise ValueError(_("%(agent)s was merged again since: undo that merge first.") % {"agent": into.name})
+        for pk, certainty, method in merge.name_ids:
+            AgentName.objects.filter(pk=pk, agent=into).update(agent=merged, certainty=certainty, method=method)
+        VisaCase.objects.filter(agent=into, agent_name_filed__in=merge.row_names).update(agent=merged)
+        merged.merged_into = None
+        merged.save(update_fields=["merged_into"])
+        merge.undone_at, merge.undone_by = timezone.now(), user
+        merge.save(update_fields=["undone_at", "undone_by"])
+        AgentMergeReview.objects.filter(merge=merge).update(
+            state=AgentMergeReview.State.PENDING, merge=None, decided_by=None, decided_at=None)
+        return merge
+
+
+@transaction.atomic
+def do_rehome_agent_rows():
+    """Names and rows that an import attached to an agent merged earlier (the importer finds agents
+    by normalised name, merged ones included) move on to the agent it was merged into, recorded on
+    that merge so that its undo takes them back too. Oldest merge first, so that chains
+    (A into B, then B into C) end at the survivor. Returns how many rows moved."""
+    moved = 0
+    for merge in AgentMerge.objects.select_for_update().filter(undone_at__isnull=True).order_by("at", "pk"):
+        names = list(AgentName.objects.filter(agent_id=merge.merged_id).values_list("pk", "certainty", "method", "name"))
+        rows = VisaCase.objects.filter(agent_id=merge.merged_id)
+        row_names = set(rows.values_list("agent_name_filed", flat=True).order_by().distinct())
+        if not names and not row_names:
+            continue
+        AgentName.objects.filter(pk__in=[n[0] for n in names]).update(
+            agent_id=merge.into_id, method=merge.method,
+            certainty=merge.probability if merge.probability is not None else 1.0)
+        moved += rows.update(agent_id=merge.into_id)
+        merge.name_ids = merge.name_ids + [[pk, c, m] for pk, c, m, _n in names]
+        merge.row_names = sorted(set(merge.row_names) | row_names | {n[3] for n in names})
+        merge.save(update_fields=["name_ids", "row_names"])
+    return moved
+
+
+@transaction.atomic
+def do_confirm_agent_review(review, user):
+    """A Coordinator says the two agents are one: merge them (the one with more rows survives)."""
+    with audit.actor(user):
+        review = AgentMergeReview.objects.select_for_update().get(pk=_pk(review))
+        if review.state != AgentMergeReview.State.PENDING:
+            raise ValueError(_("This pair was already decided."))
+        left, right = _active(review.left), _active(review.right)
+        merge = None
+        if left.pk != right.pk:
+            sizes = {a.pk: a.visa_cases.count() for a in (left, right)}
+            into, gone = (left, right) if (sizes[left.pk], -left.pk) >= (sizes[right.pk], -right.pk) else (right, left)
+            merge = do_merge_agents(into, gone, probability=review.probability, user=user)
+        review.state, review.merge, review.decided_by, review.decided_at = (
+            AgentMergeReview.State.CONFIRMED, merge, user, timezone.now())
+        review.save()
+        return review
+
+
+@transaction.atomic
+def do_reject_agent_review(review, user):
+    """A Coordinator says the two agents are different: the pair is never proposed again."""
+    with audit.actor(user):
+        review = AgentMergeReview.objects.select_for_update().get(pk=_pk(review))
+        if review.state != AgentMergeReview.State.PENDING:
+            raise ValueError(_("This pair was already decided."))
+        review.state, review.decided_by, review.decided_at = AgentMergeReview.State.REJECTED, user, timezone.now()
+        review.save()
+        return review
 
 
 # --- debarments ---------------------------------------------------------------------------------

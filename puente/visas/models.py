@@ -6,7 +6,8 @@
   says whether the row's positions count in totals (see ``docs/visas.md``: master and members).
 - ``Employer`` / ``EmployerName``: each distinct (name, city, state) as filed links to one
   employer, with the certainty of that link. ``EmployerMerge`` logs every merge so it can be undone.
-- ``Agent`` / ``AgentName``: the same for agents and attorneys.
+- ``Agent`` / ``AgentName``: the same for agents and attorneys; ``AgentMerge`` and
+  ``AgentMergeReview`` are their merges and uncertain pairs.
 - ``Debarment``: employers and agents barred from the programmes, linked to an employer.
 - ``MergeReview``: an uncertain pair of employers that a Coordinator confirms or rejects.
 
@@ -101,8 +102,14 @@ class Employer(models.Model):
 
 
 class Agent(models.Model):
+    """One agent or attorney (law firm, recruiter, association filing as agent). A merged agent
+    keeps its row (``merged_into``) so that the merge can be undone."""
+
     name = models.CharField(_("name"), max_length=300)
     key = models.CharField(_("normalised name"), max_length=300, unique=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="absorbed"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -159,6 +166,9 @@ class AgentName(models.Model):
     key = models.CharField(_("normalised name"), max_length=300, db_index=True)
     agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="names")
     certainty = models.FloatField(_("certainty of the link"), default=1.0)
+    # A database default too: the importer inserts names with plain SQL that does not name this column.
+    method = models.CharField(max_length=20, choices=LinkMethod.choices, default=LinkMethod.EXACT,
+                              db_default=LinkMethod.EXACT)
 
     class Meta:
         verbose_name = _("agent name as filed")
@@ -289,9 +299,60 @@ class MergeReview(models.Model):
         return f"{self.left_id} ~ {self.right_id} ({self.probability:.2f})"
 
 
+class AgentMerge(models.Model):
+    """One merge of agent ``merged`` into ``into``: which names as filed moved (with their earlier
+    certainty and method) and which ``agent_name_filed`` spellings the moved rows carry, so that
+    undo moves exactly those back (rows re-imported since follow their name)."""
+
+    into = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="merges_in")
+    merged = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="merges_out")
+    probability = models.FloatField(_("match probability"), null=True, blank=True)
+    method = models.CharField(max_length=20, choices=LinkMethod.choices)
+    name_ids = models.JSONField(default=list)
+    row_names = models.JSONField(default=list)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("agent merge")
+
+    def __str__(self):
+        return f"{self.merged_id} -> {self.into_id}"
+
+
+class AgentMergeReview(models.Model):
+    """An uncertain pair of agents that a Coordinator confirms or rejects."""
+
+    State = MergeReview.State
+
+    left = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
+    right = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
+    probability = models.FloatField(_("match probability"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    merge = models.ForeignKey(AgentMerge, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-probability", "pk"]
+        constraints = [models.UniqueConstraint(fields=["left", "right"], name="visas_agentmergereview_pair")]
+        verbose_name = _("agent merge to review")
+        verbose_name_plural = _("agent merges to review")
+
+    def __str__(self):
+        return f"{self.left_id} ~ {self.right_id} ({self.probability:.2f})"
+
+
 auditlog.register(ImportedFile)
 auditlog.register(Employer)
 auditlog.register(EmployerName)
 auditlog.register(EmployerMerge)
 auditlog.register(MergeReview)
 auditlog.register(Debarment)
+auditlog.register(Agent)
+auditlog.register(AgentMerge)
+auditlog.register(AgentMergeReview)

@@ -1,90 +1,201 @@
-"""Employer resolution across rows and years, with Splink (DuckDB backend).
+"""Employer and agent resolution across rows and years, with Splink (DuckDB backend).
 
 Two stages:
 
 1. Deterministic (at import): every distinct name as filed gets a normalised key
    (``normalise.name_key``: case, accents, punctuation, Inc./LLC/Co. variants, bracketed
    abbreviations, "DBA" trade names, addresses). Names with the same key in the same state are one
-   employer. "NORTH CAROLINA GROWERS ASSOCIATION, INC." and "... INC. (NCGA)" meet here.
-2. Probabilistic (``resolve``): Splink compares the employers (key, state, city) that share a
-   blocking key and scores each pair with a Fellegi-Sunter model. The model's m and u
-   probabilities are fixed below rather than trained by EM: the set of distinct employers is small
-   and changes with every import, and a fixed, documented model gives the same answer every time.
-   Pairs at or above ``AUTO_MERGE`` are merged; pairs between ``REVIEW`` and ``AUTO_MERGE`` go to
-   the Coordinators' review list. Pairs a Coordinator rejected, and merges that were undone, are
-   never proposed again.
+   employer; names with the same key are one agent. "NORTH CAROLINA GROWERS ASSOCIATION, INC." and
+   "... INC. (NCGA)" meet here, and so do "FARM LABOR SERVICES INC" and "Farm Labor Svcs., Inc.".
+2. Probabilistic (``resolve``): Splink compares the records that share a blocking key and scores
+   each pair with a Fellegi-Sunter model; one function (``score_pairs``) does it for both kinds,
+   each with its own ``Linkage`` (columns, derived columns, settings), and one function
+   (``_decide``) turns the scores into merges and review items. Employers are compared on key,
+   state, city and the numbers in the name; agents on their name stripped of the words every law
+   firm has ("Law Office(s) of", "Attorney at Law", "PLLC" ...), the employers they filed for and
+   those employers' states (agents have no address in the files).
+   The models' m and u probabilities are fixed below rather than trained by EM: the set of distinct
+   records is small and changes with every import, and a fixed, documented model gives the same
+   answer every time. Pairs at or above ``AUTO_MERGE`` are merged; pairs between ``REVIEW`` and
+   ``AUTO_MERGE`` go to the Coordinators' review list. Pairs a Coordinator rejected, and merges
+   that were undone, are never proposed again.
 """
 
 import logging
 import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable
 
-from .models import Employer, EmployerMerge, MergeReview
+from .models import Agent, AgentMerge, AgentMergeReview, Employer, EmployerMerge, MergeReview, VisaCase
 
 AUTO_MERGE = 0.95
 REVIEW = 0.30
-PRIOR = 1e-3  # probability that two employers compared at random are the same
+PRIOR = 1e-3  # probability that two records compared at random are the same
+AGENT_ROUNDS = 5
 
 log = logging.getLogger(__name__)
 
 
-def _settings():
-    import splink.comparison_level_library as cll
-    from splink import SettingsCreator, block_on
+def _level(creator, m, u):
+    return creator.configure(m_probability=m, u_probability=u)
 
-    def level(creator, m, u, label=None):
-        return creator.configure(m_probability=m, u_probability=u, label_for_charts=label) if label else \
-            creator.configure(m_probability=m, u_probability=u)
+
+def _marks_comparison():
+    import splink.comparison_level_library as cll
+
+    # Numbers in a name tell branches apart: "STAR NURSERY II" is not "STAR NURSERY III",
+    # "TAQUERIA GUADALAJARA 5" is not "... 1". Different numbers weigh strongly against a match.
+    return {
+        "output_column_name": "marks",
+        "comparison_levels": [
+            cll.NullLevel("marks"),
+            _level(cll.ExactMatchLevel("marks"), 0.95, 0.30),
+            _level(cll.ElseLevel(), 0.05, 0.70),
+        ],
+    }
+
+
+def _settings(comparisons, blocking_rules):
+    from splink import SettingsCreator
+
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        probability_two_random_records_match=PRIOR,
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=blocking_rules,
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+    )
+
+
+def _employer_settings():
+    import splink.comparison_level_library as cll
+    from splink import block_on
 
     key = {
         "output_column_name": "key",
         "comparison_levels": [
             cll.NullLevel("key"),
-            level(cll.ExactMatchLevel("key"), 0.80, 0.0005),
-            level(cll.JaroWinklerLevel("key", 0.97), 0.12, 0.0004),
-            level(cll.JaroWinklerLevel("key", 0.92), 0.05, 0.0015),
-            level(cll.JaroWinklerLevel("key", 0.88), 0.02, 0.01),
-            level(cll.ElseLevel(), 0.01, 0.988),
+            _level(cll.ExactMatchLevel("key"), 0.80, 0.0005),
+            _level(cll.JaroWinklerLevel("key", 0.97), 0.12, 0.0004),
+            _level(cll.JaroWinklerLevel("key", 0.92), 0.05, 0.0015),
+            _level(cll.JaroWinklerLevel("key", 0.88), 0.02, 0.01),
+            _level(cll.ElseLevel(), 0.01, 0.988),
         ],
     }
     state = {
         "output_column_name": "state",
         "comparison_levels": [
             cll.NullLevel("state"),
-            level(cll.ExactMatchLevel("state"), 0.90, 0.10),
-            level(cll.ElseLevel(), 0.10, 0.90),
+            _level(cll.ExactMatchLevel("state"), 0.90, 0.10),
+            _level(cll.ElseLevel(), 0.10, 0.90),
         ],
     }
     city = {
         "output_column_name": "city",
         "comparison_levels": [
             cll.NullLevel("city"),
-            level(cll.ExactMatchLevel("city"), 0.80, 0.05),
-            level(cll.JaroWinklerLevel("city", 0.90), 0.10, 0.02),
-            level(cll.ElseLevel(), 0.10, 0.93),
+            _level(cll.ExactMatchLevel("city"), 0.80, 0.05),
+            _level(cll.JaroWinklerLevel("city", 0.90), 0.10, 0.02),
+            _level(cll.ElseLevel(), 0.10, 0.93),
         ],
     }
-    # Numbers in a name tell branches apart: "STAR NURSERY II" is not "STAR NURSERY III",
-    # "TAQUERIA GUADALAJARA 5" is not "... 1". Different numbers weigh strongly against a match.
-    marks = {
-        "output_column_name": "marks",
+    return _settings([key, state, city, _marks_comparison()], [block_on("key"), block_on("state", "prefix")])
+
+
+def _derive_employer(frame):
+    frame["marks"] = [marks_of(k) or None for k in frame["key"]]
+    frame["prefix"] = [k[:6] if k else None for k in frame["key"]]
+
+
+# Words that nearly every law firm's or agent's name has, or that only say what the filer is:
+# "LAW OFFICES OF JOHN SMITH", "JOHN SMITH ATTORNEY AT LAW" and "SMITH, JOHN, PLLC" are compared
+# on "JOHN SMITH". Titles ("EXEC DIRECTOR") ride along with a person's name in some years.
+AGENT_GENERIC_WORDS = frozenset({
+    "LAW", "LAWS", "LAWFIRM", "LAWGROUP", "FIRM", "OFFICE", "OFFICES", "GROUP", "CENTER", "CENTERS",
+    "ATTORNEY", "ATTORNEYS", "ATTY", "ATTYS", "COUNSELOR", "COUNSELORS", "COUNSEL", "LEGAL", "AT", "OF",
+    "THE", "AND", "ESQ", "ESQUIRE", "IMMIGRATION", "PC", "PA", "PL", "PS", "APC", "PLLC", "PLC", "LLC",
+    "LLP", "LC", "LP", "INC", "CO", "CORP", "LTD", "EXEC", "EXECUTIVE", "DIRECTOR", "PRESIDENT", "VP",
+})
+
+
+def agent_core(key):
+    """An agent's normalised name without the generic words: the words that tell agents apart.
+    "LAW OFFICES OF MARGARET W PASCUAL" -> "MARGARET W PASCUAL"."""
+    return " ".join(t for t in (key or "").split() if t not in AGENT_GENERIC_WORDS)
+
+
+def _agent_settings():
+    import splink.comparison_level_library as cll
+    from splink import block_on
+
+    name = {
+        "output_column_name": "name",
         "comparison_levels": [
-            cll.NullLevel("marks"),
-            level(cll.ExactMatchLevel("marks"), 0.95, 0.30),
-            level(cll.ElseLevel(), 0.05, 0.70),
+            cll.NullLevel("core"),
+            # The same distinctive words, more than one of them: "JOHN SMITH" is strong evidence,
+            # "SMITH" alone (SMITH LAW FIRM, SMITH LAW OFFICE) much less.
+            _level(cll.CustomLevel("core_l = core_r AND contains(core_l, ' ')", "Core exact, 2+ words"), 0.50, 0.00001),
+            _level(cll.CustomLevel("core_l = core_r", "Core exact, one word"), 0.08, 0.0003),
+            _level(cll.ExactMatchLevel("sorted"), 0.05, 0.00001),  # "SMITH JOHN" = "JOHN SMITH"
+            _level(cll.JaroWinklerLevel("core", 0.95), 0.14, 0.0003),
+            _level(cll.JaroWinklerLevel("core", 0.90), 0.07, 0.002),
+            # One name's words within the other's: "JAMES ALCALA" / "ALCALA"; but also
+            # "FARM LABOR SERVICE" / "ALLEMAN FARM LABOR SERVICE": weak alone.
+            _level(cll.ArraySubsetLevel("tokens"), 0.06, 0.003),
+            _level(cll.ArrayIntersectLevel("tokens", 1), 0.05, 0.02),
+            _level(cll.ElseLevel(), 0.05, 0.97469),
         ],
     }
-    return SettingsCreator(
-        link_type="dedupe_only",
-        unique_id_column_name="unique_id",
-        probability_two_random_records_match=PRIOR,
-        comparisons=[key, state, city, marks],
-        blocking_rules_to_generate_predictions=[
-            block_on("key"),
-            block_on("state", "prefix"),
+    # The same employers, year after year, is what an agent's spelling variants have in common
+    # most; two different agents rarely file for the same employer.
+    employers = {
+        "output_column_name": "employers",
+        "comparison_levels": [
+            cll.NullLevel("employers"),
+            _level(cll.ArrayIntersectLevel("employers", 2), 0.35, 0.0002),
+            _level(cll.ArrayIntersectLevel("employers", 1), 0.25, 0.002),
+            _level(cll.ElseLevel(), 0.40, 0.9978),
         ],
-        retain_intermediate_calculation_columns=False,
-        retain_matching_columns=False,
-    )
+    }
+    states = {
+        "output_column_name": "states",
+        "comparison_levels": [
+            cll.NullLevel("states"),
+            _level(cll.ArrayIntersectLevel("states", 1), 0.92, 0.35),
+            _level(cll.ElseLevel(), 0.08, 0.65),
+        ],
+    }
+    return _settings([name, employers, states, _marks_comparison()], [
+        block_on("core"), block_on("sorted"), block_on("prefix"), block_on("last"),
+        block_on("employer", arrays_to_explode=["employers"]),
+    ])
+
+
+def _derive_agent(frame):
+    frame["core"] = [agent_core(k) or None for k in frame["key"]]
+    frame["tokens"] = [sorted(set(c.split())) if c else None for c in frame["core"]]
+    frame["sorted"] = [" ".join(t) if t else None for t in frame["tokens"]]
+    frame["prefix"] = [c[:6] if c else None for c in frame["core"]]
+    frame["last"] = [c.split()[-1] if c else None for c in frame["core"]]
+    frame["marks"] = [marks_of(k) or None for k in frame["key"]]
+    frame["employer"] = frame["employers"]  # exploded for blocking only
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """What one kind of record is compared on: the columns of its records, the columns derived
+    from them, and the Splink settings (comparisons and blocking rules)."""
+
+    columns: tuple
+    derive: Callable
+    settings: Callable
+
+
+EMPLOYERS = Linkage(("unique_id", "key", "state", "city"), _derive_employer, _employer_settings)
+AGENTS = Linkage(("unique_id", "key", "employers", "states"), _derive_agent, _agent_settings)
 
 
 _MARK = re.compile(r"^(?:\d+|I{1,3}|IV|V|VI{1,3}|IX|X)$")
@@ -95,42 +206,36 @@ def marks_of(key):
     return " ".join(t for t in (key or "").split() if _MARK.match(t))
 
 
-def score_pairs(records):
-    """Splink's pairwise match probabilities for ``records`` (dicts with unique_id, key, state, city).
-    Returns [(id_l, id_r, probability)] for pairs at or above ``REVIEW``."""
+def _blank_to_none(value):
+    return None if value in ("", []) else value
+
+
+def score_pairs(records, linkage=EMPLOYERS):
+    """Splink's pairwise match probabilities for ``records`` (dicts with ``linkage.columns``;
+    employers by default: unique_id, key, state, city). Returns [(id_l, id_r, probability)] for
+    pairs at or above ``REVIEW``."""
     if len(records) < 2:
         return []
     import pandas as pd
     from splink import DuckDBAPI, Linker
 
-    frame = pd.DataFrame.from_records(records, columns=["unique_id", "key", "state", "city"])
-    frame["marks"] = [marks_of(k) for k in frame["key"]]
-    for column in ("key", "state", "city", "marks"):
-        frame[column] = frame[column].where(frame[column] != "", None)
-    frame["prefix"] = frame["key"].str[:6]
+    frame = pd.DataFrame.from_records(records, columns=list(linkage.columns))
+    for column in linkage.columns[1:]:
+        frame[column] = [_blank_to_none(v) for v in frame[column]]
+    linkage.derive(frame)
     db_api = DuckDBAPI()
-    linker = Linker(db_api.register(frame), _settings(), log_level=logging.WARNING)
+    linker = Linker(db_api.register(frame), linkage.settings(), log_level=logging.WARNING)
     predictions = linker.inference.predict(threshold_match_probability=REVIEW, warning_mode="never")
     result = predictions.as_pandas_dataframe()
     return [(int(r.unique_id_l), int(r.unique_id_r), float(r.match_probability))
             for r in result.itertuples(index=False)]
 
 
-def resolve(user=None, stdout=None):
-    """Score every active employer against the others; merge the certain pairs, queue the uncertain.
-    Returns {"merged": n, "review": n, "employers": n}."""
-    from . import actions
-
-    active = list(Employer.objects.filter(merged_into__isnull=True).values("pk", "key", "state", "city"))
-    records = [{"unique_id": e["pk"], "key": e["key"], "state": e["state"], "city": (e["city"] or "").upper()}
-               for e in active if e["key"]]
-    pairs = score_pairs(records)
-    refused = set()
-    for left, right in MergeReview.objects.filter(state=MergeReview.State.REJECTED).values_list("left_id", "right_id"):
-        refused.add(frozenset((left, right)))
-    for into, merged in EmployerMerge.objects.filter(undone_at__isnull=False).values_list("into_id", "merged_id"):
-        refused.add(frozenset((into, merged)))
-    sizes = dict(Employer.objects.filter(merged_into__isnull=True).values_list("pk", "row_count"))
+def _decide(pairs, refused, sizes, merge, queue):
+    """Turn scored pairs into merges and review items, surest first. ``merge(into, gone, p)``
+    merges (the record with more rows survives, so that its page address stays the same);
+    ``queue(a, b, p)`` lists an uncertain pair and says whether it was new. Pairs in ``refused``
+    (frozensets) are skipped. Returns (merged, queued)."""
     merged = review = 0
     parent = {}
 
@@ -146,20 +251,106 @@ def resolve(user=None, stdout=None):
             a, b = find(left), find(right)
             if a == b:
                 continue
-            # The employer with more rows survives, so that its page address stays the same.
             into, gone = (a, b) if (sizes.get(a, 0), -a) >= (sizes.get(b, 0), -b) else (b, a)
-            actions.do_merge_employers(into, gone, probability=probability, user=user, automatic=True)
+            merge(into, gone, probability)
             parent[gone] = into
             sizes[into] = sizes.get(into, 0) + sizes.get(gone, 0)
             merged += 1
         else:
             a, b = sorted((find(left), find(right)))
-            if a == b:
-                continue
-            if MergeReview.objects.filter(left_id__in=(a, b), right_id__in=(a, b)).exists():
-                continue
-            MergeReview.objects.create(left_id=a, right_id=b, probability=probability)
-            review += 1
-    if stdout:
-        stdout.write(f"resolution: {len(records)} employers compared, {merged} merged, {review} to review")
+            if a != b and queue(a, b, probability):
+                review += 1
+    return merged, review
+
+
+def _refused(review_model, merge_model):
+    """Pairs never to propose again: rejected by a Coordinator, or merged and undone."""
+    refused = {frozenset(p) for p in review_model.objects.filter(
+        state=review_model.State.REJECTED).values_list("left_id", "right_id")}
+    refused |= {frozenset(p) for p in merge_model.objects.filter(
+        undone_at__isnull=False).values_list("into_id", "merged_id")}
+    return refused
+
+
+def _queue(review_model):
+    def queue(a, b, probability):
+        if review_model.objects.filter(left_id__in=(a, b), right_id__in=(a, b)).exists():
+            return False
+        review_model.objects.create(left_id=a, right_id=b, probability=probability)
+        return True
+    return queue
+
+
+def resolve_employers(user=None):
+    """Score every active employer against the others; merge the certain pairs, queue the uncertain."""
+    from . import actions
+
+    active = list(Employer.objects.filter(merged_into__isnull=True).values("pk", "key", "state", "city"))
+    records = [{"unique_id": e["pk"], "key": e["key"], "state": e["state"], "city": (e["city"] or "").upper()}
+               for e in active if e["key"]]
+    pairs = score_pairs(records, EMPLOYERS)
+    sizes = dict(Employer.objects.filter(merged_into__isnull=True).values_list("pk", "row_count"))
+    merged, review = _decide(
+        pairs, _refused(MergeReview, EmployerMerge), sizes,
+        lambda into, gone, p: actions.do_merge_employers(into, gone, probability=p, user=user, automatic=True),
+        _queue(MergeReview))
     return {"employers": len(records), "merged": merged, "review": review}
+
+
+def agent_records():
+    """One record per active agent: its key, the (active) employers it filed for and their states."""
+    employers, states, sizes = defaultdict(set), defaultdict(set), defaultdict(int)
+    rows = (VisaCase.objects.filter(agent__isnull=False).values_list("agent_id", "employer_id", "employer_state")
+            .order_by().distinct())
+    for agent_id, employer_id, state in rows.iterator(chunk_size=20_000):
+        if employer_id:
+            employers[agent_id].add(employer_id)
+        if state:
+            states[agent_id].add(state)
+    records = [{"unique_id": pk, "key": key, "employers": sorted(employers[pk]), "states": sorted(states[pk])}
+               for pk, key in Agent.objects.filter(merged_into__isnull=True).values_list("pk", "key") if key]
+    return records
+
+
+def agent_sizes():
+    from django.db.models import Count
+
+    return dict(VisaCase.objects.filter(agent__isnull=False).values("agent_id").order_by()
+                .annotate(n=Count("pk")).values_list("agent_id", "n"))
+
+
+def resolve_agents(user=None):
+    """The same for agents and attorneys: first bring back to their survivor any names and rows
+    that an import attached to an agent merged earlier, then score, merge and queue."""
+    from . import actions
+
+    actions.do_rehome_agent_rows()
+    compared = merged = review = 0
+    # A merged agent brings together the employers of its variants, which can make another variant
+    # certain: score again until nothing more merges (on the nine real files: two rounds), so that
+    # running the command again proposes nothing new.
+    for _round in range(AGENT_ROUNDS):
+        records = agent_records()
+        compared = compared or len(records)
+        pairs = score_pairs(records, AGENTS)
+        round_merged, round_review = _decide(
+            pairs, _refused(AgentMergeReview, AgentMerge), agent_sizes(),
+            lambda into, gone, p: actions.do_merge_agents(into, gone, probability=p, user=user, automatic=True),
+            _queue(AgentMergeReview))
+        merged, review = merged + round_merged, review + round_review
+        if not round_merged:
+            break
+    return {"agents": compared, "merged": merged, "review": review}
+
+
+def resolve(user=None, stdout=None):
+    """Resolve employers, then agents. Returns {"employers": n, "merged": n, "review": n,
+    "agents": {"agents": n, "merged": n, "review": n}}."""
+    result = resolve_employers(user)
+    agents = resolve_agents(user)
+    if stdout:
+        stdout.write(f"resolution: {result['employers']} employers compared, {result['merged']} merged, "
+                     f"{result['review']} to review")
+        stdout.write(f"resolution: {agents['agents']} agents compared, {agents['merged']} merged, "
+                     f"{agents['review']} to review")
+    return {**result, "agents": agents}
