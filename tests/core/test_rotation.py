@@ -95,3 +95,89 @@ def test_missing_old_key_is_a_clear_error(db, keyring):
     keyring(new)  # the old key dropped before rotating: nothing can be read
     with pytest.raises(CommandError, match="old key"):
         call_command("rotate-keys")
+
+
+# Locate's search hashes (birthday, phone, place) are keyed from the oldest data key
+# (puente.locate.keys._secret). rotate-keys runs with the old key still configured, so it leaves
+# them valid; dropping the old key changes them, and `puente locate reindex` renews them.
+
+SEARCH_KEYS = ("search_keys", "birth_keys", "phone_keys", "place_key")
+
+
+@pytest.fixture
+def new_process():
+    """new_process(): forget locate's hash key and index, as a process started now would."""
+    from puente.locate.keys import set_secret
+    from puente.locate.search import reset_index
+
+    def restart():
+        set_secret(None)
+        reset_index()
+
+    restart()
+    yield restart
+    restart()
+
+
+def stored_search_keys(person):
+    return type(person).objects.filter(pk=person.pk).values(*SEARCH_KEYS).get()
+
+
+def search_keys_a_save_would_write(person):
+    from puente.locate.keys import apply_keys
+
+    fresh = type(person).objects.get(pk=person.pk)
+    apply_keys(fresh)
+    return {name: getattr(fresh, name) for name in SEARCH_KEYS}
+
+
+def reasons_for_her(person):
+    """Why a search for her by name, birthday and phone finds her."""
+    from puente.locate.search import Query, get_index
+
+    query = Query(name="Xiomara Tzoc Ajanel", birth_date="1991-03-07", phone="+502 5555 0142")
+    match = next(m for m in get_index().search(query, limit=5, include_nonconsenting=True) if m.person_id == person.pk)
+    return set(match.reasons)
+
+
+def test_rotate_keys_leaves_the_search_hashes_valid(db, keyring, new_process, capsys):
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    keyring(old)
+    new_process()
+    person = make_person()
+    before = stored_search_keys(person)
+    assert before["phone_keys"] and before["birth_keys"] and before["place_key"]
+    found = reasons_for_her(person)
+    assert "same phone" in found
+
+    keyring(new, old)  # step 1: the new key first, and a restart
+    new_process()
+    call_command("rotate-keys")
+    assert "puente locate reindex" in capsys.readouterr().out  # the reminder of what comes next
+    Fernet(new).decrypt(raw_column(person, "phone").encode())  # rotated...
+
+    new_process()
+    assert stored_search_keys(person) == before == search_keys_a_save_would_write(person)  # ...hashes unchanged
+    assert reasons_for_her(person) == found
+
+
+def test_dropping_the_old_key_needs_locate_reindex(db, keyring, new_process):
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    keyring(old)
+    new_process()
+    person = make_person()
+    before = stored_search_keys(person)
+    keyring(new, old)
+    call_command("rotate-keys")
+
+    keyring(new)  # step 3: the old key dropped; the hash key now derives from the new one
+    new_process()
+    assert search_keys_a_save_would_write(person)["phone_keys"] != before["phone_keys"]
+    assert "same phone" not in reasons_for_her(person)  # stale: the phone no longer matches
+
+    call_command("locate", "reindex")
+    new_process()  # the service restarted after the reindex (its index is per process)
+    after = stored_search_keys(person)
+    assert after == search_keys_a_save_would_write(person)
+    assert after["phone_keys"] != before["phone_keys"] and after["search_keys"] == before["search_keys"]
+    assert "same phone" in reasons_for_her(person)

@@ -28,3 +28,12 @@ class Command(BaseCommand):
             f"Re-encrypted {report.values} values and {report.files} files; "
             f"{report.skipped} already under the newest key."
         ))
+        # Not reindexed here: locate's search hashes are keyed from the *oldest* data key, which
+        # is still configured (it had to be, to decrypt), so they are unchanged by this command
+        # and a reindex now would recompute the same values. They change when that key is
+        # dropped; the reindex belongs after that (docs/security.md, "Keys and rotation").
+        self.stdout.write(
+            "Next: stop the service, remove the old key from the configuration, run "
+            "`puente locate reindex` (the search hashes are keyed from the oldest key), then "
+            "start the service."
+        )
