@@ -13,4 +13,7 @@ urlpatterns = [
     path("reviews/", views.reviews, name="reviews"),
     path("reviews/<int:pk>/decide/", views.review_decide, name="review_decide"),
     path("merges/<int:pk>/undo/", views.merge_undo, name="merge_undo"),
+    path("agent-reviews/", views.agent_reviews, name="agent_reviews"),
+    path("agent-reviews/<int:pk>/decide/", views.agent_review_decide, name="agent_review_decide"),
+    path("agent-merges/<int:pk>/undo/", views.agent_merge_undo, name="agent_merge_undo"),
 ]

@@ -121,9 +121,17 @@ def employer(request, pk):
 
 @public
 def agent(request, pk):
-    agent = get_visible_or_404(access.public_agents(), pk=pk)
+    agent = get_visible_or_404(access.any_agent(), pk=pk)
+    if agent.merged_into_id:
+        survivor = agent
+        while survivor.merged_into_id:
+            survivor = survivor.merged_into
+        return redirect("visas:agent", pk=survivor.pk)
     rows_qs = access.public_rows().filter(agent=agent)
+    names = list(agent.names.values("name", "certainty", "method").order_by("name"))
     if _format(request):
+        if request.GET.get("table") == "names":
+            return tabular(request, names, ["name", "certainty", "method"], f"agent-{pk}-names")
         return tabular(request, _case_rows(rows_qs), CASE_FIELDS, f"agent-{pk}-cases")
     employers = _bars(list(
         rows_qs.filter(counted=True, employer__isnull=False).values("employer_id", "employer__name", "employer__state")
@@ -131,7 +139,7 @@ def agent(request, pk):
         .order_by("-positions_certified")[:200]))
     return render(request, "visas/agent.html", {
         "agent": agent, "employers": employers, "rows": _case_rows(rows_qs, CASE_ROW_LIMIT),
-        "case_count": rows_qs.count(), "row_limit": CASE_ROW_LIMIT,
+        "case_count": rows_qs.count(), "row_limit": CASE_ROW_LIMIT, "names": names,
     })
 
 
@@ -217,3 +225,51 @@ def merge_undo(request, pk):
     except ValueError:
         messages.error(request, _("This merge was already undone."))
     return redirect("visas:reviews")
+
+
+# --- agent merges (Coordinators) -------------------------------------------------------------------
+
+@require_perm("visas.internal")
+def agent_reviews(request):
+    pending = list(access.agent_reviews(request.user).filter(state="pending").select_related("left", "right")[:200])
+    decided = access.agent_reviews(request.user).exclude(state="pending").select_related(
+        "left", "right", "decided_by").order_by("-decided_at")[:50]
+    merges = access.agent_merges(request.user).select_related("into", "merged", "by")[:100]
+    # Agents have no address in the files: how many applications each filed helps to decide.
+    ids = {r.left_id for r in pending} | {r.right_id for r in pending}
+    sizes = dict(access.public_rows().filter(agent_id__in=ids).values("agent_id").order_by()
+                 .annotate(n=Count("pk")).values_list("agent_id", "n"))
+    pairs = [{"review": r, "left_rows": sizes.get(r.left_id, 0), "right_rows": sizes.get(r.right_id, 0)}
+             for r in pending]
+    return render(request, "visas/agent_reviews.html", {"pairs": pairs, "decided": decided, "merges": merges})
+
+
+@require_POST
+@require_perm("visas.internal")
+def agent_review_decide(request, pk):
+    review = get_visible_or_404(access.agent_reviews(request.user), pk=pk)
+    decision = request.POST.get("decision")
+    try:
+        if decision == "confirm":
+            actions.do_confirm_agent_review(review, request.user)
+            messages.success(request, _("Merged: the two agents are now one."))
+        elif decision == "reject":
+            actions.do_reject_agent_review(review, request.user)
+            messages.success(request, _("Kept apart: this pair will not be proposed again."))
+        else:
+            return HttpResponse(status=400)
+    except ValueError as refusal:
+        messages.error(request, str(refusal))
+    return redirect("visas:agent_reviews")
+
+
+@require_POST
+@require_perm("visas.internal")
+def agent_merge_undo(request, pk):
+    merge = get_visible_or_404(access.agent_merges(request.user), pk=pk)
+    try:
+        actions.do_undo_agent_merge(merge, request.user)
+        messages.success(request, _("Merge undone: the agents are separate again."))
+    except ValueError as refusal:
+        messages.error(request, str(refusal))
+    return redirect("visas:agent_reviews")
