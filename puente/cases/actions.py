@@ -11,7 +11,7 @@ changed rows; ``set_actor`` ties them to the user even outside a request.
 import functools
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,7 +26,7 @@ from .models import (
     Attachment, Case, CaseParty, CaseState, CaseTransition, ContractSignature, ContractVersion, Evaluation,
     InfoRequest, InternalNote, MatchRecord, Message, Notification, Outcome, Task,
 )
-from .notify import case_parties, coordinators, notify
+from .notify import case_parties, coordinators, defender_users, notify
 
 S = CaseState
 
@@ -81,6 +81,16 @@ def is_party(case, user) -> bool:
     if user.role == Role.DEFENDER:
         return case.defender_id is not None and case.defender_id == user.defender_id
     return False
+
+
+def _in_both_languages(text, params=None) -> str:
+    """A note written once and read by every party whatever their language (a contract
+    version's note): the English, then the Spanish. ``text`` is a lazy translatable string."""
+    out = []
+    for language in ("en", "es"):
+        with translation.override(language):
+            out.append(str(text) % dict(params or {}))
+    return " / ".join(out)
 
 
 def _move(case, target, by, note=""):
@@ -229,7 +239,7 @@ def do_assign_defender(case, defender, *, by, note="", suggestions=None) -> Matc
     case.save()
     _move(case, S.AGREEMENT_PENDING, by, note=note or "")
     ContractVersion.objects.create(case=case, number=1, text=contract_text.generate_text(case), created_by=by,
-                                   note=_("Generated from the template"))
+                                   note=_in_both_languages(gettext_lazy("Generated from the template")))
     notify(case_parties(case), Notification.Kind.ASSIGNMENT, case,
            gettext_lazy("Case %(ref)s has been assigned to %(defender)s. Please review the contract."),
            {"defender": defender.name}, exclude=by)
@@ -331,6 +341,100 @@ def do_sign_contract(case, *, by, typed_name, accepted, sha256) -> ContractSigna
     if version.fully_signed and case.state == S.AGREEMENT_PENDING:
         _move(case, S.ACTIVE, by, note=_("Contract version %(n)s signed by all parties.") % {"n": version.number})
     return signature
+
+
+DEFENDER_CHANGE_STATES = (S.AGREEMENT_PENDING,)
+
+
+def _refuse_defender_change(case, latest):
+    """Why the Defender of ``case`` cannot be changed now, or None."""
+    if case.state in (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED) or case.defender_id is None:
+        return _("No Defender has been chosen yet: choose one on the review page.")
+    if case.state == S.ON_HOLD:
+        return _("The case is on hold: resume it first. The Defender can be changed while the contract waits "
+                 "for signatures.")
+    if case.state not in DEFENDER_CHANGE_STATES or (latest is not None and latest.fully_signed):
+        return _("The contract has been signed by all three parties and the case is “%(state)s”: the Defender "
+                 "can no longer be changed, since the work and its payment rest on the signed contract.") % {
+            "state": S(case.state).label}
+    if latest is None:
+        return _("This case has no contract yet.")
+    return None
+
+
+@_as_actor
+@transaction.atomic
+def do_change_defender(case, defender, *, by, reason) -> ContractVersion:
+    """A Coordinator gives the case to another Defender while the contract waits for signatures
+    (the Defender declined, or does not answer). In one transaction, under the case's row lock
+    (a party signing at the same moment waits, then finds a new version and is refused):
+
+    - the signatures of the latest version are voided: they were given to a contract with
+      another party (kept, with ``voided_at``, never deleted);
+    - a new version names the new Defender: the lines the template wrote about the old one are
+      replaced, keeping the parties' other changes, or, when those lines were edited or come from
+      an older template, the text is generated again from the current template;
+    - the timeline gets a row with the reason (Coordinators read it), auditlog the changed rows;
+    - the old Defender's users lose the case (``access.visible_cases`` follows ``Case.defender``;
+      checked here, so that a wider access rule cannot silently keep them in);
+    - the old Defender, the new one, the Advocate and the other Coordinators are told."""
+    from .access import visible_cases
+
+    case = _lock(case)
+    _require(by.role == Role.COORDINATOR, _("Only Coordinators change the Defender."))
+    latest = latest_version(case)
+    refusal = _refuse_defender_change(case, latest)
+    _require(refusal is None, refusal)
+    reason = (reason or "").strip()
+    _require(reason, _("Give the reason for changing the Defender."))
+    old = case.defender
+    _require(defender.pk != old.pk, _("This Defender already has the case."))
+    _require(defender.is_active, _("This Defender is paused and takes no new cases."))
+
+    now = timezone.now()
+    voided = 0
+    for signature in latest.signatures.filter(voided_at__isnull=True):
+        signature.voided_at = now
+        signature.save(update_fields=["voided_at"])  # one save per row, so auditlog records each
+        voided += 1
+
+    old_users = defender_users(old.pk)
+    case.defender = defender
+    case.assigned_at = now
+    case.save()
+    _require(not any(visible_cases(u).filter(pk=case.pk).exists() for u in old_users),
+             _("The previous Defender would keep access to the case; nothing has been changed."))
+
+    text = contract_text.replace_defender(latest.text, case, old, defender)
+    if text is not None:
+        note = gettext_lazy("The Defender changed: the lines naming the Defender are replaced. Every party signs "
+                            "this version.")
+    else:
+        text = contract_text.generate_text(case)
+        note = gettext_lazy("The Defender changed: the contract is generated again from the current template. "
+                            "Changes made to earlier versions must be proposed again.")
+    version = ContractVersion.objects.create(case=case, number=latest.number + 1, text=text, created_by=by,
+                                             note=_in_both_languages(note))
+    CaseTransition.objects.create(
+        case=case, from_state=case.state, to_state=case.state, actor=by, event=CaseTransition.Event.DEFENDER_CHANGED,
+        note=_("%(old)s → %(new)s (signatures voided: %(voided)s): %(reason)s") % {
+            "old": old.name, "new": defender.name, "voided": voided, "reason": reason},
+    )
+
+    # The old Defender is told without a link to the case (it is a 404 for them now) and without
+    # the new Defender's name.
+    notify(old_users, Notification.Kind.REASSIGNED, None,
+           gettext_lazy("The network has given case %(ref)s to another Defender. You no longer have access to it; "
+                        "any signature you gave to its contract is void."),
+           {"ref": case.reference}, exclude=by)
+    notify(defender_users(defender.pk), Notification.Kind.ASSIGNMENT, case,
+           gettext_lazy("Case %(ref)s has been assigned to %(defender)s. Please review the contract."),
+           {"defender": defender.name}, exclude=by)
+    notify([case.advocate.user, *coordinators()], Notification.Kind.CONTRACT, case,
+           gettext_lazy("The Defender of case %(ref)s is now %(defender)s: version %(n)s of the contract needs "
+                        "your signature."),
+           {"defender": defender.name, "n": version.number}, exclude=by)
+    return version
 
 
 # --- Step 3: assignment --------------------------------------------------------------------------

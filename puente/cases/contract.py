@@ -149,10 +149,11 @@ def render_pdf(version) -> bytes:
 
 def _sides_with_signatures(version, signatures):
     """One row per signing party: its label (in the active language, and in English and Spanish
-    for the PDF) and its signature of this version, or None."""
+    for the PDF), its signature of this version or None, and the signatures it gave that were
+    voided (the Defender was replaced before every party had signed)."""
     from .models import ContractSignature
 
-    by_side = {s.side: s for s in signatures}
+    by_side = {s.side: s for s in signatures if s.voided_at is None}
     rows = []
     for value, label in ContractSignature.Side.choices:
         with translation.override("en"):
@@ -160,5 +161,6 @@ def _sides_with_signatures(version, signatures):
         with translation.override("es"):
             label_es = str(label)
         rows.append({"side": value, "label": label, "label_en": label_en, "label_es": label_es,
-                     "signature": by_side.get(value)})
+                     "signature": by_side.get(value),
+                     "voided": [s for s in signatures if s.side == value and s.voided_at is not None]})
     return rows

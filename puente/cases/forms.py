@@ -92,6 +92,23 @@ class AssignForm(forms.Form):
     note = forms.CharField(label=_("Why this Defender"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ChangeDefenderForm(forms.Form):
+    """A Coordinator gives the case to another Defender before the contract is signed."""
+
+    defender = forms.ModelChoiceField(
+        label=_("New Defender"), queryset=Defender.objects.filter(status=Defender.Status.ACTIVE)
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the case's timeline, which only Coordinators read with its notes."),
+    )
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if case is not None and case.defender_id:
+            self.fields["defender"].queryset = self.fields["defender"].queryset.exclude(pk=case.defender_id)
+
+
 class HoldForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False)
 

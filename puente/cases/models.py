@@ -147,7 +147,11 @@ class Task(models.Model):
 
 
 class CaseTransition(models.Model):
-    """One move of a case from a state to another: the case's timeline."""
+    """One move of a case from a state to another: the case's timeline. A row with an ``event``
+    records something that happened without a change of state (the Defender replaced)."""
+
+    class Event(models.TextChoices):
+        DEFENDER_CHANGED = "defender_changed", _("Defender changed")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
     from_state = models.CharField(max_length=20, choices=CaseState.choices, blank=True)
@@ -155,6 +159,7 @@ class CaseTransition(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
     note = EncryptedTextField(blank=True)
+    event = models.CharField(max_length=20, choices=Event.choices, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -259,17 +264,23 @@ class ContractVersion(models.Model):
         self.sha256 = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
         super().save(*args, **kwargs)
 
+    def valid_signatures(self):
+        # In Python over .all(), so that a prefetch of the signatures serves it.
+        return [s for s in self.signatures.all() if s.voided_at is None]
+
     def signature_for(self, side):
-        return next((s for s in self.signatures.all() if s.side == side), None)
+        return next((s for s in self.valid_signatures() if s.side == side), None)
 
     @property
     def fully_signed(self):
-        return {s.side for s in self.signatures.all()} >= set(ContractSignature.Side.values)
+        return {s.side for s in self.valid_signatures()} >= set(ContractSignature.Side.values)
 
 
 class ContractSignature(models.Model):
     """A party's signature of one contract version: typed name, acceptance, account, time and
-    the SHA-256 of the exact text signed."""
+    the SHA-256 of the exact text signed. A signature is never deleted: when the Defender is
+    replaced before every party has signed, the signatures of that version are voided
+    (``voided_at``), since they were given to a contract with another party."""
 
     class Side(models.TextChoices):
         COORDINATOR = "coordinator", _("Network (Coordinator)")
@@ -283,6 +294,7 @@ class ContractSignature(models.Model):
     accepted = models.BooleanField(_("accepted"))
     text_sha256 = models.CharField(max_length=64)
     signed_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(_("void since"), null=True, blank=True)
 
     class Meta:
         ordering = ["signed_at", "pk"]
@@ -322,6 +334,7 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         ASSIGNMENT = "assignment", _("New assignment")
+        REASSIGNED = "reassigned", _("Case reassigned")
         MESSAGE = "message", _("New message")
         STATE = "state", _("Case moved")
         DEADLINE = "deadline", _("Deadline approaching")

@@ -36,14 +36,19 @@ def emails_suppressed():
 def case_parties(case, *, include_coordinators=False):
     """The accounts that take part in a case: the Advocate, the Defender's users, and optionally
     the network's Coordinators."""
-    from puente.network.models import User
-
     users = [case.advocate.user]
     if case.defender_id:
-        users += list(User.objects.filter(defender_id=case.defender_id, is_active=True, role=Role.DEFENDER))
+        users += defender_users(case.defender_id)
     if include_coordinators:
         users += list(coordinators())
     return [u for u in users if u.is_active]
+
+
+def defender_users(defender_id):
+    """The active accounts of a Defender (an organisation may have several)."""
+    from puente.network.models import User
+
+    return list(User.objects.filter(defender_id=defender_id, is_active=True, role=Role.DEFENDER))
 
 
 def coordinators():

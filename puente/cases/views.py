@@ -21,9 +21,9 @@ from . import actions, contract, figures, workflow
 from .access import client_for, visible_attachments, visible_cases, visible_internal_notes
 from .evaluation import CRITERIA
 from .forms import (
-    AnswerForm, AssignForm, CaseForm, ClientForm, ContractEditForm, ContractSignForm, DeclineForm, EvaluationForm,
-    FiguresFilterForm, HoldForm, MessageForm, NoteForm, OutcomeForm, PartyFormSet, QuestionForm, SignForm,
-    TaskFormSet, TaskStatusForm,
+    AnswerForm, AssignForm, CaseForm, ChangeDefenderForm, ClientForm, ContractEditForm, ContractSignForm, DeclineForm,
+    EvaluationForm, FiguresFilterForm, HoldForm, MessageForm, NoteForm, OutcomeForm, PartyFormSet, QuestionForm,
+    SignForm, TaskFormSet, TaskStatusForm,
 )
 from .models import CaseState, ContractVersion, Notification, Outcome, Task
 from .workflow import OPEN_STATES
@@ -154,6 +154,8 @@ def detail(request, pk):
                         and not case.evaluations.filter(side=user.role).exists(),
         "can_report_outcome": user.role == Role.ADVOCATE and case.state in actions.OUTCOME_STATES,
         "hold_form": HoldForm(),
+        "change_defender_form": ChangeDefenderForm(case=case)
+        if user.role == Role.COORDINATOR and case.state in actions.DEFENDER_CHANGE_STATES else None,
     }
     return render(request, "cases/detail.html", context)
 
@@ -265,6 +267,21 @@ def assign(request, pk):
     else:
         messages.error(request, _("Choose an active Defender."))
     return redirect("cases:review", case.pk)
+
+
+@require_POST
+@require_perm("cases.review")
+def change_defender(request, pk):
+    """Give the case to another Defender while the contract waits for signatures."""
+    case = _case(request, pk)
+    form = ChangeDefenderForm(request.POST, case=case)
+    if form.is_valid():
+        _run(request, actions.do_change_defender, case, form.cleaned_data["defender"], by=request.user,
+             reason=form.cleaned_data["reason"],
+             success=_("The Defender has been changed; the new version of the contract needs every party's signature."))
+    else:
+        messages.error(request, _("Choose another active Defender and give the reason for the change."))
+    return _back(case)
 
 
 # --- Step 2 -------------------------------------------------------------------------------------

@@ -44,6 +44,9 @@ MATRIX = [
           expect={"coordinator": 302}),
     Entry("cases:assign", kwargs=submitted, method="post", data=lambda w: {"defender": w.defender_org.pk},
           expect={"coordinator": 302}),
+    # Coordinators only; on the active w.case the action then refuses (test_change_defender.py).
+    Entry("cases:change_defender", kwargs=case, method="post",
+          data=lambda w: {"defender": w.other_defender_org.pk, "reason": "No answer"}, expect={"coordinator": 302}),
     Entry("cases:contract", kwargs=case, expect=PARTIES),
     Entry("cases:contract_sign", kwargs=case, method="post", expect=PARTIES_POST),
     Entry("cases:contract_edit", kwargs=case, method="post", expect=PARTIES_POST),
