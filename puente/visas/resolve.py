@@ -327,8 +327,8 @@ def resolve_agents(user=None):
     actions.do_rehome_agent_rows()
     compared = merged = review = 0
     # A merged agent brings together the employers of its variants, which can make another variant
-    # certain: score again until nothing more merges (on the nine real files: two rounds), so that
-    # running the command again proposes nothing new.
+    # certain: score again until nothing more merges (on the nine real files, three rounds merge
+    # something), so that running the command again proposes nothing new.
     for _round in range(AGENT_ROUNDS):
         records = agent_records()
         compared = compared or len(records)

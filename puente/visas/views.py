@@ -53,6 +53,13 @@ def _bars(rows, value="positions_certified"):
     return rows
 
 
+def _survivor(record):
+    """The active employer or agent that ``record`` was merged into (itself when it was not)."""
+    while record.merged_into_id:
+        record = record.merged_into
+    return record
+
+
 @public
 def search(request):
     q = request.GET.get("q", "").strip()
@@ -123,10 +130,7 @@ def employer(request, pk):
 def agent(request, pk):
     agent = get_visible_or_404(access.any_agent(), pk=pk)
     if agent.merged_into_id:
-        survivor = agent
-        while survivor.merged_into_id:
-            survivor = survivor.merged_into
-        return redirect("visas:agent", pk=survivor.pk)
+        return redirect("visas:agent", pk=_survivor(agent).pk)
     rows_qs = access.public_rows().filter(agent=agent)
     names = list(agent.names.values("name", "certainty", "method").order_by("name"))
     if _format(request):
@@ -229,6 +233,7 @@ def merge_undo(request, pk):
 
 # --- agent merges (Coordinators) -------------------------------------------------------------------
 
+
 @require_perm("visas.internal")
 def agent_reviews(request):
     pending = list(access.agent_reviews(request.user).filter(state="pending").select_related("left", "right")[:200])
@@ -236,11 +241,15 @@ def agent_reviews(request):
         "left", "right", "decided_by").order_by("-decided_at")[:50]
     merges = access.agent_merges(request.user).select_related("into", "merged", "by")[:100]
     # Agents have no address in the files: how many applications each filed helps to decide.
-    ids = {r.left_id for r in pending} | {r.right_id for r in pending}
+    # A pair is shown as the agents it now stands for: one side may have been merged since it was
+    # listed, and a pair whose sides are now one agent has nothing left to decide (until an undo).
+    sides = [(r, _survivor(r.left), _survivor(r.right)) for r in pending]
+    sides = [(r, left, right) for r, left, right in sides if left.pk != right.pk]
+    ids = {a.pk for _r, left, right in sides for a in (left, right)}
     sizes = dict(access.public_rows().filter(agent_id__in=ids).values("agent_id").order_by()
                  .annotate(n=Count("pk")).values_list("agent_id", "n"))
-    pairs = [{"review": r, "left_rows": sizes.get(r.left_id, 0), "right_rows": sizes.get(r.right_id, 0)}
-             for r in pending]
+    pairs = [{"review": r, "left": left, "right": right, "left_rows": sizes.get(left.pk, 0),
+              "right_rows": sizes.get(right.pk, 0)} for r, left, right in sides]
     return render(request, "visas/agent_reviews.html", {"pairs": pairs, "decided": decided, "merges": merges})
 
 

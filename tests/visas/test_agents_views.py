@@ -99,3 +99,18 @@ def test_agent_review_page_in_spanish(farm_labor):
     assert "Fusiones de agentes" in html and "Mismo agente" in html
     html = Client(HTTP_ACCEPT_LANGUAGE="es").get(reverse("visas:agent", args=[kept.pk])).content.decode()
     assert "Nombres tal como se presentaron" in html
+
+
+def test_review_list_shows_pairs_as_the_agents_they_now_stand_for(farm_labor):
+    kept, other = farm_labor
+    third = make_agent("FARM LABOR SERVICES OF GEORGIA", employers("GAMMA FARM", state="GA"))
+    moot = AgentMergeReview.objects.create(left=other, right=kept, probability=0.6)
+    moved = AgentMergeReview.objects.create(left=other, right=third, probability=0.4)
+    actions.do_merge_agents(kept, other, probability=0.97, automatic=True)
+    client = coordinator_client()
+    html = client.get(reverse("visas:agent_reviews")).content.decode()
+    # "other" is now part of "kept": the first pair is moot, the second is kept ~ third.
+    assert reverse("visas:agent_review_decide", args=[moot.pk]) not in html
+    assert reverse("visas:agent_review_decide", args=[moved.pk]) in html
+    assert f'href="{reverse("visas:agent", args=[other.pk])}"' not in html
+    assert f'href="{reverse("visas:agent", args=[kept.pk])}"' in html and "To review (1)" in html
