@@ -1,7 +1,6 @@
 from types import SimpleNamespace
 
 import pytest
-from django.utils import translation
 
 from tests.factories import make_advocate, make_coordinator, make_defender_org, make_defender_user
 
@@ -20,10 +19,3 @@ def b(db):
     make_rates()
     return s
 
-
-@pytest.fixture(autouse=True)
-def _english_messages():
-    """Start every test in English: puente.core's UserLanguageMiddleware activates the user's
-    language for the thread and does not reset it, so a Spanish request would leak into the next test."""
-    with translation.override("en"):
-        yield
