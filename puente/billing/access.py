@@ -4,13 +4,13 @@ another party's object is a 404.
 - Coordinators: everything.
 - A Defender: its own reports (every version) and its own payouts. Never an invoice, a payment,
   or the network's charge to the Advocate.
-- An Advocate: its own issued invoices (never drafts) and the payments on them. Never a
-  Defender's report or payout.
+- An Advocate: its own issued invoices (never drafts), the payments and refunds on them (and
+  whether they were reversed). Never a Defender's report or payout.
 """
 
 from puente.cases.models import Case
 
-from .models import Expense, Invoice, InvoiceState, Payment, Payout, TimeReport
+from .models import Expense, Invoice, InvoiceState, Payment, Payout, Refund, TimeReport
 
 
 def visible_reports(user):
@@ -46,6 +46,10 @@ def visible_invoices(user):
 
 def visible_payments(user):
     return Payment.objects.filter(invoice__in=visible_invoices(user)).select_related("invoice")
+
+
+def visible_refunds(user):
+    return Refund.objects.filter(invoice__in=visible_invoices(user)).select_related("invoice")
 
 
 def visible_payouts(user):

@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from puente.cases.models import CaseState
+from puente.core import audit
 
 from . import money
 from .models import (
     ISSUED_STATES, OPEN_STATES, BillingSettings, ExchangeRate, Expense, ExpenseCategory, Invoice, InvoiceCounter,
-    InvoiceLine, InvoiceState, Payment, Payout, ReportStatus, TimeEntry, TimeReport,
+    InvoiceLine, InvoiceState, Payment, Payout, Refund, ReportStatus, Reversal, TimeEntry, TimeReport,
 )
 
 # Cases a Defender may report on: the work is under way or being billed.
@@ -474,10 +475,28 @@ def do_record_payment(user, invoice, *, amount, received_on, method=Payment.Meth
     payment = Payment.objects.create(
         invoice=invoice, amount=amount, received_on=received_on, method=method, reference=reference, recorded_by=user
     )
-    invoice.amount_paid = money.round_to_minor(invoice.payments.aggregate(s=Sum("amount"))["s"] or Decimal(0), invoice.currency)
-    invoice.state = InvoiceState.PAID if invoice.amount_paid >= invoice.total else InvoiceState.PARTLY_PAID
-    invoice.save()
+    _settle(invoice)
     return payment
+
+
+def net_paid(invoice) -> Decimal:
+    """What the Advocate has paid on ``invoice``, net: payments minus refunds, leaving out any
+    record that was reversed. Summed from the rows, never from ``amount_paid``."""
+    paid = invoice.payments.filter(reversal__isnull=True).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    refunded = invoice.refunds.filter(reversal__isnull=True).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    return money.round_to_minor(paid - refunded, invoice.currency)
+
+
+def _settle(invoice):
+    """Store the locked invoice's net paid amount and the payment state that follows from it."""
+    invoice.amount_paid = net_paid(invoice)
+    if invoice.amount_paid >= invoice.total:
+        invoice.state = InvoiceState.PAID
+    elif invoice.amount_paid > 0:
+        invoice.state = InvoiceState.PARTLY_PAID
+    else:
+        invoice.state = InvoiceState.ISSUED
+    invoice.save()
 
 
 @transaction.atomic
@@ -503,3 +522,161 @@ def do_record_payout(user, defender, *, amount: Money, paid_on, reports, referen
     payout = Payout.objects.create(defender=defender, amount=amount, paid_on=paid_on, reference=reference, recorded_by=user)
     payout.reports.set(chosen)
     return payout
+
+
+# --- corrections: withdrawn reports, refunds, reversals ----------------------------------------
+# Each writes its rows as the Coordinator's (``audit.actor``), in a request or not. Money records
+# are never edited or deleted: a correction is a new row (a Refund, a Reversal) and the sums
+# (``net_paid``, ``ledger``) leave out what was reversed.
+
+
+def _require_coordinator(user):
+    if not getattr(user, "is_coordinator", False):
+        raise ValidationError(_("Only a Coordinator may correct billing records."))
+
+
+def _require_reason(reason) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason.")})
+    return reason
+
+
+def _require_not_before(on, original_date, what):
+    if on < original_date:
+        raise ValidationError({"reversed_on": _("The reversal cannot be dated before the %(what)s it reverses (%(date)s).")
+                               % {"what": what, "date": original_date.isoformat()}})
+
+
+@transaction.atomic
+def do_withdraw_report(user, report, reason) -> TimeReport:
+    """Write off a report that was returned for correction and never resubmitted, so that it no
+    longer holds the case in the reporting step. The report (and the corrected version the
+    Defender may have started, still a draft) become *withdrawn*: kept, readable, never billed
+    or paid. ``report`` may be the returned version or that draft."""
+    _require_coordinator(user)
+    reason = _require_reason(reason)
+    with audit.actor(user):
+        # Lock the returned version first, then its revision: the order do_revise_report uses.
+        if report.status == ReportStatus.DRAFT and report.previous_id:
+            report = report.previous
+        report = _lock_report(report)
+        revision = TimeReport.objects.select_for_update().filter(previous=report).first()
+        if report.status != ReportStatus.RETURNED or (revision is not None and revision.status != ReportStatus.DRAFT):
+            raise ValidationError(_("Only a returned report that has not been resubmitted can be withdrawn."))
+        now = timezone.now()
+        for r in (report, revision):
+            if r is None:
+                continue
+            r.status = ReportStatus.WITHDRAWN
+            r.withdrawn_reason, r.withdrawn_at, r.withdrawn_by = reason, now, user
+            r.save()
+    return report
+
+
+def _money_amount(amount, currency) -> Decimal:
+    """``amount`` (Money or a number) as a Decimal in ``currency``, or refuse naming the field."""
+    if isinstance(amount, Money):
+        if str(amount.currency) != currency:
+            raise ValidationError({"amount": _("Use the invoice's currency (%(currency)s), not %(other)s.")
+                                   % {"currency": currency, "other": amount.currency}})
+        amount = amount.amount
+    try:
+        amount = Decimal(str(amount))
+    except InvalidOperation:
+        raise ValidationError({"amount": _("Enter a number.")}) from None
+    if amount <= 0 or money.round_to_minor(amount, currency) != amount:
+        raise ValidationError({"amount": _("Enter an amount greater than zero, with at most two decimals.")})
+    return amount
+
+
+def _lock_open_to_corrections(invoice) -> Invoice:
+    invoice = _lock_invoice(invoice)
+    if invoice.state not in ISSUED_STATES:
+        raise ValidationError(_("Invoice %(number)s is not an issued invoice: its payments cannot be corrected.")
+                              % {"number": invoice.display_number})
+    return invoice
+
+
+@transaction.atomic
+def do_record_refund(user, invoice, *, amount, refunded_on, method=Payment.Method.TRANSFER, reference="", reason) -> Refund:
+    """Money paid back to the Advocate on ``invoice``, in the invoice's currency, at most what the
+    Advocate has paid on it (net of earlier refunds). The invoice's paid amount goes down and its
+    balance is owed again (it shows in the ageing report) until paid or, if fully refunded, voided."""
+    _require_coordinator(user)
+    reason = _require_reason(reason)
+    with audit.actor(user):
+        # The invoice row is the lock every payment, refund and reversal on it takes first.
+        invoice = _lock_open_to_corrections(invoice)
+        amount = _money_amount(amount, invoice.currency)
+        if method not in Payment.Method.values:
+            raise ValidationError({"method": _("Choose a method.")})
+        paid = net_paid(invoice)
+        if amount > paid:
+            raise ValidationError({"amount": _("The refund is more than the %(paid)s %(currency)s the Advocate has paid on this invoice.")
+                                   % {"paid": paid, "currency": invoice.currency}})
+        refund = Refund.objects.create(
+            invoice=invoice, amount=amount, refunded_on=refunded_on, method=method, reference=reference or "",
+            reason=reason, recorded_by=user,
+        )
+        _settle(invoice)
+    return refund
+
+
+@transaction.atomic
+def do_reverse_payment(user, payment, *, reason, reversed_on=None) -> Reversal:
+    """Cancel a payment from the Advocate recorded by mistake (the whole amount). The payment
+    stays; the invoice counts it no more."""
+    _require_coordinator(user)
+    reason = _require_reason(reason)
+    reversed_on = reversed_on or _today()
+    with audit.actor(user):
+        invoice = _lock_open_to_corrections(payment.invoice)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.is_reversed:
+            raise ValidationError(_("This payment has already been reversed."))
+        _require_not_before(reversed_on, payment.received_on, _("payment"))
+        if net_paid(invoice) - payment.amount < 0:
+            raise ValidationError(_("Money was refunded against this payment: reverse the refund first, or the invoice "
+                                    "would count more refunded than paid."))
+        reversal = Reversal.objects.create(payment=payment, reversed_on=reversed_on, reason=reason, recorded_by=user)
+        _settle(invoice)
+    return reversal
+
+
+@transaction.atomic
+def do_reverse_refund(user, refund, *, reason, reversed_on=None) -> Reversal:
+    """Cancel a refund recorded by mistake (the whole amount): the invoice counts it as paid again."""
+    _require_coordinator(user)
+    reason = _require_reason(reason)
+    reversed_on = reversed_on or _today()
+    with audit.actor(user):
+        invoice = _lock_open_to_corrections(refund.invoice)
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.is_reversed:
+            raise ValidationError(_("This refund has already been reversed."))
+        _require_not_before(reversed_on, refund.refunded_on, _("refund"))
+        if net_paid(invoice) + refund.amount > invoice.total:
+            raise ValidationError(_("Reversing this refund would count more paid than the invoice's total."))
+        reversal = Reversal.objects.create(refund=refund, reversed_on=reversed_on, reason=reason, recorded_by=user)
+        _settle(invoice)
+    return reversal
+
+
+@transaction.atomic
+def do_reverse_payout(user, payout, *, reason, reversed_on=None) -> Reversal:
+    """Cancel a payout to a Defender recorded by mistake (the whole amount): what the network owes
+    the Defender goes back up by it."""
+    _require_coordinator(user)
+    reason = _require_reason(reason)
+    reversed_on = reversed_on or _today()
+    with audit.actor(user):
+        # The same locks as do_record_payout, in the same order: the Defender's approved reports,
+        # then the payout, so a payout and its reversal never interleave.
+        list(TimeReport.objects.select_for_update().filter(defender_id=payout.defender_id, status=ReportStatus.APPROVED))
+        payout = Payout.objects.select_for_update().get(pk=payout.pk)
+        if payout.is_reversed:
+            raise ValidationError(_("This payout has already been reversed."))
+        _require_not_before(reversed_on, payout.paid_on, _("payout"))
+        reversal = Reversal.objects.create(payout=payout, reversed_on=reversed_on, reason=reason, recorded_by=user)
+    return reversal

@@ -83,6 +83,24 @@ class PaymentForm(forms.Form):
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
 
 
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), decimal_places=2, max_digits=14)
+    currency = forms.ChoiceField(label=_("Currency"), choices=[("USD", "USD"), ("CAD", "CAD")])
+    refunded_on = forms.DateField(label=_("Refunded on"), widget=DateInput)
+    method = forms.ChoiceField(label=_("Method"), choices=Payment.Method.choices)
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ReversalForm(forms.Form):
+    reversed_on = forms.DateField(label=_("Reversed on"), widget=DateInput)
+    reason = forms.CharField(label=_("Why it was recorded by mistake"), max_length=2000)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
 class PayoutForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), decimal_places=2, max_digits=14)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)

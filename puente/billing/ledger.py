@@ -2,8 +2,10 @@
 normalised to the currency's minor unit (SQLite returns sums like 207.330000000000).
 
 - An Advocate's balance, per currency: invoiced (issued, partly paid and paid invoices; never
-  drafts or void ones) minus paid (payments received).
+  drafts or void ones) minus paid (payments received minus refunds paid back).
 - A Defender's balance, per currency: approved amounts owed (approved reports) minus paid out.
+- A payment, refund or payout that was reversed (recorded by mistake) counts nowhere: it stays
+  in the records, with its ``Reversal``, and drops out of every sum.
 - Ageing: the unpaid balance of each open invoice, by days since its ISSUE DATE on the day asked:
   0-30, 31-60, 61-90 and over 90 days.
 """
@@ -14,7 +16,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from .money import round_to_minor
-from .models import ISSUED_STATES, OPEN_STATES, Invoice, Payment, Payout, ReportStatus, TimeReport
+from .models import ISSUED_STATES, OPEN_STATES, Invoice, Payment, Payout, Refund, ReportStatus, TimeReport
 
 BUCKETS = [("0_30", 0, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("over_90", 91, None)]
 
@@ -27,14 +29,18 @@ def advocate_balances(advocate=None) -> dict:
     """{advocate_id: {currency: {"invoiced", "paid", "balance"}}}"""
     result = defaultdict(lambda: defaultdict(_zero))
     invoices = Invoice.objects.filter(state__in=ISSUED_STATES)
-    payments = Payment.objects.all()
+    payments = Payment.objects.filter(reversal__isnull=True)
+    refunds = Refund.objects.filter(reversal__isnull=True)
     if advocate is not None:
         invoices = invoices.filter(advocate=advocate)
         payments = payments.filter(invoice__advocate=advocate)
+        refunds = refunds.filter(invoice__advocate=advocate)
     for row in invoices.values("advocate_id", "currency").annotate(s=Sum("total")):
         result[row["advocate_id"]][row["currency"]]["invoiced"] += row["s"]
     for row in payments.values("invoice__advocate_id", "invoice__currency").annotate(s=Sum("amount")):
         result[row["invoice__advocate_id"]][row["invoice__currency"]]["paid"] += row["s"]
+    for row in refunds.values("invoice__advocate_id", "invoice__currency").annotate(s=Sum("amount")):
+        result[row["invoice__advocate_id"]][row["invoice__currency"]]["paid"] -= row["s"]
     for per_currency in result.values():
         for currency, figures in per_currency.items():
             for key in ("invoiced", "paid"):
@@ -51,7 +57,7 @@ def defender_balances(defender=None) -> dict:
     """{defender_id: {currency: {"owed", "paid", "balance"}}}"""
     result = defaultdict(lambda: defaultdict(lambda: {"owed": Decimal(0), "paid": Decimal(0), "balance": Decimal(0)}))
     reports = TimeReport.objects.filter(status=ReportStatus.APPROVED)
-    payouts = Payout.objects.all()
+    payouts = Payout.objects.filter(reversal__isnull=True)
     if defender is not None:
         reports, payouts = reports.filter(defender=defender), payouts.filter(defender=defender)
     for row in reports.values("defender_id", "approved_amount_currency").annotate(s=Sum("approved_amount")):

@@ -87,6 +87,9 @@ class ReportStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted for review")
     RETURNED = "returned", _("Returned for correction")
     APPROVED = "approved", _("Approved")
+    # Returned and never resubmitted, and written off by a Coordinator (with the reason): it is
+    # neither billed nor paid, and no longer holds the case in the reporting step.
+    WITHDRAWN = "withdrawn", _("Withdrawn by the network")
 
 
 class TimeReport(models.Model):
@@ -115,6 +118,9 @@ class TimeReport(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    withdrawn_reason = EncryptedTextField(_("reason for withdrawing"), blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -218,6 +224,7 @@ class Invoice(models.Model):
     subtotal = models.DecimalField(_("subtotal"), max_digits=14, decimal_places=2, default=Decimal(0))
     charge = models.DecimalField(_("facilitation charge"), max_digits=14, decimal_places=2, default=Decimal(0))
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=Decimal(0))
+    # Net money received: payments minus refunds, leaving out any that were reversed.
     amount_paid = models.DecimalField(_("paid"), max_digits=14, decimal_places=2, default=Decimal(0))
     issue_date = models.DateField(_("issue date"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
@@ -344,6 +351,40 @@ class Payment(models.Model):
     def money(self):
         return Money(self.amount, self.invoice.currency)
 
+    @property
+    def is_reversed(self):
+        return hasattr(self, "reversal")
+
+
+class Refund(models.Model):
+    """Money the network paid back to the Advocate on an invoice, in the invoice's currency. It
+    lowers what the invoice counts as paid (``Invoice.amount_paid`` is payments minus refunds,
+    neither reversed)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    refunded_on = models.DateField(_("refunded on"))
+    method = models.CharField(_("method"), max_length=20, choices=Payment.Method.choices, default=Payment.Method.TRANSFER)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    # Free text: may name the client. Encrypted at rest, masked in the audit history.
+    reason = EncryptedTextField(_("reason"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["refunded_on", "pk"]
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [models.CheckConstraint(name="refund_amount_positive", condition=models.Q(amount__gt=0))]
+
+    @property
+    def money(self):
+        return Money(self.amount, self.invoice.currency)
+
+    @property
+    def is_reversed(self):
+        return hasattr(self, "reversal")
+
 
 class Payout(models.Model):
     """Money the network paid a Defender, in the Defender's currency, for one or more approved reports."""
@@ -361,16 +402,63 @@ class Payout(models.Model):
         verbose_name = _("payout")
         verbose_name_plural = _("payouts")
 
+    @property
+    def is_reversed(self):
+        return hasattr(self, "reversal")
+
+
+class Reversal(models.Model):
+    """Cancels one payment, refund or payout that was recorded by mistake. Money records are never
+    edited or deleted: the original stays as it was and this entry, with its date and reason,
+    takes it out of every sum (invoice balance, ledger, ageing). One reversal per record (the
+    one-to-one keys), the whole amount (a wrong amount is reversed and recorded again)."""
+
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="reversal")
+    refund = models.OneToOneField(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="reversal")
+    payout = models.OneToOneField(Payout, null=True, blank=True, on_delete=models.PROTECT, related_name="reversal")
+    reversed_on = models.DateField(_("reversed on"))
+    reason = EncryptedTextField(_("reason"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["reversed_on", "pk"]
+        verbose_name = _("reversal")
+        verbose_name_plural = _("reversals")
+        constraints = [
+            models.CheckConstraint(
+                name="reversal_of_exactly_one_record",
+                condition=(
+                    models.Q(payment__isnull=False, refund__isnull=True, payout__isnull=True)
+                    | models.Q(payment__isnull=True, refund__isnull=False, payout__isnull=True)
+                    | models.Q(payment__isnull=True, refund__isnull=True, payout__isnull=False)
+                ),
+            ),
+        ]
+
+    @property
+    def original(self):
+        return self.payment or self.refund or self.payout
+
+    @property
+    def money(self) -> Money:
+        """The reversed amount, with its currency."""
+        if self.payout_id:
+            return self.payout.amount
+        return self.original.money
+
 
 auditlog.register(ExchangeRate)
 auditlog.register(BillingSettings)
 auditlog.register(InvoiceCounter)
 # Free text about the work can name the client or where they live: encrypted at rest (above)
 # and masked in the audit history.
-auditlog.register(TimeReport, mask_fields=["notes", "review_comment"])
+auditlog.register(TimeReport, mask_fields=["notes", "review_comment", "withdrawn_reason"])
 auditlog.register(TimeEntry, mask_fields=["description"])
 auditlog.register(Expense, mask_fields=["receipt_name", "description"])
 auditlog.register(Invoice)
 auditlog.register(InvoiceLine, mask_fields=["description"])
 auditlog.register(Payment)
 auditlog.register(Payout, m2m_fields={"reports"})
+auditlog.register(Refund, mask_fields=["reason"])
+auditlog.register(Reversal, mask_fields=["reason"])

@@ -19,13 +19,14 @@ from puente.network.models import Advocate, Defender
 
 from . import actions, ledger
 from .access import (
-    reportable_cases, visible_expenses, visible_invoices, visible_payments, visible_payouts, visible_reports,
+    reportable_cases, visible_expenses, visible_invoices, visible_payments, visible_payouts, visible_refunds,
+    visible_reports,
 )
 from .forms import (
-    ExpenseForm, InvoiceChargeForm, NewInvoiceForm, PaymentForm, PayoutForm, PeriodForm, RateForm, ReviewForm,
-    SettingsForm, TimeEntryForm, VoidForm,
+    ExpenseForm, InvoiceChargeForm, NewInvoiceForm, PaymentForm, PayoutForm, PeriodForm, RateForm, RefundForm,
+    ReversalForm, ReviewForm, SettingsForm, TimeEntryForm, VoidForm, WithdrawForm,
 )
-from .models import BillingSettings, ExchangeRate, InvoiceState, ReportStatus, TimeReport
+from .models import ISSUED_STATES, BillingSettings, ExchangeRate, InvoiceState, ReportStatus, TimeReport
 
 REPORTERS = ("billing.report", "billing.manage")
 INVOICE_READERS = ("billing.manage", "billing.view_invoices_own")
@@ -93,8 +94,18 @@ def report_detail(request, pk):
         if mine and report.is_editable else None,
         "review_form": ReviewForm() if request.user.is_coordinator and report.status == ReportStatus.SUBMITTED else None,
         "can_revise": mine and report.status == ReportStatus.RETURNED and not report.is_superseded,
-        "payouts": report.payouts.all(),
+        "withdraw_form": WithdrawForm() if request.user.is_coordinator and _withdrawable(report) else None,
+        "payouts": report.payouts.select_related("reversal"),
     })
+
+
+def _withdrawable(report):
+    """A returned version not resubmitted (no later version, or a draft one), or that draft."""
+    if report.status == ReportStatus.DRAFT and report.previous_id:
+        report = report.previous
+    if report.status != ReportStatus.RETURNED:
+        return False
+    return not report.is_superseded or report.next_version.status == ReportStatus.DRAFT
 
 
 def _run_action(request, obj, fn, detail_url):
@@ -185,6 +196,17 @@ def report_review(request, pk):
     return _report_action(request, pk, lambda r: actions.do_return_report(request.user, r, form.cleaned_data["comment"]))
 
 
+@require_perm("billing.manage")
+@require_POST
+def report_withdraw(request, pk):
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        get_visible_or_404(visible_reports(request.user), pk=pk)
+        messages.error(request, _form_errors(form))
+        return redirect("billing:report_detail", pk=pk)
+    return _report_action(request, pk, lambda r: actions.do_withdraw_report(request.user, r, form.cleaned_data["reason"]))
+
+
 @require_perm(*REPORTERS)
 def receipt(request, expense_pk):
     expense = get_visible_or_404(visible_expenses(request.user), pk=expense_pk)
@@ -266,7 +288,13 @@ def invoice_detail(request, pk):
     return render(request, "billing/invoice_detail.html", {
         "invoice": invoice,
         "lines": invoice.lines.select_related("report__case", "report__defender"),
-        "payments": visible_payments(request.user).filter(invoice=invoice),
+        "payments": visible_payments(request.user).filter(invoice=invoice).select_related("reversal"),
+        "refunds": visible_refunds(request.user).filter(invoice=invoice).select_related("reversal"),
+        "can_correct": coordinator and invoice.state in ISSUED_STATES,
+        "today": timezone.localdate(),
+        "refund_form": RefundForm(initial={"refunded_on": timezone.localdate(), "currency": invoice.currency,
+                                           "amount": invoice.amount_paid})
+        if coordinator and invoice.state in ISSUED_STATES and invoice.amount_paid > 0 else None,
         "charge_form": InvoiceChargeForm(initial={
             "charge_percent": invoice.charge_percent, "charge_flat_per_case": invoice.charge_flat_per_case,
             "payment_terms_days": invoice.payment_terms_days,
@@ -332,7 +360,10 @@ def invoice_pdf(request, pk):
     with translation.override(language):
         html = render_to_string("billing/invoice_pdf.html", {
             "invoice": invoice, "lines": invoice.lines.select_related("report__case", "report__defender"),
-            "payments": invoice.payments.all(), "rates": invoice.rates_used(), "language": language,
+            # What the Advocate paid and got back; a record reversed as a mistake is not shown.
+            "payments": invoice.payments.filter(reversal__isnull=True),
+            "refunds": invoice.refunds.filter(reversal__isnull=True),
+            "rates": invoice.rates_used(), "language": language,
         })
         pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -354,15 +385,72 @@ def payment_add(request, pk):
     return response
 
 
+@require_perm("billing.manage")
+@require_POST
+def refund_add(request, pk):
+    form = RefundForm(request.POST)
+    if not form.is_valid():
+        get_visible_or_404(visible_invoices(request.user), pk=pk)
+        messages.error(request, _form_errors(form))
+        return redirect("billing:invoice_detail", pk=pk)
+    d = form.cleaned_data
+    return _invoice_action(request, pk, lambda i: actions.do_record_refund(
+        request.user, i, amount=Money(d["amount"], d["currency"]), refunded_on=d["refunded_on"], method=d["method"],
+        reference=d["reference"], reason=d["reason"],
+    ))
+
+
+def _reverse(request, pk, queryset, record_pk, fn):
+    """Reverse one record (a payment or refund of invoice ``pk``) fetched through ``queryset``."""
+    invoice = get_visible_or_404(visible_invoices(request.user), pk=pk)
+    record = get_visible_or_404(queryset.filter(invoice=invoice), pk=record_pk)
+    form = ReversalForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("billing:invoice_detail", pk=pk)
+    return _run_action(request, invoice, lambda i: fn(request.user, record, **form.cleaned_data), "billing:invoice_detail")
+
+
+@require_perm("billing.manage")
+@require_POST
+def payment_reverse(request, pk, payment_pk):
+    return _reverse(request, pk, visible_payments(request.user), payment_pk, actions.do_reverse_payment)
+
+
+@require_perm("billing.manage")
+@require_POST
+def refund_reverse(request, pk, refund_pk):
+    return _reverse(request, pk, visible_refunds(request.user), refund_pk, actions.do_reverse_refund)
+
+
 # --- payouts, ledger, ageing, exports --------------------------------------------------------
 
 @require_perm("billing.manage", "billing.report")
 def payout_list(request):
-    payouts = visible_payouts(request.user).prefetch_related("reports__case")
+    payouts = visible_payouts(request.user).select_related("reversal").prefetch_related("reports__case")
     balances = {}
     if request.user.is_defender:
         balances = ledger.defender_balance(request.user.defender)
-    return render(request, "billing/payout_list.html", {"payouts": payouts[:300], "balances": balances})
+    return render(request, "billing/payout_list.html", {
+        "payouts": payouts[:300], "balances": balances, "today": timezone.localdate(),
+    })
+
+
+@require_perm("billing.manage")
+@require_POST
+def payout_reverse(request, pk):
+    payout = get_visible_or_404(visible_payouts(request.user), pk=pk)
+    form = ReversalForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("billing:payout_list")
+    try:
+        actions.do_reverse_payout(request.user, payout, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Payout reversed: the amount is owed to the Defender again."))
+    return redirect("billing:payout_list")
 
 
 @require_perm("billing.manage")
@@ -408,7 +496,7 @@ def ageing_view(request):
     return render(request, "billing/ageing.html", {"as_of": as_of, "ageing": ledger.ageing(as_of), "buckets": ledger.BUCKETS})
 
 
-EXPORTS = ("invoices", "payments", "payouts")
+EXPORTS = ("invoices", "payments", "refunds", "payouts")
 
 
 class _SafeWriter:
@@ -457,14 +545,24 @@ def export(request, kind):
                              i.issue_date, i.due_date, i.subtotal, i.charge, i.total, i.amount_paid, i.balance,
                              i.void_reason, i.replaces.display_number if i.replaces_id else ""])
     elif kind == "payments":
-        writer.writerow(["invoice", "received_on", "amount", "currency", "method", "reference", "advocate"])
-        for p in visible_payments(request.user).filter(received_on__range=(start, end)).select_related("invoice__advocate__user").order_by("received_on", "pk"):
+        # A reversed payment is listed with the date of its reversal: it was not money received.
+        writer.writerow(["invoice", "received_on", "amount", "currency", "method", "reference", "advocate", "reversed_on"])
+        for p in (visible_payments(request.user).filter(received_on__range=(start, end))
+                  .select_related("invoice__advocate__user", "reversal").order_by("received_on", "pk")):
             writer.writerow([p.invoice.display_number, p.received_on, p.amount, p.invoice.currency, p.method, p.reference,
-                             p.invoice.advocate.organisation])
+                             p.invoice.advocate.organisation, p.reversal.reversed_on if p.is_reversed else ""])
+    elif kind == "refunds":
+        writer.writerow(["invoice", "refunded_on", "amount", "currency", "method", "reference", "advocate", "reversed_on"])
+        for r in (visible_refunds(request.user).filter(refunded_on__range=(start, end))
+                  .select_related("invoice__advocate__user", "reversal").order_by("refunded_on", "pk")):
+            writer.writerow([r.invoice.display_number, r.refunded_on, r.amount, r.invoice.currency, r.method, r.reference,
+                             r.invoice.advocate.organisation, r.reversal.reversed_on if r.is_reversed else ""])
     else:
-        writer.writerow(["paid_on", "defender", "amount", "currency", "reference", "reports"])
-        for p in visible_payouts(request.user).filter(paid_on__range=(start, end)).prefetch_related("reports__case").order_by("paid_on", "pk"):
+        writer.writerow(["paid_on", "defender", "amount", "currency", "reference", "reports", "reversed_on"])
+        for p in (visible_payouts(request.user).filter(paid_on__range=(start, end)).select_related("reversal")
+                  .prefetch_related("reports__case").order_by("paid_on", "pk")):
             writer.writerow([p.paid_on, p.defender.name, p.amount.amount, p.amount.currency, p.reference,
-                             "; ".join(f"{r.case} v{r.version}" for r in p.reports.all())])
+                             "; ".join(f"{r.case} v{r.version}" for r in p.reports.all()),
+                             p.reversal.reversed_on if p.is_reversed else ""])
     return response
 

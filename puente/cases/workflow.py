@@ -50,11 +50,11 @@ def _tasks_finished(case):
 
 
 def _reporting_settled(case):
-    # Billing decides: the Defender's report has been reviewed and invoiced.
-    from puente.billing.api import case_reporting_settled
+    # Billing decides (and says which reports hold the case): every report reviewed and invoiced.
+    from puente.billing.api import case_reporting_settled, reporting_block_reason
 
     if not case_reporting_settled(case):
-        return _("The Defender's report has not been reviewed and invoiced yet.")
+        return reporting_block_reason(case) or _("The Defender's report has not been reviewed and invoiced yet.")
     return None
 
 

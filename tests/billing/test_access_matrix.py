@@ -25,6 +25,9 @@ MATRIX = [
     Entry("billing:report_revise", method="post", kwargs=report, expect={D: 302, OD: 404}),
     Entry("billing:report_review", method="post", kwargs=lambda w: {"pk": w.submitted_report.pk}, expect={C: 302},
           data=lambda w: {"decision": "approve"}),
+    # Withdrawing a returned, never resubmitted report: Coordinators only (it is a billing decision).
+    Entry("billing:report_withdraw", method="post", kwargs=lambda w: {"pk": w.returned_report.pk}, expect={C: 302},
+          data=lambda w: {"reason": "The Defender left the network"}),
     # A receipt is the Defender's and the network's; served only after the access check.
     Entry("billing:receipt", kwargs=lambda w: {"expense_pk": w.expense.pk}, expect={C: 200, D: 200, OD: 404}),
     # Money settings: Coordinators only.
@@ -46,12 +49,23 @@ MATRIX = [
     Entry("billing:invoice_pdf", kwargs=invoice, expect={C: 200, A: 200, OA: 404}),
     Entry("billing:payment_add", method="post", kwargs=invoice, expect={C: 302},
           data=lambda w: {"amount": "5.00", "received_on": "2026-03-05", "method": "transfer"}),
+    # Money corrections: Coordinators only; an Advocate sees refunds and reversals on the invoice page.
+    Entry("billing:refund_add", method="post", kwargs=invoice, expect={C: 302},
+          data=lambda w: {"amount": "1.00", "currency": "USD", "refunded_on": "2026-03-06", "method": "transfer",
+                          "reason": "Overpaid"}),
+    Entry("billing:payment_reverse", method="post", kwargs=lambda w: {"pk": w.invoice.pk, "payment_pk": w.payment.pk},
+          expect={C: 302}, data=lambda w: {"reversed_on": "2026-03-07", "reason": "Recorded on the wrong invoice"}),
+    Entry("billing:refund_reverse", method="post", kwargs=lambda w: {"pk": w.invoice.pk, "refund_pk": w.refund.pk},
+          expect={C: 302}, data=lambda w: {"reversed_on": "2026-03-07", "reason": "Never sent"}),
     # Payouts: the Defender's own, never an Advocate.
     Entry("billing:payout_list", expect={C: 200, D: 200, OD: 200}),
     Entry("billing:payout_add", kwargs=lambda w: {"defender_pk": w.defender_org.pk}, expect={C: 200}),
+    Entry("billing:payout_reverse", method="post", kwargs=lambda w: {"pk": w.payout.pk}, expect={C: 302},
+          data=lambda w: {"reversed_on": "2026-03-08", "reason": "Paid from the wrong account"}),
     Entry("billing:ledger", expect={C: 200}),
     Entry("billing:ageing", expect={C: 200}),
     Entry("billing:export", kwargs=lambda w: {"kind": "invoices"}, expect={C: 200}),
+    Entry("billing:export", kwargs=lambda w: {"kind": "refunds"}, expect={C: 200}, id="export:refunds"),
 ]
 
 

@@ -1,6 +1,6 @@
 """Billing objects in the shared world: a case in reporting for w.advocate_profile and
-w.defender_org, an approved report, an issued invoice with a payment, a payout, and one
-report of each other state the views act on."""
+w.defender_org, an approved report, an issued invoice with a payment and a refund, a payout,
+and one report of each other state the views act on (a draft, a submitted and a returned one)."""
 
 from datetime import date
 from decimal import Decimal
@@ -31,7 +31,10 @@ def extend(w):
     w.invoice = actions.do_create_invoice(w.coordinator, w.advocate_profile, [w.report])
     w.invoice = actions.do_issue_invoice(w.coordinator, w.invoice)
     w.payment = actions.do_record_payment(w.coordinator, w.invoice, amount=Decimal("10.00"), received_on=date(2026, 3, 1))
+    w.refund = actions.do_record_refund(w.coordinator, w.invoice, amount=Money("2.00", "USD"), refunded_on=date(2026, 3, 3),
+                                        reason="Paid twice for the courier")
     w.invoice.refresh_from_db()
+    w.returned_report = actions.do_return_report(w.coordinator, make_report(w.defender, case), "Falta el recibo del bus")
     w.payout = actions.do_record_payout(
         w.coordinator, w.defender_org, amount=Money("100.00", "GTQ"), paid_on=date(2026, 3, 2), reports=[w.report]
     )
