@@ -35,7 +35,6 @@ N = int(sys.argv[1]) if len(sys.argv) > 1 else 300
 call_command("migrate", verbosity=0)
 
 from puente.billing import actions, ledger  # noqa: E402
-from puente.billing.models import TimeReport  # noqa: E402
 from tests.billing.helpers import make_case, make_rates  # noqa: E402
 from tests.factories import make_advocate, make_coordinator, make_defender_org, make_defender_user  # noqa: E402
 

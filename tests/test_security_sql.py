@@ -17,9 +17,22 @@ SQL_CALLS = {"raw", "extra", "execute", "executemany", "RawSQL", "copy"}
 # Reviewed exceptions: (file, function) -> why the formatted SQL holds no input. Keep it short;
 # prefer parameters (%s with a list) everywhere else.
 REVIEWED = {
-    ("puente/visas/importer.py", "_insert"): "table and column names come from the model's metadata; the values are parameters",
     ("puente/visas/importer.py", "_insert_returning"): "table and column names from the model's metadata; values and ids are parameters",
-    ("puente/visas/importer.py", "_first_pass_rows"): "DuckDB over the uploaded CSV: positional column names generated from the header count; the path is a parameter",
+    # The visa import works in a private in-memory DuckDB database. The SQL it formats holds only
+    # names it generates (c0..cN from the header count, field names from columns.FIELDS, its own
+    # table names), integers, Puente's own status codes and temporary paths it created; every
+    # value from the file stays data (read_csv's path is a parameter).
+    ("puente/visas/importer.py", "_connect"): "DuckDB: temporary directory and a constant regular expression",
+    ("puente/visas/importer.py", "_load_csv_with_duckdb"): "DuckDB: generated column names; path and skip are parameters",
+    ("puente/visas/importer.py", "_map_table"): "DuckDB: table names generated from field names, a type from CONVERTERS",
+    ("puente/visas/importer.py", "_count_table"): "DuckDB: table names generated from field names",
+    ("puente/visas/importer.py", "_normalise"): "DuckDB: generated column and field names",
+    ("puente/visas/importer.py", "_problems"): "DuckDB: generated column names, MAX_PROBLEMS",
+    ("puente/visas/importer.py", "import_file"): "DuckDB: generated column names, SAMPLE",
+    ("puente/visas/importer.py", "_count"): "DuckDB: Puente's certified status codes",
+    ("puente/visas/importer.py", "_write"): "DuckDB's COPY to a temporary file it created; the model's table, column and index names; values are parameters",
+    ("puente/visas/bulk.py", "insert_rows"): "table and column names from the model's metadata and the code, quoted; values are parameters or COPY data",
+    ("puente/visas/stats.py", "_refresh_all_employer_totals"): "table names from the model's metadata, quoted; no values",
     ("puente/cases/matching.py", "_pairs"): "UNION of parts whose table and column names come from model metadata (each marked S608); ids are parameters",
 }
 

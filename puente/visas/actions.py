@@ -78,9 +78,13 @@ def do_undo_merge(merge, user=None):
     """Move back exactly the names, rows and debarments that the merge moved."""
     merge = EmployerMerge.objects.select_for_update().get(pk=merge if isinstance(merge, int) else merge.pk)
     if merge.undone_at:
-        raise ValueError("This merge was already undone.")
-    Employer.objects.select_for_update().filter(pk__in=[merge.into_id, merge.merged_id]).count()
-    merged = Employer.objects.get(pk=merge.merged_id)
+        raise ValueError(_("This merge was already undone."))
+    locked = {e.pk: e for e in Employer.objects.select_for_update().filter(pk__in=[merge.into_id, merge.merged_id])}
+    if locked[merge.into_id].merged_into_id:
+        # The names moved on with ``into``: undoing this merge first would move nothing back.
+        raise ValueError(_("%(employer)s was merged again since: undo that merge first.")
+                         % {"employer": locked[merge.into_id].name})
+    merged = locked[merge.merged_id]
     for pk, certainty, method in merge.name_ids:
         EmployerName.objects.filter(pk=pk, employer_id=merge.into_id).update(
             employer_id=merge.merged_id, certainty=certainty, method=method)

@@ -1,12 +1,20 @@
 """Reading OFLC disclosure files (CSV, XLSX, XLS) into ``VisaCase`` rows.
 
-The importer streams: rows are read, checked, grouped by case number (to tell master, member and
-sole applications apart), and inserted in batches of ``BATCH`` inside ONE transaction, with COPY
-on PostgreSQL and executemany on SQLite. Any problem (a missing case-number column, an unknown
-visa, a count that is not a number) is collected with file, row and column, and the whole file is
-refused: the transaction rolls back and nothing from it stays.
+The work is columnar, in an in-memory DuckDB database, because a Python loop over every cell of
+a million-row file was the import's whole cost:
 
-The counting rule (``assign_roles``) is documented in docs/visas.md.
+1. *Read*: a UTF-8 CSV is parsed by DuckDB itself; anything else (XLSX and XLS through calamine,
+   CSV in cp1252 or latin-1, or a CSV DuckDB cannot parse strictly) is read in Python and handed
+   to DuckDB as text columns. Only the columns that ``columns.FIELDS`` maps are kept.
+2. *Normalise*: statuses, states, dates, wages, units, flags and worker counts repeat a lot, so
+   each distinct value goes once through the Python function in ``normalise`` and is joined back
+   as a small table; free text (names, cities, job titles) is cleaned in SQL.
+3. *Count*: the master/member rule (``assign_roles``, docs/visas.md) runs as window functions over
+   the rows of each case number, wherever in the file they are.
+4. *Check*: any problem (a blank case number, a count that is not a number) is listed with file,
+   row and column, and the file is refused before anything is written.
+5. *Write*: one transaction; COPY on PostgreSQL, executemany on SQLite. A file imported again
+   replaces its earlier rows.
 """
 
 import csv
@@ -16,6 +24,7 @@ import io
 import itertools
 import os
 import sys
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,13 +34,15 @@ from django.utils import timezone
 from django.db.models import Q
 
 from . import columns, normalise
+from .bulk import insert_rows
 from .models import (
     CERTIFIED_STATUSES, Agent, AgentName, Employer, EmployerName, ImportedFile, LinkMethod, Role, VisaCase,
 )
 
-BATCH = 10_000
-SAMPLE = 5_000  # rows read ahead to find the visa and fiscal year in the content
+SAMPLE = 5_000  # rows looked at to find the visa and fiscal year in the content
 MAX_PROBLEMS = 25
+FETCH = 20_000  # rows per executemany on SQLite
+SQLITE_REINDEX_ROWS = 100_000  # from this many rows (and half the table), SQLite's indexes are rebuilt
 
 
 class FileRefused(Exception):
@@ -126,7 +137,7 @@ def open_rows(path):
                 break
             chosen = chosen or (data, head)
         if chosen is None:
-            return [], iter(())
+            return [], (row for row in ())
         data, head = chosen
         headers = [normalise.clean_text(c) for c in data[head]]
         return headers, ((head + 2 + i, row) for i, row in enumerate(data[head + 1:]))
@@ -248,117 +259,7 @@ def assign_roles(group, has_flags):
         r["role"], r["counted"] = Role.SOLE, True
 
 
-SOLE = (Role.SOLE, True)
-
-
-def _lenient_count(value):
-    try:
-        return normalise.count(value) or 0
-    except (TypeError, ValueError):
-        return 0  # the second pass refuses the file and names the cell
-
-
-def compute_roles(rows, mapping, has_flags):
-    """{case number: [(role, counted) for each of its rows, in file order]} for the case numbers
-    filed on several rows; every other row is a sole application, counted."""
-    none = lambda row: None  # noqa: E731
-    g = {f: _getter(specs) for f, specs in mapping.items()}
-    get_case, get_flag, get_sub = g["case_number"], g.get("org_flag", none), g.get("primary_sub", none)
-    get_cert, get_req, get_status = g.get("workers_certified", none), g.get("workers_requested", none), g.get("status", none)
-    certified_from_requested = "workers_certified" not in mapping
-    clean = normalise.clean_text
-    cases = {}
-    status_of = {}
-    for n, row in rows:
-        case = clean(get_case(row))
-        if not case:
-            continue
-        # Keep only what the rule needs, small, for every row: (row, flag, sub, certified).
-        if certified_from_requested:
-            status_raw = clean(get_status(row))
-            if status_raw not in status_of:
-                status_of[status_raw] = normalise.status(status_raw) in CERTIFIED_STATUSES
-            certified = _lenient_count(get_req(row)) if status_of[status_raw] else 0
-        else:
-            certified = _lenient_count(get_cert(row))
-        sub_raw = clean(get_sub(row)).upper()
-        entry = (n, normalise.org_flag(clean(get_flag(row))),
-                 True if sub_raw in columns.SUB_VALUES else False if sub_raw in columns.PRIMARY_VALUES else None,
-                 certified)
-        found = cases.get(case)
-        if found is None:
-            cases[case] = entry
-        elif isinstance(found, list):
-            found.append(entry)
-        else:
-            cases[case] = [found, entry]
-    roles = {}
-    for case, items in cases.items():
-        if not isinstance(items, list):
-            continue
-        group = [{"n": n, "flag": flag, "sub": sub, "certified": certified} for n, flag, sub, certified in items]
-        assign_roles(group, has_flags)
-        roles[case] = [(r["role"], r["counted"]) for r in group]
-    return roles
-
-
-def _first_pass_rows(path, headers, mapping, head_line):
-    """For a large UTF-8 CSV, the few columns the counting rule needs, read by DuckDB (much faster
-    than parsing every column in Python twice). Returns (rows, mini_mapping) or None to fall back."""
-    fields = ("case_number", "org_flag", "primary_sub", "workers_certified", "workers_requested", "status")
-    needed = sorted({i for f in fields for spec in mapping.get(f, []) for i in (spec if isinstance(spec, tuple) else (spec,))})
-    position = {i: k for k, i in enumerate(needed)}
-    mini = {f: [tuple(position[i] for i in spec) if isinstance(spec, tuple) else position[spec] for spec in mapping[f]]
-            for f in fields if f in mapping}
-    try:
-        import duckdb
-
-        con = duckdb.connect()
-        con.execute("SET preserve_insertion_order = true")
-        select = ", ".join(f"column{i:0{len(str(len(headers) - 1))}d}" for i in needed)
-        relation = con.execute(
-            f"SELECT {select} FROM read_csv(?, header = false, skip = ?, all_varchar = true, "
-            f"columns = {{{', '.join(f'{chr(39)}column{i:0{len(str(len(headers) - 1))}d}{chr(39)}: {chr(39)}VARCHAR{chr(39)}' for i in range(len(headers)))}}}, "
-            f"quote = '\"', escape = '\"', null_padding = true)",
-            [str(path), head_line + 1])
-        rows = relation.fetchall()
-        con.close()
-    except Exception:  # noqa: BLE001  (any doubt: the Python reader decides)
-        return None
-    return ((k, row) for k, row in enumerate(rows)), mini
-
-
-# --- writing -----------------------------------------------------------------------------------
-
-CASE_COLUMNS = [
-    "file_id", "row_number", "case_number", "visa", "fiscal_year", "status", "status_raw", "decision_date",
-    "employer_name_filed", "employer_name_id", "employer_id", "employer_city", "employer_state",
-    "employer_postal_code", "agent_name_filed", "agent_id", "job_title", "soc_code", "soc_title",
-    "workers_requested", "workers_certified", "wage_offered", "wage_unit", "period_start", "period_end",
-    "worksite_city", "worksite_state", "org_flag", "role", "counted",
-]
-_CUT = {  # max_length of each text column: longer values are cut, not refused
-    f.attname: f.max_length for f in VisaCase._meta.concrete_fields if getattr(f, "max_length", None)
-}
-
-
-def _insert(rows):
-    if not rows:
-        return
-    table = VisaCase._meta.db_table
-    cols = ", ".join(CASE_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            # A larger page cache keeps the indexes in memory during a long import.
-            cursor.execute("PRAGMA cache_size = -262144")
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(CASE_COLUMNS))
-            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
-
+# --- names ---------------------------------------------------------------------------------------
 
 class NameBook:
     """Employer and agent names as filed -> ids, creating the new ones a batch at a time with plain
@@ -374,7 +275,17 @@ class NameBook:
             if employer_id:
                 self.employer_by_key.setdefault((key, state), employer_id)
         self.agents = dict(AgentName.objects.values_list("name", "agent_id"))
-        self.agent_by_key = dict(Agent.objects.values_list("key", "pk"))
+        # A new spelling whose key is a merged agent's joins the agent it was merged into.
+        merged_into = dict(Agent.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into_id"))
+
+        def active(pk):
+            seen = set()
+            while pk in merged_into and pk not in seen:
+                seen.add(pk)
+                pk = merged_into[pk]
+            return pk
+
+        self.agent_by_key = {key: active(pk) for key, pk in Agent.objects.values_list("key", "pk")}
         self.new_employers = set()
 
     @staticmethod
@@ -386,8 +297,7 @@ class NameBook:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
             before = cursor.fetchone()[0]
-            marks = ", ".join(["%s"] * len(columns_))
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns_)}) VALUES ({marks})", rows)
+            insert_rows(model, columns_, rows)
             cursor.execute(f"SELECT id, {', '.join(key_columns)} FROM {table} WHERE id > %s", [before])
             return {tuple(r[1:]): r[0] for r in cursor.fetchall()}
 
@@ -433,8 +343,6 @@ class NameBook:
                 self.agents[name] = agent_id
 
 
-# --- the import ----------------------------------------------------------------------------------
-
 def _detect(path, mapping, sample, visa, fiscal_year):
     """Visa and fiscal year: command line, else the file's content, else its name."""
     name = Path(path).name
@@ -474,6 +382,271 @@ def _detect(path, mapping, sample, visa, fiscal_year):
     return visa, fiscal_year, problems
 
 
+# --- reading into DuckDB ----------------------------------------------------------------------------
+
+# Every character Python's str.isspace() accepts: the SQL ``clean`` macro does what clean_text()
+# does (runs of spaces collapsed when there is a double space, tab or newline; ends stripped).
+_SPACE_CHARS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+_WS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACE_CHARS) + "]+"
+_ODD_SPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACE_CHARS if c != " ") + "]"
+
+
+def file_facts(path):
+    """(sha256, has_blank_line) in one read of the file. DuckDB skips blank lines, which would shift
+    the row numbers of every later row, so a CSV with one is read by the Python reader instead."""
+    digest = hashlib.sha256()
+    blank, tail = False, b"\n"
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+            if not blank:
+                window = tail + chunk
+                blank = b"\n\n" in window or b"\n\r\n" in window
+                tail = chunk[-2:]
+    return digest.hexdigest(), blank
+
+
+def _connect():
+    import duckdb
+
+    con = duckdb.connect()
+    # File order matters (row numbers, and which row of a case is its master).
+    con.execute("SET preserve_insertion_order = true")
+    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/puente-duckdb'")
+    # Cheapest test first: most cells need only trim(), which strips spaces; trimming every kind of
+    # space (trim with a set of characters) costs fifteen times more, so only where one occurs.
+    con.execute(f"""
+        CREATE MACRO clean(x) AS coalesce(CASE
+            WHEN contains(x, '  ') OR contains(x, chr(10)) OR contains(x, chr(9))
+                THEN trim(regexp_replace(x, '{_WS}', ' ', 'g'), $${_SPACE_CHARS}$$)
+            WHEN regexp_matches(x, '{_ODD_SPACE}') THEN trim(x, $${_SPACE_CHARS}$$)
+            ELSE trim(x) END, '')""")
+    return con
+
+
+def _needed(mapping):
+    return sorted({i for specs in mapping.values() for spec in specs for i in (spec if isinstance(spec, tuple) else (spec,))})
+
+
+def _load_csv_with_duckdb(con, path, ncols, needed, head_line):
+    """Parse a UTF-8 CSV with DuckDB's own reader (strict: a row it cannot parse raises)."""
+    declared = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols))
+    select = ", ".join(f"c{i}" for i in needed)
+    con.execute(
+        f"CREATE TABLE raw0 AS SELECT {select} FROM read_csv(?, auto_detect = false, header = false, skip = ?, "
+        f"delim = ',', quote = '\"', escape = '\"', all_varchar = true, strict_mode = false, "
+        f"columns = {{{declared}}})",
+        [str(path), head_line + 1],
+    )
+    # rowid is the record's position in the file: the header is row head_line + 1, counting from 1.
+    con.execute(f"CREATE VIEW raw AS SELECT rowid + {head_line + 2} AS n, * FROM raw0")
+
+
+def cell_text(value) -> str:
+    """A spreadsheet cell as the text a CSV export would hold (dates as ISO with time)."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    return normalise.clean_text(value)
+
+
+def _load_rows_with_python(con, rows, needed):
+    """Rows read in Python (spreadsheets, other encodings) -> the same ``raw`` view, via Arrow."""
+    import pyarrow as pa
+
+    numbers, cols = [], {i: [] for i in needed}
+    for n, row in rows:
+        width = len(row)
+        cells = [cell_text(row[i]) if i < width and row[i] is not None else "" for i in needed]
+        if not any(c.strip() for c in cells):
+            continue  # a blank line
+        numbers.append(n)
+        for i, cell in zip(needed, cells):
+            cols[i].append(cell)
+    table = pa.table({"n": pa.array(numbers, pa.int64()), **{f"c{i}": pa.array(cols[i], pa.string()) for i in needed}})
+    con.register("arrow_rows", table)
+    con.execute("CREATE TABLE raw0 AS SELECT * FROM arrow_rows")
+    con.unregister("arrow_rows")
+    con.execute("CREATE VIEW raw AS SELECT * FROM raw0")
+
+
+def _pick(specs):
+    """SQL for a field's raw value: the first non-blank of its columns (as ``_getter``)."""
+    parts = []
+    for spec in specs:
+        if isinstance(spec, tuple):
+            parts.append("NULLIF(trim(concat_ws(' ', " + ", ".join(f"clean(c{i})" for i in spec) + ")), '')")
+        else:
+            parts.append(f"NULLIF(c{spec}, '')")
+    return f"coalesce({', '.join(parts)}, '')"
+
+
+# --- the import ----------------------------------------------------------------------------------
+
+TEXT_FIELDS = {  # field -> max length of its column (longer values are cut, not refused)
+    f: VisaCase._meta.get_field(column).max_length
+    for f, column in [
+        ("case_number", "case_number"), ("employer_name", "employer_name_filed"), ("employer_city", "employer_city"),
+        ("employer_postal_code", "employer_postal_code"), ("agent_name", "agent_name_filed"),
+        ("job_title", "job_title"), ("soc_code", "soc_code"), ("soc_title", "soc_title"),
+        ("worksite_city", "worksite_city"),
+    ]
+}
+STATUS_RAW_LENGTH = VisaCase._meta.get_field("status_raw").max_length
+
+
+def _count_or_error(value):
+    try:
+        return normalise.count(value), False
+    except (TypeError, ValueError):
+        return None, True
+
+
+# field -> (Python function of the raw value, DuckDB type of its result). Each distinct value of the
+# field goes through the function once.
+def _as_text(value):
+    return None if value is None else str(value)
+
+
+CONVERTERS = {
+    "status": (lambda v: normalise.status(normalise.clean_text(v)), "VARCHAR"),
+    "status_raw": (lambda v: normalise.clean_text(v)[:STATUS_RAW_LENGTH], "VARCHAR"),
+    "employer_state": (lambda v: normalise.state_code(normalise.clean_text(v)), "VARCHAR"),
+    "worksite_state": (lambda v: normalise.state_code(normalise.clean_text(v)), "VARCHAR"),
+    "decision_date": (lambda v: _as_text(normalise.date(v)), "DATE"),
+    "period_start": (lambda v: _as_text(normalise.date(v)), "DATE"),
+    "period_end": (lambda v: _as_text(normalise.date(v)), "DATE"),
+    "wage_offered": (lambda v: _as_text(normalise.wage(v)), "DECIMAL(12, 2)"),
+    "wage_unit": (lambda v: normalise.wage_unit(normalise.clean_text(v)), "VARCHAR"),
+    "org_flag": (lambda v: normalise.org_flag(normalise.clean_text(v)), "VARCHAR"),
+    "primary_sub": (lambda v: _primary_or_sub(normalise.clean_text(v).upper()), "VARCHAR"),
+}
+
+
+def _primary_or_sub(text):
+    """PRIMARY/SUB as "pri", "sub" or "" (not given: the organisation flag decides)."""
+    return "sub" if text in columns.SUB_VALUES else "pri" if text in columns.PRIMARY_VALUES else ""
+COUNT_FIELDS = ("workers_requested", "workers_certified")
+
+
+def _map_table(con, name, values, convert, sql_type):
+    """A DuckDB table ``name``(k, v) holding convert(k) for each distinct raw value k."""
+    import pyarrow as pa
+
+    keys = [v for v in values]
+    results = [convert(k) for k in keys]
+    con.register(f"{name}_src", pa.table({"k": pa.array(keys, pa.string()), "v": pa.array(results, pa.string())}))
+    con.execute(f"CREATE TABLE {name} AS SELECT k, CAST(v AS {sql_type}) AS v FROM {name}_src")
+    con.unregister(f"{name}_src")
+
+
+def _count_table(con, name, values):
+    import pyarrow as pa
+
+    keys = list(values)
+    converted = [_count_or_error(k) for k in keys]
+    con.register(f"{name}_src", pa.table({
+        "k": pa.array(keys, pa.string()),
+        "v": pa.array([c[0] for c in converted], pa.int64()),
+        "bad": pa.array([c[1] for c in converted], pa.bool_()),
+    }))
+    con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_src")
+    con.unregister(f"{name}_src")
+
+
+def _normalise(con, mapping):
+    """Build table ``t``: one row per non-blank row of the file, every field normalised."""
+    picks = {f: _pick(specs) for f, specs in mapping.items()}
+    picks["status_raw"] = picks.get("status", "''")
+    con.execute("CREATE TABLE picked AS SELECT n, " + ", ".join(f"{sql} AS {f}" for f, sql in picks.items())
+                + " FROM raw")
+    select, joins = ["p.n"], []
+    for f, max_length in TEXT_FIELDS.items():
+        select.append(f"left(clean(p.{f}), {max_length}) AS {f}" if f in picks else f"'' AS {f}")
+    # The three dates share one table: the same day is written the same way across columns.
+    date_fields = [f for f in ("decision_date", "period_start", "period_end") if f in picks]
+    if date_fields:
+        values = set()
+        for f in date_fields:
+            values |= {r[0] for r in con.execute(f"SELECT DISTINCT {f} FROM picked").fetchall()}
+        _map_table(con, "map_date", values, CONVERTERS["decision_date"][0], "DATE")
+    for f, (convert, sql_type) in CONVERTERS.items():
+        if f not in picks:
+            select.append(f"NULL AS {f}" if sql_type != "VARCHAR" else f"'' AS {f}")
+            continue
+        table = f"map_{f}"
+        if f in date_fields:
+            table = "map_date"
+        else:
+            values = [r[0] for r in con.execute(f"SELECT DISTINCT {f} FROM picked").fetchall()]
+            _map_table(con, table, values, convert, sql_type)
+        joins.append(f"LEFT JOIN {table} AS {f}_m ON {f}_m.k = p.{f}")
+        select.append(f"{f}_m.v AS {f}")
+    for f in COUNT_FIELDS:
+        if f not in picks:
+            select += [f"NULL::BIGINT AS {f}", f"false AS {f}_bad", f"'' AS {f}_raw"]
+            continue
+        values = [r[0] for r in con.execute(f"SELECT DISTINCT {f} FROM picked").fetchall()]
+        _count_table(con, f"map_{f}", values)
+        joins.append(f"LEFT JOIN map_{f} AS {f}_m ON {f}_m.k = p.{f}")
+        select += [f"{f}_m.v AS {f}", f"{f}_m.bad AS {f}_bad", f"p.{f} AS {f}_raw"]
+    con.execute("CREATE TABLE t AS SELECT " + ", ".join(select) + " FROM picked AS p " + " ".join(joins))
+    con.execute("DROP TABLE picked")
+
+
+def _roles_sql(has_flags, certified_from_requested):
+    """The counting rule of ``assign_roles`` as window functions over the rows of each case number.
+    Ties and order follow the file: the master of an unflagged group is its first largest row."""
+    certified_statuses = ", ".join(f"'{s}'" for s in CERTIFIED_STATUSES)
+    value = (f"CASE WHEN status IN ({certified_statuses}) THEN coalesce(workers_requested, 0) ELSE 0 END"
+             if certified_from_requested else "coalesce(workers_certified, 0)")
+    master = "CASE WHEN primary_sub <> '' THEN primary_sub = 'pri' ELSE org_flag <> '' END"
+    flagged = ("CASE WHEN masters > 0 AND masters < size THEN CASE WHEN is_master THEN 'master' ELSE 'member' END "
+               "ELSE 'sole' END")
+    unflagged = ("CASE WHEN top >= total - top THEN CASE WHEN n = top_n THEN 'master' ELSE 'member' END "
+                 "ELSE 'sole' END")
+    return f"""
+        CREATE TABLE roles AS
+        WITH g AS (
+            SELECT n, case_number, {master} AS is_master, {value} AS v FROM t WHERE case_number <> ''
+        ), w AS (
+            SELECT n, is_master,
+                   count(*) OVER c AS size, sum(is_master::INT) OVER c AS masters,
+                   sum(v) OVER c AS total, max(v) OVER c AS top,
+                   first_value(n) OVER (PARTITION BY case_number ORDER BY v DESC, n) AS top_n
+            FROM g WINDOW c AS (PARTITION BY case_number)
+        )
+        SELECT n, CASE WHEN size = 1 THEN 'sole' WHEN {str(has_flags).lower()} THEN {flagged} ELSE {unflagged} END AS role
+        FROM w
+    """
+
+
+def _problems(con, path, headers, mapping):
+    """What makes the file unreadable, with row and column; [] when it can be imported."""
+    header_of = {f: _header_name(headers, mapping[f]) for f in mapping}
+    loaded = [f"c{i}" for i in _needed(mapping)]
+    blank_row = " AND ".join(f"coalesce(trim({c}), '') = ''" for c in loaded)
+    found = con.execute(f"""
+        SELECT n, 0, '' FROM t WHERE case_number = '' AND n NOT IN (SELECT n FROM raw WHERE {blank_row})
+        UNION ALL SELECT n, 1, workers_requested_raw FROM t WHERE case_number <> '' AND workers_requested_bad
+        UNION ALL SELECT n, 2, workers_certified_raw FROM t WHERE case_number <> '' AND workers_certified_bad
+        ORDER BY 1, 2 LIMIT {MAX_PROBLEMS}
+    """).fetchall()
+    problems = []
+    for n, kind, value in found:
+        if kind == 0:
+            problems.append(f"{path.name}: row {n}, column {header_of['case_number']}: blank case number")
+        else:
+            f = COUNT_FIELDS[kind - 1]
+            problems.append(f"{path.name}: row {n}, column {header_of[f]}: {value!r} is not a number of workers")
+    return problems
+
+
 def import_file(path, visa=None, fiscal_year=None, importer="", progress=None, stderr=None):
     """Import one file in one transaction. Returns a ``Summary``; raises ``FileRefused``."""
     path = Path(path)
@@ -492,38 +665,45 @@ def import_file(path, visa=None, fiscal_year=None, importer="", progress=None, s
             problems.append(f"{path}: row 1 (header): no {required.replace('_', ' ')} column (looked for {looked})")
     if problems:
         raise FileRefused(path, problems)
-
-    sample = []
-    for item in rows:
-        sample.append(item)
-        if len(sample) >= SAMPLE:
-            break
-    visa, fiscal_year, problems = _detect(path, mapping, sample, visa, fiscal_year)
-    if problems:
-        raise FileRefused(path, problems)
-    has_flags = "org_flag" in mapping or "primary_sub" in mapping
-    # First pass: the rows of a case number are not always next to each other (FY2006-2007), so
-    # roles are decided over the whole file before any row is written.
-    fast = None
-    if path.suffix.lower() == ".csv" and len(sample) >= SAMPLE and detect_encoding(path) == "utf-8-sig":
-        fast = _first_pass_rows(path, headers, mapping, _csv_header_line(path))
-    if fast:
-        roles = compute_roles(fast[0], fast[1], has_flags)
-    else:
-        roles = compute_roles(itertools.chain(sample, rows), mapping, has_flags)
-    del sample, fast
-    headers, rows = open_rows(path)
-
-    sha = sha256_of(path)
-    summary = Summary(file=path.name, visa=visa, fiscal_year=fiscal_year)
+    sha, has_blank_line = file_facts(path)
     if progress is None:
         progress = (stderr or sys.stderr).isatty()
-
     from tqdm import tqdm
 
     bar = tqdm(total=None, unit=" rows", desc=path.name, disable=not progress, file=stderr or sys.stderr,
                mininterval=0.5)
+    con = _connect()
     try:
+        needed = _needed(mapping)
+        loaded = False
+        if path.suffix.lower() == ".csv" and not has_blank_line and detect_encoding(path) == "utf-8-sig":
+            import duckdb
+
+            try:
+                _load_csv_with_duckdb(con, path, len(headers), needed, _csv_header_line(path))
+                loaded = True
+            except duckdb.Error:
+                # Ragged rows, a stray quote: Python's csv module is more forgiving, and where it
+                # is not, the problems below name the row.
+                con.execute("DROP VIEW IF EXISTS raw")
+                con.execute("DROP TABLE IF EXISTS raw0")
+        if not loaded:
+            _load_rows_with_python(con, rows, needed)
+        rows.close()  # the CSV reader's file handle, when DuckDB read the file itself
+        sample = [(n, _sample_row(len(headers), needed, cells)) for n, *cells in
+                  con.execute(f"SELECT n, {', '.join(f'c{i}' for i in needed)} FROM raw ORDER BY n LIMIT {SAMPLE}").fetchall()]
+        visa, fiscal_year, problems = _detect(path, mapping, sample, visa, fiscal_year)
+        if problems:
+            raise FileRefused(path, problems)
+        _normalise(con, mapping)
+        problems = _problems(con, path, headers, mapping)
+        if problems:
+            raise FileRefused(path, problems)
+        has_flags = "org_flag" in mapping or "primary_sub" in mapping
+        certified_from_requested = "workers_certified" not in mapping
+        con.execute(_roles_sql(has_flags, certified_from_requested))
+        summary = Summary(file=path.name, visa=visa, fiscal_year=fiscal_year)
+        bar.total = con.execute("SELECT count(*) FROM t WHERE case_number <> ''").fetchone()[0]
         with transaction.atomic():
             previous = ImportedFile.objects.select_for_update().filter(
                 Q(sha256=sha) | Q(visa=visa, fiscal_year=fiscal_year, name=path.name))
@@ -536,136 +716,153 @@ def import_file(path, visa=None, fiscal_year=None, importer="", progress=None, s
                 old.delete()
             imported = ImportedFile.objects.create(
                 name=path.name, path=str(path), sha256=sha, visa=visa, fiscal_year=fiscal_year, importer=importer)
-            _stream(imported, headers, mapping, rows, roles, summary, bar, path)
+            names = _link_names(con)
+            select = _final_select(imported, certified_from_requested, as_text=connection.vendor == "sqlite")
+            con.execute(f"CREATE TABLE final AS {select}")
+            _count(con, summary)
+            _write(con, bar)
+            summary.new_employers = names.new_employers
             _summarise(imported, summary, replaced_employers)
     finally:
         bar.close()
+        con.close()
     return summary
 
 
-def _stream(imported, headers, mapping, rows, roles, summary, bar, path):
-    g = {f: _getter(specs) for f, specs in mapping.items()}
-    none = lambda row: None  # noqa: E731
-    get_case = g["case_number"]
-    get_status, get_decision = g.get("status", none), g.get("decision_date", none)
-    get_emp, get_city, get_state = g["employer_name"], g.get("employer_city", none), g.get("employer_state", none)
-    get_postal, get_agent = g.get("employer_postal_code", none), g.get("agent_name", none)
-    get_job, get_soc, get_soc_title = g.get("job_title", none), g.get("soc_code", none), g.get("soc_title", none)
-    get_req, get_cert = g.get("workers_requested", none), g.get("workers_certified", none)
-    get_wage, get_unit = g.get("wage_offered", none), g.get("wage_unit", none)
-    get_start, get_end = g.get("period_start", none), g.get("period_end", none)
-    get_wcity, get_wstate = g.get("worksite_city", none), g.get("worksite_state", none)
-    get_flag = g.get("org_flag", none)
-    # H-2B FY2005 has only the number of workers asked for (Num_Aliens): a certified case is
-    # certified for that number. Documented in docs/visas.md.
-    certified_from_requested = "workers_certified" not in mapping
-    header_of = {f: _header_name(headers, mapping[f]) for f in mapping}
-    clean = normalise.clean_text
-    count = normalise.count
-    visa, fy, file_id = imported.visa, imported.fiscal_year, imported.pk
-    # Few distinct values repeat over millions of cells: convert each once.
-    status_map, state_map, date_map, wage_map, unit_map, flag_map, count_map = {}, {}, {}, {}, {}, {}, {}
-    problems = []
+def _sample_row(width, needed, cells):
+    row = [""] * width
+    for i, cell in zip(needed, cells):
+        row[i] = cell if cell is not None else ""
+    return row
+
+
+def _link_names(con):
+    """Employer names as filed (name, city, state) and agent names -> ids, creating what is new."""
+    import pyarrow as pa
+
+    employer_keys = set(con.execute(
+        "SELECT DISTINCT employer_name, employer_city, employer_state FROM t "
+        "WHERE case_number <> '' AND employer_name <> ''").fetchall())
+    agent_names = {r[0] for r in con.execute("SELECT DISTINCT agent_name FROM t WHERE agent_name <> ''").fetchall()}
     names = NameBook()
-    batch = []
-    cut_name = _CUT["employer_name_filed"]
-    sole = SOLE
-    occurrences = {}
+    names.prepare(employer_keys, agent_names)
+    keys = list(employer_keys)
+    ids = [names.employer_names[k] for k in keys]
+    con.register("employer_ids", pa.table({
+        "name": pa.array([k[0] for k in keys], pa.string()), "city": pa.array([k[1] for k in keys], pa.string()),
+        "state": pa.array([k[2] for k in keys], pa.string()),
+        "name_id": pa.array([i[0] for i in ids], pa.int64()), "employer_id": pa.array([i[1] for i in ids], pa.int64()),
+    }))
+    agents = list(agent_names)
+    con.register("agent_ids", pa.table({
+        "name": pa.array(agents, pa.string()), "agent_id": pa.array([names.agents[a] for a in agents], pa.int64()),
+    }))
+    return names
 
-    def memo(table, convert, value):
-        try:
-            return table[value]
-        except KeyError:
-            table[value] = result = convert(value)
-            return result
-        except TypeError:  # unhashable: never in practice
-            return convert(value)
 
-    cases, certified_cases, employers = set(), set(), set()
-    totals = {"rows": 0, "requested": 0, "certified": 0}
+CASE_COLUMNS = [
+    "file_id", "row_number", "case_number", "visa", "fiscal_year", "status", "status_raw", "decision_date",
+    "employer_name_filed", "employer_name_id", "employer_id", "employer_city", "employer_state",
+    "employer_postal_code", "agent_name_filed", "agent_id", "job_title", "soc_code", "soc_title",
+    "workers_requested", "workers_certified", "wage_offered", "wage_unit", "period_start", "period_end",
+    "worksite_city", "worksite_state", "org_flag", "role", "counted",
+]
 
-    def flush_batch():
-        if not batch:
+
+def _final_select(imported, certified_from_requested, as_text=False):
+    """The rows to insert, in CASE_COLUMNS order and file order. File id, visa and fiscal year are
+    integers and normalised codes from Puente itself, not text from the file. ``as_text``: dates and
+    wages as the text SQLite stores (Python's adapters would otherwise run three million times)."""
+    def text(expression):
+        return f"CAST({expression} AS VARCHAR)" if as_text else expression
+
+    certified_statuses = ", ".join(f"'{s}'" for s in CERTIFIED_STATUSES)
+    certified = (f"CASE WHEN t.status IN ({certified_statuses}) THEN t.workers_requested "
+                 f"WHEN t.workers_requested IS NOT NULL THEN 0 END" if certified_from_requested
+                 else "t.workers_certified")
+    visa = {"H-2A": "H-2A", "H-2B": "H-2B"}[imported.visa]
+    return f"""
+        SELECT {int(imported.pk)} AS file_id, t.n AS row_number, t.case_number, '{visa}' AS visa,
+               {int(imported.fiscal_year)} AS fiscal_year, t.status, t.status_raw,
+               {text("t.decision_date")} AS decision_date,
+               t.employer_name AS employer_name_filed, e.name_id AS employer_name_id, e.employer_id,
+               t.employer_city, t.employer_state, t.employer_postal_code, t.agent_name AS agent_name_filed,
+               a.agent_id, t.job_title, t.soc_code, t.soc_title, t.workers_requested,
+               {certified} AS workers_certified, {text("t.wage_offered")} AS wage_offered, t.wage_unit,
+               {text("t.period_start")} AS period_start, {text("t.period_end")} AS period_end,
+               t.worksite_city, t.worksite_state, t.org_flag, coalesce(r.role, 'sole') AS role,
+               coalesce(r.role, 'sole') <> 'member' AS counted
+        FROM t
+        LEFT JOIN roles AS r ON r.n = t.n
+        LEFT JOIN employer_ids AS e
+               ON e.name = t.employer_name AND e.city = t.employer_city AND e.state = t.employer_state
+        LEFT JOIN agent_ids AS a ON a.name = t.agent_name
+        WHERE t.case_number <> ''
+        ORDER BY t.n
+    """
+
+
+def _count(con, summary):
+    certified_statuses = ", ".join(f"'{s}'" for s in CERTIFIED_STATUSES)
+    rows, cases, certified_cases, requested, certified, employers = con.execute(f"""
+        SELECT count(*), count(DISTINCT case_number),
+               count(DISTINCT case_number) FILTER (WHERE status IN ({certified_statuses})),
+               coalesce(sum(workers_requested) FILTER (WHERE counted), 0),
+               coalesce(sum(workers_certified) FILTER (WHERE counted), 0),
+               count(DISTINCT employer_id)
+        FROM final
+    """).fetchone()
+    summary.rows, summary.cases, summary.certified_cases = rows, cases, certified_cases
+    summary.positions_requested, summary.positions_certified = int(requested), int(certified)
+    summary.employers = employers
+    summary.touched_employers = {r[0] for r in con.execute(
+        "SELECT DISTINCT employer_id FROM final WHERE employer_id IS NOT NULL").fetchall()}
+
+
+def _write(con, bar):
+    table = VisaCase._meta.db_table
+    cols = ", ".join(CASE_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # DuckDB writes the CSV (quoting every text value, so that '' stays '' and NULL stays
+            # NULL) and PostgreSQL's COPY reads it: no Python per row.
+            text = [c for c in CASE_COLUMNS if c in {
+                "case_number", "visa", "status", "status_raw", "employer_name_filed", "employer_city",
+                "employer_state", "employer_postal_code", "agent_name_filed", "job_title", "soc_code",
+                "soc_title", "wage_unit", "worksite_city", "worksite_state", "org_flag", "role"}]
+            with tempfile.TemporaryDirectory(prefix="puente-import-") as folder:
+                out = Path(folder) / "rows.csv"
+                con.execute(f"COPY final TO '{out}' (FORMAT csv, HEADER false, FORCE_QUOTE ({', '.join(text)}))")
+                with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT csv)") as copy, \
+                        open(out, "rb") as fh:
+                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                        copy.write(chunk)
+            bar.update(bar.total or 0)
             return
-        names.prepare({(r[8], r[11], r[12]) for r in batch if r[8]}, {r[14] for r in batch})
-        employer_names, agents = names.employer_names, names.agents
-        requested = certified = 0
-        for r in batch:
-            if r[8]:
-                r[9], r[10] = employer_names[(r[8], r[11], r[12])]
-                employers.add(r[10])
-            if r[14]:
-                r[15] = agents.get(r[14])
-            cases.add(r[2])
-            if r[5] in CERTIFIED_STATUSES:
-                certified_cases.add(r[2])
-            if r[29]:  # counted
-                requested += r[19] or 0
-                certified += r[20] or 0
-        totals["rows"] += len(batch)
-        totals["requested"] += requested
-        totals["certified"] += certified
-        _insert(batch)
-        bar.update(len(batch))
-        batch.clear()
-
-    for n, row in rows:
-        case = clean(get_case(row))
-        if not case:
-            if not any(clean(c) for c in row):
-                continue  # a blank line
-            if len(problems) < MAX_PROBLEMS:
-                problems.append(f"{path.name}: row {n}, column {header_of['case_number']}: blank case number")
-            continue
-        try:
-            requested = memo(count_map, count, get_req(row))
-        except (TypeError, ValueError):
-            requested = None
-            if len(problems) < MAX_PROBLEMS:
-                problems.append(f"{path.name}: row {n}, column {header_of['workers_requested']}: "
-                                f"{get_req(row)!r} is not a number of workers")
-        try:
-            certified = memo(count_map, count, get_cert(row))
-        except (TypeError, ValueError):
-            certified = None
-            if len(problems) < MAX_PROBLEMS:
-                problems.append(f"{path.name}: row {n}, column {header_of['workers_certified']}: "
-                                f"{get_cert(row)!r} is not a number of workers")
-        if problems:
-            continue  # keep reading to report more problems, write nothing
-        status_raw = clean(get_status(row))
-        status = memo(status_map, normalise.status, status_raw)
-        if certified_from_requested:
-            certified = requested if status in CERTIFIED_STATUSES else (0 if requested is not None else None)
-        group_roles = roles.get(case)
-        if group_roles is None:
-            role, counted = sole
-        else:
-            seen = occurrences.get(case, 0)
-            occurrences[case] = seen + 1
-            role, counted = group_roles[seen] if seen < len(group_roles) else sole
-        batch.append([
-            file_id, n, case[:40], visa, fy, status, status_raw[:120], memo(date_map, normalise.date, get_decision(row)),
-            clean(get_emp(row))[:cut_name], None, None, clean(get_city(row))[:120],
-            memo(state_map, normalise.state_code, clean(get_state(row))), clean(get_postal(row))[:20],
-            clean(get_agent(row))[:300], None, clean(get_job(row))[:300], clean(get_soc(row))[:20],
-            clean(get_soc_title(row))[:200], requested, certified, memo(wage_map, normalise.wage, get_wage(row)),
-            memo(unit_map, normalise.wage_unit, clean(get_unit(row))),
-            memo(date_map, normalise.date, get_start(row)), memo(date_map, normalise.date, get_end(row)),
-            clean(get_wcity(row))[:120], memo(state_map, normalise.state_code, clean(get_wstate(row))),
-            memo(flag_map, normalise.org_flag, clean(get_flag(row))), role, counted,
-        ])
-        if len(batch) >= BATCH:
-            flush_batch()
-    if problems:
-        raise FileRefused(path, problems)
-    flush_batch()
-    summary.new_employers = names.new_employers
-    summary.rows, summary.cases, summary.certified_cases = totals["rows"], len(cases), len(certified_cases)
-    summary.positions_requested, summary.positions_certified = totals["requested"], totals["certified"]
-    employers.discard(None)
-    summary.employers = len(employers)
-    summary.touched_employers = employers
+        # A larger page cache keeps the indexes in memory during a long import.
+        cursor.execute("PRAGMA cache_size = -262144")
+        indexes = []
+        if bar.total and bar.total >= SQLITE_REINDEX_ROWS:
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            if bar.total * 2 >= cursor.fetchone()[0]:
+                # Building an index once over sorted rows is cheaper than a million random
+                # insertions into it. Inside this transaction: readers see the old table and its
+                # indexes until the commit.
+                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                               "AND sql IS NOT NULL", [table])
+                indexes = cursor.fetchall()
+                for name, _sql in indexes:
+                    cursor.execute(f'DROP INDEX "{name}"')
+        marks = ", ".join(["%s"] * len(CASE_COLUMNS))
+        result = con.execute("SELECT * FROM final")
+        while True:
+            batch = result.fetchmany(FETCH)
+            if not batch:
+                break
+            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", batch)
+            bar.update(len(batch))
+        for _name, sql in indexes:
+            cursor.execute(sql)
 
 
 def _header_name(headers, specs):
@@ -673,8 +870,7 @@ def _header_name(headers, specs):
 
 
 def _summarise(imported, summary, replaced_employers):
-    """Store the file's figures (counted while streaming) and refresh the totals of the employers
-    whose rows changed."""
+    """Store the file's figures and refresh the totals of the employers whose rows changed."""
     imported.rows, imported.cases, imported.positions_certified = summary.rows, summary.cases, summary.positions_certified
     imported.save(update_fields=["rows", "cases", "positions_certified"])
     from .stats import refresh_employer_totals

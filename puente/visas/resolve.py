@@ -299,7 +299,7 @@ def resolve_employers(user=None):
 
 def agent_records():
     """One record per active agent: its key, the (active) employers it filed for and their states."""
-    employers, states, sizes = defaultdict(set), defaultdict(set), defaultdict(int)
+    employers, states = defaultdict(set), defaultdict(set)
     rows = (VisaCase.objects.filter(agent__isnull=False).values_list("agent_id", "employer_id", "employer_state")
             .order_by().distinct())
     for agent_id, employer_id, state in rows.iterator(chunk_size=20_000):

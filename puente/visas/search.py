@@ -13,16 +13,11 @@ def _words(text):
 
 def index_names():
     """Index the words of every employer name as filed that has no words indexed yet."""
+    from .bulk import insert_rows
     from .models import EmployerToken
 
     missing = EmployerName.objects.filter(tokens__isnull=True).values_list("pk", "key")
-    batch = []
-    for pk, key in missing.iterator(chunk_size=20_000):
-        batch.extend(EmployerToken(token=t[:60], name_id=pk) for t in set(key.split()))
-        if len(batch) >= 20_000:
-            EmployerToken.objects.bulk_create(batch)
-            batch = []
-    EmployerToken.objects.bulk_create(batch)
+    insert_rows(EmployerToken, ["token", "name_id"], [(t[:60], pk) for pk, key in missing for t in set(key.split())])
 
 
 def employer_queryset(text):

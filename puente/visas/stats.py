@@ -80,13 +80,41 @@ def employer_names(employer_ids):
     return result
 
 
+# From this many employers, one GROUP BY over the whole table beats a subquery per employer.
+REFRESH_ALL_FROM = 2_000
+
+
 def refresh_employer_totals(ids=None):
     """Recompute ``Employer.positions_certified`` and ``row_count`` (all employers, or ``ids``)."""
     from django.db.models import OuterRef, Subquery
     from django.db.models.functions import Coalesce
+
+    if ids is None or len(ids) >= REFRESH_ALL_FROM:
+        _refresh_all_employer_totals()
+        return
 
     rows = VisaCase.objects.filter(employer=OuterRef("pk")).order_by().values("employer")
     positions = rows.filter(counted=True).annotate(s=Sum("workers_certified")).values("s")
     count = rows.annotate(c=Count("pk")).values("c")
     employers = Employer.objects.all() if ids is None else Employer.objects.filter(pk__in=list(ids))
     employers.update(positions_certified=Coalesce(Subquery(positions), 0), row_count=Coalesce(Subquery(count), 0))
+
+
+def _refresh_all_employer_totals():
+    """Every employer's totals from one aggregate over the rows (a large import touches tens of
+    thousands of employers: their subqueries took longer than the import's own writing)."""
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    employer, case = q(Employer._meta.db_table), q(VisaCase._meta.db_table)
+    totals = (f"SELECT employer_id, SUM(CASE WHEN counted THEN workers_certified ELSE 0 END) AS positions, "
+              f"COUNT(*) AS n FROM {case} WHERE employer_id IS NOT NULL GROUP BY employer_id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {employer} SET positions_certified = COALESCE(t.positions, 0), row_count = t.n "
+            f"FROM ({totals}) AS t WHERE {employer}.id = t.employer_id "
+            f"AND ({employer}.positions_certified <> COALESCE(t.positions, 0) OR {employer}.row_count <> t.n)")
+        cursor.execute(
+            f"UPDATE {employer} SET positions_certified = 0, row_count = 0 "
+            f"WHERE (positions_certified <> 0 OR row_count <> 0) "
+            f"AND NOT EXISTS (SELECT 1 FROM {case} c WHERE c.employer_id = {employer}.id)")

@@ -226,8 +226,8 @@ def merge_undo(request, pk):
     try:
         actions.do_undo_merge(merge, request.user)
         messages.success(request, _("Merge undone: the employers are separate again."))
-    except ValueError:
-        messages.error(request, _("This merge was already undone."))
+    except ValueError as refused:
+        messages.error(request, str(refused))
     return redirect("visas:reviews")
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.access import LOGIN, Entry, check_entry, matrix_params
+from tests.access import Entry, check_entry, matrix_params
 
 SIGNED_IN = ["coordinator", "advocate", "other_advocate", "defender", "other_defender"]
 ALL_200 = {r: 200 for r in SIGNED_IN}

@@ -4,7 +4,7 @@ granted; what the action then allows is tested in test_workflow.py and friends."
 
 import pytest
 
-from tests.access import LOGIN, Entry, check_entry, matrix_params
+from tests.access import Entry, check_entry, matrix_params
 
 SIGNED_IN = ["coordinator", "advocate", "other_advocate", "defender", "other_defender"]
 PARTIES = {"coordinator": 200, "advocate": 200, "defender": 200, "other_advocate": 404, "other_defender": 404}

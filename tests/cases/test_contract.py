@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from puente.cases import actions, contract
 from puente.cases.models import CaseState, ContractSignature, ContractVersion
-from tests.cases.helpers import sign_agreement, submit
+from tests.cases.helpers import sign_agreement
 
 pytestmark = pytest.mark.django_db
 S = CaseState

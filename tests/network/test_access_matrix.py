@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.access import LOGIN, Entry, check_entry, matrix_params
+from tests.access import Entry, check_entry, matrix_params
 
 SIGNED_IN = ["coordinator", "advocate", "other_advocate", "defender", "other_defender"]
 OWN_PROFILE = ["advocate", "other_advocate", "defender", "other_defender"]

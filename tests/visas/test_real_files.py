@@ -186,22 +186,3 @@ def test_ncga_in_real_data_is_one_employer(imported):
     names = EmployerName.objects.filter(key="NORTH CAROLINA GROWER ASSOCIATION", state="NC")
     assert names.count() >= 2  # filed with and without "(NCGA)", "INC." and so on
     assert names.values("employer_id").distinct().count() == 1
-
-
-def test_duckdb_first_pass_decides_the_same_roles_as_the_python_reader():
-    """The counting rule's first pass reads large UTF-8 CSVs with DuckDB; it must agree with the
-    Python reader row for row."""
-    from puente.visas import importer
-
-    csvs = [p for p in FILES if p.suffix.lower() == ".csv" and importer.detect_encoding(p) == "utf-8-sig"]
-    if not csvs:
-        _require_data()
-        pytest.skip("no UTF-8 CSV among the real files")
-    for path in csvs:
-        headers, rows = importer.open_rows(path)
-        mapping = importer.map_headers(headers)
-        has_flags = "org_flag" in mapping or "primary_sub" in mapping
-        slow = importer.compute_roles(rows, mapping, has_flags)
-        fast_rows, mini = importer._first_pass_rows(path, headers, mapping, importer._csv_header_line(path))
-        assert importer.compute_roles(fast_rows, mini, has_flags) == slow, path.name
-        assert slow  # these files do have case numbers on several rows

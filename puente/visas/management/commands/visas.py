@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 continue
             imported_any = True
             s = summary
-            replaced = f" (replaced an earlier import of this file)" if s.replaced else ""
+            replaced = " (replaced an earlier import of this file)" if s.replaced else ""
             self.stdout.write(self.style.SUCCESS(
                 f"{s.file}: {s.visa} FY{s.fiscal_year}: {s.rows} rows, {s.cases} cases, "
                 f"{s.certified_cases} certified cases, {s.positions_certified} positions certified, "
