@@ -158,7 +158,11 @@ class EmployerToken(models.Model):
     name = models.ForeignKey(EmployerName, on_delete=models.CASCADE, related_name="tokens")
 
     class Meta:
-        indexes = [models.Index(fields=["token", "name"])]
+        # A search asks for tokens starting with a word: LIKE 'WORD%' on PostgreSQL, which an index
+        # answers under any database collation only with the pattern operator class (ignored on
+        # SQLite, where the search asks for a range of this plain index instead).
+        indexes = [models.Index(fields=["token", "name"], name="visas_token_prefix_idx",
+                                opclasses=["varchar_pattern_ops", "int8_ops"])]
 
 
 class AgentName(models.Model):
