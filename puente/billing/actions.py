@@ -195,6 +195,14 @@ def do_submit_report(user, report) -> TimeReport:
     report = _lock_report(report)
     _require_own_report(user, report)
     _require_draft(report)
+    # A draft does not hold a case in reporting, so the case may have moved on since it was
+    # started; the case row is locked so that the check and a Coordinator's move do not interleave.
+    from puente.cases.models import Case
+
+    case = Case.objects.select_for_update().get(pk=report.case_id)
+    if case.state not in REPORTABLE_CASE_STATES:
+        raise ValidationError(_("This case is no longer in reporting: ask a Coordinator to reopen it before "
+                                "submitting these hours and expenses."))
     if not report.entries.exists() and not report.expenses.exists():
         raise ValidationError(_("Add at least one time entry or expense before submitting."))
     rate, source = hourly_rate_for(report.case)

@@ -2,6 +2,7 @@
 or returned for correction and not resubmitted. A Coordinator may withdraw a returned report,
 with a reason, to let the case go on."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -206,3 +207,18 @@ def test_a_withdrawn_report_changes_no_balance(b):
     assert ledger.defender_balance(b.defender_org) == before_defender == {
         "GTQ": {"owed": report.approved_amount.amount, "paid": Decimal(0), "balance": report.approved_amount.amount}}
     assert ledger.advocate_balance(b.advocate) == before_advocate
+
+
+def test_a_draft_cannot_be_submitted_once_the_case_has_left_reporting(b):
+    """A draft does not hold the case; once the case has moved on, submitting it is refused (it
+    would otherwise wait for a review that no step of the case asks for)."""
+    _settled_case(b)
+    draft = actions.do_create_report(b.defender, b.case)
+    actions.do_add_entry(b.defender, draft, date=date.today(), hours=Decimal("1.5"),
+                         description="Llamada con la clienta")
+    case_actions.do_transition(b.case, CaseState.EVALUATION, by=b.coordinator)
+    with pytest.raises(ValidationError) as exc:
+        actions.do_submit_report(b.defender, draft)
+    assert "no longer in reporting" in str(exc.value)
+    draft.refresh_from_db()
+    assert draft.status == ReportStatus.DRAFT
