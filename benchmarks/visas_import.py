@@ -8,7 +8,8 @@ temporary database: an SQLite file under /tmp, or the PostgreSQL database of $DA
 (use a database of your own: its visa tables are emptied first). Reads the same CSV with DuckDB in
 the same run, then times employer searches and employer pages through Django's test client.
 
-Prints one ``name: value unit`` line per figure. Goals: visas_import_vs_duckdb_ratio >= 0.1,
+Prints one ``name: value unit`` line per figure. Goals: visas_import_vs_duckdb_ratio >= 0.1
+(the import's rows per second over DuckDB's best of three reads of the same CSV),
 employer_search_p95_ms and employer_page_p95_ms < 100.
 """
 
@@ -157,12 +158,16 @@ def main():
 
     import duckdb
 
-    con = duckdb.connect()
-    start = time.perf_counter()
-    con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{generated}')")
-    duck_seconds = time.perf_counter() - start
-    duck_rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
-    con.close()
+    # DuckDB's raw read rate: the best of three reads (its time varies by a factor of two from run
+    # to run on this machine; the best is the strictest yardstick for the import).
+    duck_seconds = float("inf")
+    for _ in range(3):
+        con = duckdb.connect()
+        start = time.perf_counter()
+        con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{generated}')")
+        duck_seconds = min(duck_seconds, time.perf_counter() - start)
+        duck_rows = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
+        con.close()
 
     start = time.perf_counter()
     summary = actions.do_import_file(generated, progress=False, run_resolution=False)
@@ -178,6 +183,14 @@ def main():
     client = Client()
     names = list(EmployerName.objects.order_by("?").values_list("name", flat=True)[:200])
     queries = [" ".join(n.split()[:2]) for n in names[:100]]
+    # A few requests first, not counted: the timings are of the pages in use, not of the first
+    # reads from disk after a million rows were written (those are reported separately).
+    first = []
+    for q in names[100:105]:
+        t = time.perf_counter()
+        client.get(reverse("visas:search"), {"q": " ".join(q.split()[:2])})
+        first.append((time.perf_counter() - t) * 1000)
+    print(f"employer_search_first_ms: {first[0]:.1f} ms")
     timings = []
     for q in queries:
         t = time.perf_counter()

@@ -30,9 +30,14 @@ REVIEWED = {
     ("puente/visas/importer.py", "_problems"): "DuckDB: generated column names, MAX_PROBLEMS",
     ("puente/visas/importer.py", "import_file"): "DuckDB: generated column names, SAMPLE",
     ("puente/visas/importer.py", "_count"): "DuckDB: Puente's certified status codes",
+    ("puente/visas/importer.py", "_summarise"): "ANALYZE of the models' table names, quoted",
+    ("puente/visas/importer.py", "_link_names"): "DuckDB: its own table names",
+    ("puente/visas/importer.py", "__init__"): "the model's table name (_IndexesBuiltAfter)",
+    ("puente/visas/importer.py", "__enter__"): "index names read from the database's catalogue, quoted (_IndexesBuiltAfter)",
     ("puente/visas/importer.py", "_write"): "DuckDB's COPY to a temporary file it created; the model's table, column and index names; values are parameters",
     ("puente/visas/bulk.py", "insert_rows"): "table and column names from the model's metadata and the code, quoted; values are parameters or COPY data",
     ("puente/visas/stats.py", "_refresh_all_employer_totals"): "table names from the model's metadata, quoted; no values",
+    ("puente/visas/stats.py", "add_to_employer_totals"): "the model's table name, quoted, and a temporary table of the code's; values go through COPY/executemany",
     ("puente/cases/matching.py", "_pairs"): "UNION of parts whose table and column names come from model metadata (each marked S608); ids are parameters",
 }
 

@@ -11,11 +11,11 @@ from django.db import connection
 CHUNK = 20_000
 
 
-def insert_rows(model, columns, rows):
-    """INSERT ``rows`` (tuples in ``columns`` order) into ``model``'s table."""
+def insert_rows(table, columns, rows):
+    """INSERT ``rows`` (tuples in ``columns`` order) into ``table`` (a name from the code)."""
     if not rows:
         return
-    table = connection.ops.quote_name(model._meta.db_table)
+    table = connection.ops.quote_name(table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -36,13 +36,15 @@ from django.db.models import Q
 from . import columns, normalise
 from .bulk import insert_rows
 from .models import (
-    CERTIFIED_STATUSES, Agent, AgentName, Employer, EmployerName, ImportedFile, LinkMethod, Role, VisaCase,
+    CERTIFIED_STATUSES, Agent, AgentName, Employer, EmployerName, EmployerToken, ImportedFile, LinkMethod, Role,
+    VisaCase,
 )
 
 SAMPLE = 5_000  # rows looked at to find the visa and fiscal year in the content
 MAX_PROBLEMS = 25
 FETCH = 20_000  # rows per executemany on SQLite
-SQLITE_REINDEX_ROWS = 100_000  # from this many rows (and half the table), SQLite's indexes are rebuilt
+ANALYZE_ROWS = 10_000  # from this many rows, PostgreSQL's statistics are refreshed after the import
+REINDEX_ROWS = 100_000  # from this many rows (and half the table), indexes are built after the load
 
 
 class FileRefused(Exception):
@@ -114,9 +116,10 @@ def _header_index(rows_head):
     return 0
 
 
-def open_rows(path):
+def open_rows(path, encoding=None):
     """(headers, iterator of (row_number, cells)) for a CSV, XLSX or XLS file. Row numbers are the
-    file's own (the header is row 1 when it is the first line)."""
+    file's own (the header is row 1 when it is the first line). ``encoding`` of a CSV: detected
+    from the whole file when not given."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
@@ -141,7 +144,7 @@ def open_rows(path):
         data, head = chosen
         headers = [normalise.clean_text(c) for c in data[head]]
         return headers, ((head + 2 + i, row) for i, row in enumerate(data[head + 1:]))
-    encoding = detect_encoding(path)
+    encoding = encoding or detect_encoding(path)
     fh = open(path, encoding=encoding, newline="")
     reader = csv.reader(fh)
     head_rows = []
@@ -167,11 +170,24 @@ def open_rows(path):
     return headers, iterate()
 
 
-def _csv_header_line(path):
-    """Index (0-based) of the header record in a CSV file, as ``open_rows`` finds it."""
-    with open(path, encoding=detect_encoding(path), newline="") as fh:
+def _csv_head(path):
+    """(headers, index of the header record) of a CSV, from its first lines only: enough for
+    DuckDB to be tried on it. The encoding is guessed from the first megabyte; a file that is not
+    UTF-8 further on makes DuckDB fail, and the Python reader then detects it from the whole file."""
+    with open(path, "rb") as fh:
+        start = fh.read(1 << 20)
+    try:
+        start.decode("utf-8-sig")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut by the megabyte's end is still UTF-8.
+        encoding = "utf-8-sig" if error.start >= len(start) - 3 else None
+    if encoding is None:
+        return None, None
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
         head_rows = list(itertools.islice(csv.reader(fh), 10))
-    return _header_index(head_rows)
+    head = _header_index(head_rows)
+    return ([h.strip() for h in head_rows[head]] if head_rows else []), head
 
 
 def map_headers(headers):
@@ -287,6 +303,7 @@ class NameBook:
 
         self.agent_by_key = {key: active(pk) for key, pk in Agent.objects.values_list("key", "pk")}
         self.new_employers = set()
+        self.new_names = []  # (name id, key) of the employer names as filed created here
 
     @staticmethod
     def _insert_returning(model, columns_, rows, key_columns):
@@ -297,7 +314,7 @@ class NameBook:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
             before = cursor.fetchone()[0]
-            insert_rows(model, columns_, rows)
+            insert_rows(table, columns_, rows)
             cursor.execute(f"SELECT id, {', '.join(key_columns)} FROM {table} WHERE id > %s", [before])
             return {tuple(r[1:]): r[0] for r in cursor.fetchall()}
 
@@ -325,6 +342,7 @@ class NameBook:
                 ["name", "city", "state"])
             for (name, city, state, key, employer_id, _c, _m) in rows:
                 self.employer_names[(name, city, state)] = (created[(name, city, state)], employer_id)
+                self.new_names.append((created[(name, city, state)], key))
         missing_agents = [n for n in agent_names if n and n not in self.agents]
         if missing_agents:
             new_agents = {}
@@ -404,6 +422,34 @@ def file_facts(path):
                 blank = b"\n\n" in window or b"\n\r\n" in window
                 tail = chunk[-2:]
     return digest.hexdigest(), blank
+
+
+class _in_thread:
+    """Run ``function(*args)`` in a thread; ``result()`` waits for it (and raises what it raised).
+    For work that releases the GIL (hashing a file) beside work that does too (DuckDB)."""
+
+    def __init__(self, function, *args):
+        import threading
+
+        self._result = self._error = None
+
+        def run():
+            try:
+                self._result = function(*args)
+            except BaseException as error:  # noqa: BLE001 (handed to the caller)
+                self._error = error
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def wait(self):
+        self._thread.join()
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
 
 
 def _connect():
@@ -559,44 +605,96 @@ def _count_table(con, name, values):
     con.unregister(f"{name}_src")
 
 
+# Fields normalised into table ``t`` before anything is written: what the checks, the counting
+# rule, the employer and agent links and the file's figures need. The others are normalised in the
+# query that streams rows to the database, so that their work overlaps the database's own.
+EARLY_FIELDS = {"case_number", "employer_name", "employer_city", "agent_name", "status", "status_raw",
+                "employer_state", "org_flag", "primary_sub", *COUNT_FIELDS}
+
+
+class Normalised:
+    """The SQL that normalises a file's rows, once the tables of distinct values are built:
+    ``table_t`` builds ``t`` (the early fields normalised, the others as filed), ``name_keys``
+    lists the employer and agent names as ``t`` will hold them (so that they can be linked while
+    ``t`` is built), ``later``/``later_joins`` normalise the other fields while rows are written."""
+
+    def __init__(self, early, joins, raw_fields, later, later_joins, picked, raw_picks):
+        self.early, self.joins, self.raw_fields, self.raw_picks = early, joins, raw_fields, raw_picks
+        self.later, self.later_joins, self.picked = later, later_joins, picked
+
+    @property
+    def table_t(self):
+        columns = ["p.n", *(f"{sql} AS {f}" for f, sql in self.early.items()), *(f"p.{f} AS {f}" for f in self.raw_fields)]
+        return (f"CREATE TABLE t AS SELECT {', '.join(columns)} FROM ({self.picked}) AS p "
+                f"{' '.join(self.joins.values())}")
+
+    def name_keys(self, *fields):
+        """The distinct values of ``fields`` (the first must be non-blank) as ``t`` will hold them,
+        normalised over the distinct values as filed. Rows without a case number are included:
+        a file with such a row is refused, and the names it created roll back with it."""
+        if fields[0] not in self.raw_picks:
+            return "SELECT NULL WHERE false"  # no such column in this file
+        inner = f"SELECT DISTINCT {', '.join(f'p.{f}' for f in fields if f in self.raw_picks)} FROM ({self.picked}) AS p"
+        joins = " ".join(self.joins[f] for f in fields if f in self.joins)
+        return (f"SELECT DISTINCT {', '.join(self.early[f] for f in fields)} FROM ({inner}) AS p {joins} "
+                f"WHERE {self.early[fields[0]]} <> ''")
+
+
 def _normalise(con, mapping):
-    """Build table ``t``: one row per non-blank row of the file, every field normalised."""
+    """Build the tables of distinct values and return the ``Normalised`` SQL of the file's rows."""
     picks = {f: _pick(specs) for f, specs in mapping.items()}
     picks["status_raw"] = picks.get("status", "''")
-    con.execute("CREATE TABLE picked AS SELECT n, " + ", ".join(f"{sql} AS {f}" for f, sql in picks.items())
-                + " FROM raw")
-    select, joins = ["p.n"], []
+    converted = [f for f in [*CONVERTERS, *COUNT_FIELDS] if f in picks]
+    # Every field's distinct values in one scan of the file's rows.
+    distinct = dict(zip(converted, con.execute(
+        "SELECT " + ", ".join(f"list(DISTINCT {picks[f]})" for f in converted) + " FROM raw").fetchall()[0]))
+    early, joins, raw_fields, later, later_joins = {}, {}, [], {}, []
+
+    def place(f, expression, join=None):
+        """Compute ``expression`` (over the pick ``p.f``) into t, or later over ``t.f``."""
+        if f in EARLY_FIELDS:
+            early[f] = expression.replace("{x}", f"p.{f}")
+            if join:
+                joins[f] = join.replace("{x}", f"p.{f}")
+        else:
+            raw_fields.append(f)
+            later[f] = expression.replace("{x}", f"t.{f}")
+            if join:
+                later_joins.append(join.replace("{x}", f"t.{f}"))
+
+    def absent(f, blank):
+        if f in EARLY_FIELDS:
+            early[f] = blank
+        else:
+            later[f] = blank
+
     for f, max_length in TEXT_FIELDS.items():
-        select.append(f"left(clean(p.{f}), {max_length}) AS {f}" if f in picks else f"'' AS {f}")
+        if f in picks:
+            place(f, f"left(clean({{x}}), {max_length})")
+        else:
+            absent(f, "''")
     # The three dates share one table: the same day is written the same way across columns.
     date_fields = [f for f in ("decision_date", "period_start", "period_end") if f in picks]
     if date_fields:
-        values = set()
-        for f in date_fields:
-            values |= {r[0] for r in con.execute(f"SELECT DISTINCT {f} FROM picked").fetchall()}
+        values = set().union(*(distinct[f] for f in date_fields))
         _map_table(con, "map_date", values, CONVERTERS["decision_date"][0], "DATE")
     for f, (convert, sql_type) in CONVERTERS.items():
         if f not in picks:
-            select.append(f"NULL AS {f}" if sql_type != "VARCHAR" else f"'' AS {f}")
+            absent(f, "''" if sql_type == "VARCHAR" else f"NULL::{sql_type}")
             continue
-        table = f"map_{f}"
-        if f in date_fields:
-            table = "map_date"
-        else:
-            values = [r[0] for r in con.execute(f"SELECT DISTINCT {f} FROM picked").fetchall()]
-            _map_table(con, table, values, convert, sql_type)
-        joins.append(f"LEFT JOIN {table} AS {f}_m ON {f}_m.k = p.{f}")
-        select.append(f"{f}_m.v AS {f}")
+        table = "map_date" if f in date_fields else f"map_{f}"
+        if f not in date_fields:
+            _map_table(con, table, distinct[f], convert, sql_type)
+        place(f, f"{f}_m.v", f"LEFT JOIN {table} AS {f}_m ON {f}_m.k = {{x}}")
     for f in COUNT_FIELDS:
         if f not in picks:
-            select += [f"NULL::BIGINT AS {f}", f"false AS {f}_bad", f"'' AS {f}_raw"]
+            early.update({f: "NULL::BIGINT", f"{f}_bad": "false", f"{f}_raw": "''"})
             continue
-        values = [r[0] for r in con.execute(f"SELECT DISTINCT {f} FROM picked").fetchall()]
-        _count_table(con, f"map_{f}", values)
-        joins.append(f"LEFT JOIN map_{f} AS {f}_m ON {f}_m.k = p.{f}")
-        select += [f"{f}_m.v AS {f}", f"{f}_m.bad AS {f}_bad", f"p.{f} AS {f}_raw"]
-    con.execute("CREATE TABLE t AS SELECT " + ", ".join(select) + " FROM picked AS p " + " ".join(joins))
-    con.execute("DROP TABLE picked")
+        _count_table(con, f"map_{f}", distinct[f])
+        joins[f] = f"LEFT JOIN map_{f} AS {f}_m ON {f}_m.k = p.{f}"
+        early.update({f: f"{f}_m.v", f"{f}_bad": f"{f}_m.bad", f"{f}_raw": f"p.{f}"})
+    picked = "SELECT n, " + ", ".join(f"{sql} AS {f}" for f, sql in picks.items()) + " FROM raw"
+    return Normalised(early, joins, raw_fields, later, later_joins, picked, set(picks))
 
 
 def _roles_sql(has_flags, certified_from_requested):
@@ -656,7 +754,11 @@ def import_file(path, visa=None, fiscal_year=None, importer="", progress=None, s
         visa = normalise.visa_value(visa) or None
         if not visa:
             raise FileRefused(path, [f"{path}: --visa must be H-2A or H-2B"])
-    headers, rows = open_rows(path)
+    rows = None
+    head = _csv_head(path) if path.suffix.lower() == ".csv" else (None, None)
+    headers, head_line = head
+    if headers is None:
+        headers, rows = open_rows(path)
     mapping = map_headers(headers)
     problems = []
     for required in columns.REQUIRED_FIELDS:
@@ -665,7 +767,8 @@ def import_file(path, visa=None, fiscal_year=None, importer="", progress=None, s
             problems.append(f"{path}: row 1 (header): no {required.replace('_', ' ')} column (looked for {looked})")
     if problems:
         raise FileRefused(path, problems)
-    sha, has_blank_line = file_facts(path)
+    # The file's checksum (which import it repeats) is computed while DuckDB reads the file.
+    facts = _in_thread(file_facts, path)
     if progress is None:
         progress = (stderr or sys.stderr).isatty()
     from tqdm import tqdm
@@ -673,57 +776,78 @@ def import_file(path, visa=None, fiscal_year=None, importer="", progress=None, s
     bar = tqdm(total=None, unit=" rows", desc=path.name, disable=not progress, file=stderr or sys.stderr,
                mininterval=0.5)
     con = _connect()
+    building = None
     try:
         needed = _needed(mapping)
         loaded = False
-        if path.suffix.lower() == ".csv" and not has_blank_line and detect_encoding(path) == "utf-8-sig":
+        if rows is None:
             import duckdb
 
             try:
-                _load_csv_with_duckdb(con, path, len(headers), needed, _csv_header_line(path))
-                loaded = True
+                _load_csv_with_duckdb(con, path, len(headers), needed, head_line)
+                loaded = not facts.result()[1]  # a blank line: DuckDB skipped it, row numbers shifted
             except duckdb.Error:
-                # Ragged rows, a stray quote: Python's csv module is more forgiving, and where it
-                # is not, the problems below name the row.
+                pass  # ragged rows, a stray quote, not UTF-8: Python's csv module decides
+            if not loaded:
                 con.execute("DROP VIEW IF EXISTS raw")
                 con.execute("DROP TABLE IF EXISTS raw0")
+                headers, rows = open_rows(path)
+                if map_headers(headers) != mapping:
+                    raise FileRefused(path, [f"{path}: the header reads differently in its own encoding"])
         if not loaded:
             _load_rows_with_python(con, rows, needed)
-        rows.close()  # the CSV reader's file handle, when DuckDB read the file itself
+            rows.close()
+        sha = facts.result()[0]
         sample = [(n, _sample_row(len(headers), needed, cells)) for n, *cells in
                   con.execute(f"SELECT n, {', '.join(f'c{i}' for i in needed)} FROM raw ORDER BY n LIMIT {SAMPLE}").fetchall()]
         visa, fiscal_year, problems = _detect(path, mapping, sample, visa, fiscal_year)
         if problems:
             raise FileRefused(path, problems)
-        _normalise(con, mapping)
-        problems = _problems(con, path, headers, mapping)
-        if problems:
-            raise FileRefused(path, problems)
+        normalised = _normalise(con, mapping)
+        # DuckDB builds t in another thread while this one links the names in the database.
+        building = _in_thread(con.cursor().execute, normalised.table_t)
+        employer_keys = set(con.execute(normalised.name_keys("employer_name", "employer_city", "employer_state"))
+                            .fetchall())
+        agent_names = {r[0] for r in con.execute(normalised.name_keys("agent_name")).fetchall()}
         has_flags = "org_flag" in mapping or "primary_sub" in mapping
         certified_from_requested = "workers_certified" not in mapping
-        con.execute(_roles_sql(has_flags, certified_from_requested))
         summary = Summary(file=path.name, visa=visa, fiscal_year=fiscal_year)
-        bar.total = con.execute("SELECT count(*) FROM t WHERE case_number <> ''").fetchone()[0]
         with transaction.atomic():
             previous = ImportedFile.objects.select_for_update().filter(
                 Q(sha256=sha) | Q(visa=visa, fiscal_year=fiscal_year, name=path.name))
-            replaced_employers = set()
+            changes = {}  # employer id -> [change of positions certified, change of rows]
             for old in previous:
                 summary.replaced.append(old.pk)
-                replaced_employers |= set(VisaCase.objects.filter(file=old).exclude(employer=None)
-                                          .values_list("employer_id", flat=True).distinct())
+                for employer_id, positions, n in _employer_totals_of_file(old):
+                    change = changes.setdefault(employer_id, [0, 0])
+                    change[0] -= positions or 0
+                    change[1] -= n
                 VisaCase.objects.filter(file=old)._raw_delete(VisaCase.objects.db)
                 old.delete()
             imported = ImportedFile.objects.create(
                 name=path.name, path=str(path), sha256=sha, visa=visa, fiscal_year=fiscal_year, importer=importer)
-            names = _link_names(con)
-            select = _final_select(imported, certified_from_requested, as_text=connection.vendor == "sqlite")
-            con.execute(f"CREATE TABLE final AS {select}")
-            _count(con, summary)
-            _write(con, bar)
-            summary.new_employers = names.new_employers
-            _summarise(imported, summary, replaced_employers)
+            names = _link_names(con, employer_keys, agent_names)
+            building.result()
+            # Checked before any row of the file is written; a refusal rolls back the names too.
+            problems = _problems(con, path, headers, mapping)
+            if problems:
+                raise FileRefused(path, problems)
+            con.execute(_roles_sql(has_flags, certified_from_requested))
+            bar.total = con.execute("SELECT count(*) FROM t WHERE case_number <> ''").fetchall()[0][0]
+            select = _final_select(imported, certified_from_requested, normalised.later, normalised.later_joins,
+                                   as_text=connection.vendor == "sqlite")
+            con.execute(f"CREATE VIEW final AS {select}")
+            _count(con, summary, certified_from_requested)
+            _write(con, bar, imported)
+            summary.new_employers, summary.new_names = names.new_employers, names.new_names
+            for employer_id, positions, n in summary.employer_totals:
+                change = changes.setdefault(employer_id, [0, 0])
+                change[0] += positions
+                change[1] += n
+            _summarise(imported, summary, changes)
     finally:
+        if building is not None:
+            building.wait()  # DuckDB's connection is closed only once its other thread is done
         bar.close()
         con.close()
     return summary
@@ -736,27 +860,29 @@ def _sample_row(width, needed, cells):
     return row
 
 
-def _link_names(con):
-    """Employer names as filed (name, city, state) and agent names -> ids, creating what is new."""
+def _link_names(con, employer_keys, agent_names):
+    """Employer names as filed (name, city, state) and agent names -> ids, creating what is new;
+    the ids go to DuckDB tables ``employer_ids`` and ``agent_ids``."""
     import pyarrow as pa
 
-    employer_keys = set(con.execute(
-        "SELECT DISTINCT employer_name, employer_city, employer_state FROM t "
-        "WHERE case_number <> '' AND employer_name <> ''").fetchall())
-    agent_names = {r[0] for r in con.execute("SELECT DISTINCT agent_name FROM t WHERE agent_name <> ''").fetchall()}
     names = NameBook()
     names.prepare(employer_keys, agent_names)
     keys = list(employer_keys)
     ids = [names.employer_names[k] for k in keys]
-    con.register("employer_ids", pa.table({
-        "name": pa.array([k[0] for k in keys], pa.string()), "city": pa.array([k[1] for k in keys], pa.string()),
-        "state": pa.array([k[2] for k in keys], pa.string()),
-        "name_id": pa.array([i[0] for i in ids], pa.int64()), "employer_id": pa.array([i[1] for i in ids], pa.int64()),
-    }))
     agents = list(agent_names)
-    con.register("agent_ids", pa.table({
-        "name": pa.array(agents, pa.string()), "agent_id": pa.array([names.agents[a] for a in agents], pa.int64()),
-    }))
+    # Tables, not registered views of Arrow data: the rows are streamed from another cursor.
+    for table, data in (
+        ("employer_ids", {
+            "name": pa.array([k[0] for k in keys], pa.string()), "city": pa.array([k[1] for k in keys], pa.string()),
+            "state": pa.array([k[2] for k in keys], pa.string()), "name_id": pa.array([i[0] for i in ids], pa.int64()),
+            "employer_id": pa.array([i[1] for i in ids], pa.int64())}),
+        ("agent_ids", {
+            "name": pa.array(agents, pa.string()),
+            "agent_id": pa.array([names.agents[a] for a in agents], pa.int64())}),
+    ):
+        con.register(f"{table}_src", pa.table(data))
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM {table}_src")
+        con.unregister(f"{table}_src")
     return names
 
 
@@ -769,113 +895,235 @@ CASE_COLUMNS = [
 ]
 
 
-def _final_select(imported, certified_from_requested, as_text=False):
-    """The rows to insert, in CASE_COLUMNS order and file order. File id, visa and fiscal year are
-    integers and normalised codes from Puente itself, not text from the file. ``as_text``: dates and
-    wages as the text SQLite stores (Python's adapters would otherwise run three million times)."""
-    def text(expression):
-        return f"CAST({expression} AS VARCHAR)" if as_text else expression
+def _final_select(imported, certified_from_requested, later, later_joins, as_text=False):
+    """The rows to insert, in CASE_COLUMNS order. File id, visa and fiscal year are integers and
+    normalised codes from Puente itself, not text from the file. ``later``/``later_joins``: the
+    fields normalised in this query (see ``_normalise``). ``as_text``: dates and wages as the text
+    SQLite stores (Python's adapters would otherwise run three million times)."""
+    def value(f):
+        expression = later[f]
+        if as_text and f in ("decision_date", "period_start", "period_end", "wage_offered"):
+            return f"CAST({expression} AS VARCHAR)"
+        return expression
 
-    certified_statuses = ", ".join(f"'{s}'" for s in CERTIFIED_STATUSES)
-    certified = (f"CASE WHEN t.status IN ({certified_statuses}) THEN t.workers_requested "
-                 f"WHEN t.workers_requested IS NOT NULL THEN 0 END" if certified_from_requested
-                 else "t.workers_certified")
     visa = {"H-2A": "H-2A", "H-2B": "H-2B"}[imported.visa]
     return f"""
         SELECT {int(imported.pk)} AS file_id, t.n AS row_number, t.case_number, '{visa}' AS visa,
                {int(imported.fiscal_year)} AS fiscal_year, t.status, t.status_raw,
-               {text("t.decision_date")} AS decision_date,
+               {value("decision_date")} AS decision_date,
                t.employer_name AS employer_name_filed, e.name_id AS employer_name_id, e.employer_id,
-               t.employer_city, t.employer_state, t.employer_postal_code, t.agent_name AS agent_name_filed,
-               a.agent_id, t.job_title, t.soc_code, t.soc_title, t.workers_requested,
-               {certified} AS workers_certified, {text("t.wage_offered")} AS wage_offered, t.wage_unit,
-               {text("t.period_start")} AS period_start, {text("t.period_end")} AS period_end,
-               t.worksite_city, t.worksite_state, t.org_flag, coalesce(r.role, 'sole') AS role,
-               coalesce(r.role, 'sole') <> 'member' AS counted
+               t.employer_city, t.employer_state, {value("employer_postal_code")} AS employer_postal_code,
+               t.agent_name AS agent_name_filed, a.agent_id, {value("job_title")} AS job_title,
+               {value("soc_code")} AS soc_code, {value("soc_title")} AS soc_title, t.workers_requested,
+               {_certified_sql(certified_from_requested)} AS workers_certified,
+               {value("wage_offered")} AS wage_offered, {value("wage_unit")} AS wage_unit,
+               {value("period_start")} AS period_start, {value("period_end")} AS period_end,
+               {value("worksite_city")} AS worksite_city, {value("worksite_state")} AS worksite_state,
+               t.org_flag, coalesce(r.role, 'sole') AS role, coalesce(r.role, 'sole') <> 'member' AS counted
         FROM t
         LEFT JOIN roles AS r ON r.n = t.n
         LEFT JOIN employer_ids AS e
                ON e.name = t.employer_name AND e.city = t.employer_city AND e.state = t.employer_state
         LEFT JOIN agent_ids AS a ON a.name = t.agent_name
+        {' '.join(later_joins)}
         WHERE t.case_number <> ''
-        ORDER BY t.n
     """
 
 
-def _count(con, summary):
+def _certified_sql(certified_from_requested):
+    """Workers certified. H-2B FY2005 has only the number asked for (Num_Aliens): a certified case
+    is certified for that number (docs/visas.md)."""
+    if not certified_from_requested:
+        return "t.workers_certified"
     certified_statuses = ", ".join(f"'{s}'" for s in CERTIFIED_STATUSES)
+    return (f"CASE WHEN t.status IN ({certified_statuses}) THEN t.workers_requested "
+            f"WHEN t.workers_requested IS NOT NULL THEN 0 END")
+
+
+def _count(con, summary, certified_from_requested):
+    """The file's figures, and each employer's share of them, from the rows about to be written."""
+    certified_statuses = ", ".join(f"'{s}'" for s in CERTIFIED_STATUSES)
+    con.execute(f"""
+        CREATE TABLE per_employer AS
+        SELECT e.employer_id, t.case_number, t.status, coalesce(r.role, 'sole') <> 'member' AS counted,
+               t.workers_requested, {_certified_sql(certified_from_requested)} AS workers_certified
+        FROM t
+        LEFT JOIN roles AS r ON r.n = t.n
+        LEFT JOIN employer_ids AS e
+               ON e.name = t.employer_name AND e.city = t.employer_city AND e.state = t.employer_state
+        WHERE t.case_number <> ''
+    """)
     rows, cases, certified_cases, requested, certified, employers = con.execute(f"""
         SELECT count(*), count(DISTINCT case_number),
                count(DISTINCT case_number) FILTER (WHERE status IN ({certified_statuses})),
                coalesce(sum(workers_requested) FILTER (WHERE counted), 0),
                coalesce(sum(workers_certified) FILTER (WHERE counted), 0),
                count(DISTINCT employer_id)
-        FROM final
-    """).fetchone()
+        FROM per_employer
+    """).fetchall()[0]
     summary.rows, summary.cases, summary.certified_cases = rows, cases, certified_cases
     summary.positions_requested, summary.positions_certified = int(requested), int(certified)
     summary.employers = employers
-    summary.touched_employers = {r[0] for r in con.execute(
-        "SELECT DISTINCT employer_id FROM final WHERE employer_id IS NOT NULL").fetchall()}
+    summary.employer_totals = con.execute("""
+        SELECT employer_id, coalesce(sum(workers_certified) FILTER (WHERE counted), 0), count(*)
+        FROM per_employer WHERE employer_id IS NOT NULL GROUP BY employer_id
+    """).fetchall()
+    summary.touched_employers = {e for e, _p, _n in summary.employer_totals}
 
 
-def _write(con, bar):
+def _prefetched(batches, depth=4):
+    """Iterate over ``batches`` (an iterator) produced in another thread, ``depth`` ahead: DuckDB
+    and the CSV encoder release the GIL, so the next batch is made while this one is written."""
+    import queue
+    import threading
+
+    q = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        q.put(batch, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as error:  # noqa: BLE001 (raised again in the consumer)
+            q.put(error)
+
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()  # the consumer failed or stopped: let the producer end
+        thread.join()
+
+
+def _secondary_indexes(cursor, table):
+    """(name, statement that creates it) of the table's indexes that back no constraint."""
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary AND NOT x.indisunique", [table])
+    else:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                       "AND sql IS NOT NULL", [table])
+    return cursor.fetchall()
+
+
+class _IndexesBuiltAfter:
+    """For a load that at least doubles a third of the table: drop its secondary indexes, load,
+    and build them again, in the import's transaction. Building an index once over all the rows
+    is cheaper than a million insertions into it (measured on PostgreSQL, 1M rows: COPY with the
+    indexes 9.3 s, COPY then CREATE INDEX 7.7 s; on SQLite the gain is larger). Readers keep
+    reading on SQLite (WAL: they see the old table until the commit); on PostgreSQL they wait
+    until the commit, so a small import into a large table keeps its indexes instead."""
+
+    def __init__(self, cursor, table, adding):
+        self.cursor, self.table, self.indexes = cursor, table, []
+        if adding >= REINDEX_ROWS:
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            if adding * 2 >= cursor.fetchone()[0]:
+                self.indexes = _secondary_indexes(cursor, table)
+
+    def __enter__(self):
+        q = connection.ops.quote_name
+        for name, _sql in self.indexes:
+            self.cursor.execute(f"DROP INDEX {q(name)}")
+        return self
+
+    def __exit__(self, kind, error, trace):
+        if kind is None:
+            for _name, sql in self.indexes:
+                self.cursor.execute(sql)
+        return False  # an error rolls the whole transaction back, indexes included
+
+
+def _write(con, bar, imported):
     table = VisaCase._meta.db_table
     cols = ", ".join(CASE_COLUMNS)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _IndexesBuiltAfter(cursor, table, bar.total or 0):
         if connection.vendor == "postgresql":
-            # DuckDB writes the CSV (quoting every text value, so that '' stays '' and NULL stays
-            # NULL) and PostgreSQL's COPY reads it: no Python per row.
-            text = [c for c in CASE_COLUMNS if c in {
-                "case_number", "visa", "status", "status_raw", "employer_name_filed", "employer_city",
-                "employer_state", "employer_postal_code", "agent_name_filed", "job_title", "soc_code",
-                "soc_title", "wage_unit", "worksite_city", "worksite_state", "org_flag", "role"}]
-            with tempfile.TemporaryDirectory(prefix="puente-import-") as folder:
-                out = Path(folder) / "rows.csv"
-                con.execute(f"COPY final TO '{out}' (FORMAT csv, HEADER false, FORCE_QUOTE ({', '.join(text)}))")
-                with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT csv)") as copy, \
-                        open(out, "rb") as fh:
-                    for chunk in iter(lambda: fh.read(1 << 20), b""):
-                        copy.write(chunk)
-            bar.update(bar.total or 0)
+            # DuckDB's rows become CSV in Arrow's C++ encoder and go to COPY: no Python per row,
+            # and the next batch is made while PostgreSQL ingests this one. An empty text cell is
+            # '' (FORCE_NOT_NULL), an empty number or date NULL.
+            from pyarrow import csv as arrow_csv
+
+            # The import can be run again: not waiting for the commit's flush to disk costs at
+            # most this import after a crash, never consistency.
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            text = ", ".join(f.column for f in VisaCase._meta.concrete_fields
+                             if f.column in CASE_COLUMNS and f.get_internal_type() == "CharField")
+            options = arrow_csv.WriteOptions(include_header=False, quoting_style="needed")
+            reader = con.cursor().sql("SELECT * FROM final").to_arrow_reader(FETCH * 5)
+
+            def encoded():
+                for batch in reader:
+                    out = io.BytesIO()
+                    arrow_csv.write_csv(batch, out, options)
+                    yield batch.num_rows, out.getvalue()
+
+            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({text}))") as copy:
+                for n, data in _prefetched(encoded()):
+                    copy.write(data)
+                    bar.update(n)
             return
         # A larger page cache keeps the indexes in memory during a long import.
         cursor.execute("PRAGMA cache_size = -262144")
-        indexes = []
-        if bar.total and bar.total >= SQLITE_REINDEX_ROWS:
-            cursor.execute(f"SELECT count(*) FROM {table}")
-            if bar.total * 2 >= cursor.fetchone()[0]:
-                # Building an index once over sorted rows is cheaper than a million random
-                # insertions into it. Inside this transaction: readers see the old table and its
-                # indexes until the commit.
-                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                               "AND sql IS NOT NULL", [table])
-                indexes = cursor.fetchall()
-                for name, _sql in indexes:
-                    cursor.execute(f'DROP INDEX "{name}"')
-        marks = ", ".join(["%s"] * len(CASE_COLUMNS))
-        result = con.execute("SELECT * FROM final")
-        while True:
-            batch = result.fetchmany(FETCH)
-            if not batch:
-                break
-            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", batch)
+        # The file's id, visa and fiscal year are the same on every row: written once into the
+        # statement (Puente's own integers and codes) instead of bound a million times each.
+        visa = {"H-2A": "H-2A", "H-2B": "H-2B"}[imported.visa]
+        constants = f"{int(imported.pk)}, '{visa}', {int(imported.fiscal_year)}"
+        rest = [c for c in CASE_COLUMNS if c not in ("file_id", "visa", "fiscal_year")]
+        marks = ", ".join(["%s"] * len(rest))
+        result = con.cursor().execute(f"SELECT {', '.join(rest)} FROM final")
+        insert = f"INSERT INTO {table} (file_id, visa, fiscal_year, {', '.join(rest)}) VALUES ({constants}, {marks})"
+        for batch in _prefetched(iter(lambda: result.fetchmany(FETCH), [])):
+            cursor.executemany(insert, batch)
             bar.update(len(batch))
-        for _name, sql in indexes:
-            cursor.execute(sql)
 
 
 def _header_name(headers, specs):
     return "/".join("+".join(headers[i] for i in s) if isinstance(s, tuple) else headers[s] for s in specs)
 
 
-def _summarise(imported, summary, replaced_employers):
-    """Store the file's figures and refresh the totals of the employers whose rows changed."""
+def _employer_totals_of_file(imported):
+    """(employer id, positions certified, rows) of an imported file's rows, per employer."""
+    from django.db.models import Count, Sum
+
+    return (VisaCase.objects.filter(file=imported, employer__isnull=False).order_by().values("employer_id")
+            .annotate(p=Sum("workers_certified", filter=Q(counted=True)), n=Count("pk"))
+            .values_list("employer_id", "p", "n"))
+
+
+def _summarise(imported, summary, changes):
+    """Store the file's figures, move the employers' totals by what the file added and replaced,
+    and index the words of the new names for search. Totals move by differences rather than being
+    recounted: a file's own rows are a fraction of the table (the counting is tested against
+    independent sums in tests/visas)."""
     imported.rows, imported.cases, imported.positions_certified = summary.rows, summary.cases, summary.positions_certified
     imported.save(update_fields=["rows", "cases", "positions_certified"])
-    from .stats import refresh_employer_totals
+    from .stats import add_to_employer_totals
 
-    refresh_employer_totals(set(summary.touched_employers) | set(replaced_employers))
+    add_to_employer_totals({e: c for e, c in changes.items() if c != [0, 0]})
     from .search import index_names
 
-    index_names()
+    index_names(summary.new_names)
+    if connection.vendor == "postgresql" and summary.rows >= ANALYZE_ROWS:
+        # Fresh statistics for the planner right after a bulk load, not whenever autovacuum
+        # comes: without them the employer search planned a 1.3 s join (docs/visas.md, search).
+        tables = [m._meta.db_table for m in (VisaCase, Employer, EmployerName, EmployerToken, Agent, AgentName)]
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))

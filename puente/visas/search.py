@@ -15,13 +15,16 @@ def _words(text):
     return [w for w in normalise.name_key(text).split() if w] or [normalise.strip_accents(text).upper().strip()]
 
 
-def index_names():
-    """Index the words of every employer name as filed that has no words indexed yet."""
+def index_names(names=None):
+    """Index the words of employer names as filed: ``names`` as (id, key) pairs (those an import
+    just created), or every name that has no words indexed yet."""
     from .bulk import insert_rows
     from .models import EmployerToken
 
-    missing = EmployerName.objects.filter(tokens__isnull=True).values_list("pk", "key")
-    insert_rows(EmployerToken, ["token", "name_id"], [(t[:60], pk) for pk, key in missing for t in set(key.split())])
+    if names is None:
+        names = EmployerName.objects.filter(tokens__isnull=True).values_list("pk", "key")
+    tokens = [(t[:60], pk) for pk, key in names for t in set(key.split())]
+    insert_rows(EmployerToken._meta.db_table, ["token", "name_id"], tokens)
 
 
 def _prefix_words(text):

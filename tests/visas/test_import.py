@@ -85,6 +85,26 @@ def test_xlsx_with_primary_sub_and_long_flags():
 
 
 @pytest.mark.django_db
+def test_old_xls_of_fy2009_with_its_own_headers():
+    """An .xls (BIFF) file as OFLC published until FY2010, written with xlwt from synthetic rows:
+    CASE_NO, dates as spreadsheet dates, counts as floats, a joint employer's master and members."""
+    s = load("H2A_FY2009_small.xls")
+    assert (s.visa, s.fiscal_year) == ("H-2A", 2009)  # from the decision dates (Nov 2008 - Feb 2009)
+    assert s.rows == 5 and s.cases == 3 and s.certified_cases == 2
+    assert s.positions_certified == 30 + 7  # the association's 30, not its members' 18 + 12 again
+    master = VisaCase.objects.get(case_number="C-08300-00001", role=Role.MASTER)
+    assert master.employer_name_filed == "VIRGINIA AGRICULTURAL GROWERS ASSN" and master.org_flag == "J"
+    assert master.decision_date.isoformat() == "2008-11-03" and master.period_end.isoformat() == "2009-11-30"
+    members = VisaCase.objects.filter(case_number="C-08300-00001", role=Role.MEMBER)
+    assert sorted(members.values_list("workers_certified", flat=True)) == [12, 18]
+    assert not any(members.values_list("counted", flat=True))
+    orchard = VisaCase.objects.get(case_number="C-08310-00002")
+    assert orchard.employer_name_filed == "MUÑOZ ORCHARDS LLC" and orchard.status == Status.PARTIAL
+    assert orchard.agent.name == "MAS LABOR H2A, LLC" and str(orchard.wage_offered) == "10.25"
+    assert orchard.wage_unit == "hour" and orchard.worksite_state == "WA"
+
+
+@pytest.mark.django_db
 def test_latin1_csv_is_read():
     s = load("H2A_FY2011_latin1.csv")
     assert s.rows == 1

@@ -170,16 +170,16 @@ def test_the_counting_rule_in_sql_agrees_with_assign_roles(flagged, tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sqlite_indexes_are_rebuilt_after_a_large_import(monkeypatch, tmp_path):
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite drops and rebuilds its indexes for large imports; PostgreSQL keeps them")
-    monkeypatch.setattr(importer, "SQLITE_REINDEX_ROWS", 10)
+def test_indexes_dropped_for_a_large_import_are_built_again(monkeypatch, tmp_path):
+    monkeypatch.setattr(importer, "REINDEX_ROWS", 10)
+    dropped = []
+    original = importer._IndexesBuiltAfter.__enter__
+    monkeypatch.setattr(importer._IndexesBuiltAfter, "__enter__",
+                        lambda self: dropped.extend(self.indexes) or original(self))
 
     def indexes():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'visas_visacase' "
-                           "AND sql IS NOT NULL ORDER BY name")
-            return cursor.fetchall()
+            return sorted(importer._secondary_indexes(cursor, VisaCase._meta.db_table))
 
     before = indexes()
     assert len(before) >= 4
@@ -187,6 +187,14 @@ def test_sqlite_indexes_are_rebuilt_after_a_large_import(monkeypatch, tmp_path):
             for i in range(50)]
     summary = load(write_csv(tmp_path / "H-2A_FY2016_many.csv", rows))
     assert summary.rows == 50 and summary.positions_certified == 100
+    assert sorted(dropped) == before  # they were dropped for the load ...
+    assert indexes() == before  # ... and are all there again
+    # A refused file leaves them too (its transaction rolls back before any index is touched or
+    # after: either way the schema is unchanged).
+    bad = write_csv(tmp_path / "H-2A_FY2016_bad.csv", [*rows[:20], ["H-99", "Certified", "2016-01-05", "X", "Y",
+                                                                   "GA", "many", "2", "11.00", "S"]])
+    with pytest.raises(importer.FileRefused):
+        load(bad)
     assert indexes() == before
 
 
@@ -291,3 +299,52 @@ def test_an_employer_merge_is_undone_only_after_the_merges_made_on_top_of_it():
         assert employer.merged_into_id is None
         assert list(VisaCase.objects.filter(employer=employer).values_list("workers_certified", flat=True)) == [workers]
     assert Employer.objects.get(pk=c.pk).positions_certified == 7
+
+
+@pytest.mark.django_db
+def test_employer_totals_follow_imports_and_replacements(tmp_path):
+    """An import moves the totals of its employers by what it adds and what it replaces; after a
+    sequence of imports they equal the sums of the rows, counted here."""
+    from collections import Counter
+
+    from puente.visas.models import Employer
+
+    def check():
+        positions, rows = Counter(), Counter()
+        for employer_id, certified, counted in VisaCase.objects.values_list("employer_id", "workers_certified", "counted"):
+            rows[employer_id] += 1
+            positions[employer_id] += (certified or 0) if counted else 0
+        for e in Employer.objects.all():
+            assert (e.positions_certified, e.row_count) == (positions[e.pk], rows[e.pk]), e.name
+
+    load(FIXTURES / "H-2A_FY2012_small.csv")
+    check()
+    first = [["H-1", "Certified", "2016-01-05", "ACME FARMS", "TIFTON", "GA", "10", "10", "11.00", "S"],
+             ["H-2", "Certified", "2016-01-05", "BETA FARMS", "TIFTON", "GA", "4", "4", "11.00", "S"]]
+    path = write_csv(tmp_path / "H-2A_FY2016_x.csv", first)
+    load(path)
+    check()
+    # The same file corrected: ACME's row changes, BETA's is gone, GAMMA is new.
+    write_csv(path, [["H-1", "Certified", "2016-01-05", "ACME FARMS", "TIFTON", "GA", "12", "7", "11.00", "S"],
+                     ["H-3", "Certified", "2016-01-05", "GAMMA FARMS", "TIFTON", "GA", "3", "3", "11.00", "S"]])
+    load(path)
+    check()
+    beta = Employer.objects.get(name="BETA FARMS")
+    assert (beta.positions_certified, beta.row_count) == (0, 0)
+    assert Employer.objects.get(name="ACME FARMS").positions_certified == 7
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("threshold,expected", [(1, True), (10**9, False)])
+def test_postgresql_statistics_are_refreshed_after_a_large_import(threshold, expected, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's planner needs no statistics here")
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(importer, "ANALYZE_ROWS", threshold)
+    with CaptureQueriesContext(connection) as queries:
+        load(FIXTURES / "H-2A_FY2012_small.csv")
+    analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    assert bool(analyzed) is expected
+    if expected:
+        assert '"visas_visacase"' in analyzed[0] and '"visas_employertoken"' in analyzed[0]
