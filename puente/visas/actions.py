@@ -54,7 +54,7 @@ def do_merge_employers(into, merged, probability=None, user=None, automatic=Fals
     locked = {e.pk: e for e in Employer.objects.select_for_update().filter(pk__in=[into_id, merged_id])}
     into, merged = locked[into_id], locked[merged_id]
     if into.pk == merged.pk or merged.merged_into_id or into.merged_into_id:
-        raise ValueError("Only two different employers that are not merged already can be merged.")
+        raise ValueError(_("Only two different employers that are not merged already can be merged."))
     method = LinkMethod.SPLINK if automatic else LinkMethod.COORDINATOR
     names = list(EmployerName.objects.filter(employer=merged).values_list("pk", "certainty", "method"))
     debarment_ids = list(Debarment.objects.filter(employer=merged).values_list("pk", flat=True))
@@ -106,7 +106,7 @@ def do_undo_merge(merge, user=None):
 def do_confirm_review(review, user):
     review = MergeReview.objects.select_for_update().get(pk=review.pk)
     if review.state != MergeReview.State.PENDING:
-        raise ValueError("This pair was already decided.")
+        raise ValueError(_("This pair was already decided."))
     left, right = _active(review.left), _active(review.right)
     merge = None
     if left.pk != right.pk:
@@ -123,7 +123,7 @@ def do_confirm_review(review, user):
 def do_reject_review(review, user):
     review = MergeReview.objects.select_for_update().get(pk=review.pk)
     if review.state != MergeReview.State.PENDING:
-        raise ValueError("This pair was already decided.")
+        raise ValueError(_("This pair was already decided."))
     review.state, review.decided_by, review.decided_at = MergeReview.State.REJECTED, user, timezone.now()
     review.save()
     return review

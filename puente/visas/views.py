@@ -200,23 +200,29 @@ def reviews(request):
     return render(request, "visas/reviews.html", {"pending": pending, "decided": decided, "merges": merges})
 
 
+def _decide(request, review, confirm, reject, merged_message, back):
+    """Confirm or reject a proposed pair (of employers or of agents) as the form says."""
+    decision = request.POST.get("decision")
+    if decision not in ("confirm", "reject"):
+        return HttpResponse(status=400)
+    try:
+        if decision == "confirm":
+            confirm(review, request.user)
+            messages.success(request, merged_message)
+        else:
+            reject(review, request.user)
+            messages.success(request, _("Kept apart: this pair will not be proposed again."))
+    except ValueError as refusal:
+        messages.error(request, str(refusal))
+    return redirect(back)
+
+
 @require_POST
 @require_perm("visas.internal")
 def review_decide(request, pk):
     review = get_visible_or_404(access.reviews(request.user), pk=pk)
-    decision = request.POST.get("decision")
-    try:
-        if decision == "confirm":
-            actions.do_confirm_review(review, request.user)
-            messages.success(request, _("Merged: the two employers are now one."))
-        elif decision == "reject":
-            actions.do_reject_review(review, request.user)
-            messages.success(request, _("Kept apart: this pair will not be proposed again."))
-        else:
-            return HttpResponse(status=400)
-    except ValueError:
-        messages.error(request, _("This pair was already decided."))
-    return redirect("visas:reviews")
+    return _decide(request, review, actions.do_confirm_review, actions.do_reject_review,
+                   _("Merged: the two employers are now one."), "visas:reviews")
 
 
 @require_POST
@@ -257,19 +263,8 @@ def agent_reviews(request):
 @require_perm("visas.internal")
 def agent_review_decide(request, pk):
     review = get_visible_or_404(access.agent_reviews(request.user), pk=pk)
-    decision = request.POST.get("decision")
-    try:
-        if decision == "confirm":
-            actions.do_confirm_agent_review(review, request.user)
-            messages.success(request, _("Merged: the two agents are now one."))
-        elif decision == "reject":
-            actions.do_reject_agent_review(review, request.user)
-            messages.success(request, _("Kept apart: this pair will not be proposed again."))
-        else:
-            return HttpResponse(status=400)
-    except ValueError as refusal:
-        messages.error(request, str(refusal))
-    return redirect("visas:agent_reviews")
+    return _decide(request, review, actions.do_confirm_agent_review, actions.do_reject_agent_review,
+                   _("Merged: the two agents are now one."), "visas:agent_reviews")
 
 
 @require_POST
