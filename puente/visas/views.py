@@ -229,12 +229,18 @@ def review_decide(request, pk):
 @require_perm("visas.internal")
 def merge_undo(request, pk):
     merge = get_visible_or_404(access.merges(request.user), pk=pk)
+    return _undo(request, merge, actions.do_undo_merge, _("Merge undone: the employers are separate again."),
+                 "visas:reviews")
+
+
+def _undo(request, merge, undo, undone_message, back):
+    """Undo a merge (of employers or of agents); a refusal says why (already undone, merged again)."""
     try:
-        actions.do_undo_merge(merge, request.user)
-        messages.success(request, _("Merge undone: the employers are separate again."))
-    except ValueError as refused:
-        messages.error(request, str(refused))
-    return redirect("visas:reviews")
+        undo(merge, request.user)
+        messages.success(request, undone_message)
+    except ValueError as refusal:
+        messages.error(request, str(refusal))
+    return redirect(back)
 
 
 # --- agent merges (Coordinators) -------------------------------------------------------------------
@@ -271,9 +277,5 @@ def agent_review_decide(request, pk):
 @require_perm("visas.internal")
 def agent_merge_undo(request, pk):
     merge = get_visible_or_404(access.agent_merges(request.user), pk=pk)
-    try:
-        actions.do_undo_agent_merge(merge, request.user)
-        messages.success(request, _("Merge undone: the agents are separate again."))
-    except ValueError as refusal:
-        messages.error(request, str(refusal))
-    return redirect("visas:agent_reviews")
+    return _undo(request, merge, actions.do_undo_agent_merge, _("Merge undone: the agents are separate again."),
+                 "visas:agent_reviews")
