@@ -33,3 +33,14 @@ class LegalHoldForm(forms.Form):
 class CaseLookupForm(forms.Form):
     case = forms.CharField(label=_("Case (reference or #)"), max_length=40)
     reason = forms.CharField(label=_("Reason for the legal hold"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+def add_refusal(form, refusal) -> None:
+    """Put an action's refusal (``puente.core.action_contract.ActionRefused``, or any
+    ``ValidationError``) on ``form``: each message on the field it names when the form has that
+    field, else on the form as a whole. The one helper every view uses for this."""
+    if hasattr(refusal, "error_dict"):
+        for field, errors in refusal.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, list(refusal.messages))
