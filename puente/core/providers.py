@@ -1,0 +1,84 @@
+"""How a lower app asks a higher one, without importing it.
+
+Dependencies between Puente's apps point one way (core <- network <- locate/visas <- cases <-
+billing/abuse; docs/architecture.md). When a lower app needs an answer only a higher app has
+(cases asks billing "is reporting settled?"; visas asks cases "which cases name this
+employer?"), the higher app registers a provider in its ``AppConfig.ready``::
+
+    providers.register("cases.reporting_blockers", reporting_blockers)
+
+and the lower app calls it by name::
+
+    blockers = providers.call("cases.reporting_blockers", case)
+
+Every name is declared in ``NAMES`` with what it answers and what an unregistered provider
+means, so a typo is an error and the list of cross-layer questions can be read in one place. A
+provider that is declared but not registered raises ``LookupError`` when called (every app is
+always installed, so that is a bug, never a state to paper over).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Declaration:
+    doc: str
+
+
+#: name -> what the provider answers. Add a line here with the provider.
+NAMES: dict[str, Declaration] = {
+    "cases.reporting_blockers": Declaration(
+        "billing: (case) -> list of the case's reports that keep it in reporting (submitted and "
+        "unreviewed, or returned and not resubmitted); empty when reporting is settled."
+    ),
+    "cases.conflict_aliases": Declaration(
+        "abuse: (names: iterable of str) -> set of further names the same parties are known by "
+        "(recruiter aliases and merges), for the conflict-of-interest check."
+    ),
+    "visas.cases_naming_employer": Declaration(
+        "cases: (employer, user) -> the cases ``user`` may see whose parties name the employer."
+    ),
+    "visas.abuse_reports_for_employer": Declaration(
+        "abuse: (employer, user) -> the abuse reports ``user`` may see that name the employer."
+    ),
+    "locate.client_moved": Declaration(
+        "cases: (from_person, to_person, *, acting_user, reason) -> moves every case whose client "
+        "is from_person to to_person through a cases action (timeline + audit). Called by "
+        "locate when people are merged or a merge is undone."
+    ),
+    "locate.person_in_use": Declaration(
+        "cases: (person) -> True when a case names the person as its client (retention and "
+        "deletion ask before removing a person)."
+    ),
+    "core.set_legal_hold": Declaration(
+        "cases: (case_or_reference, *, acting_user, on, reason) -> the case, put under or released "
+        "from legal hold by a cases action."
+    ),
+    "core.find_case": Declaration("cases: (reference_or_pk: str) -> Case or None, for core's pages."),
+}
+
+_registry: dict[str, Callable[..., Any]] = {}
+
+
+def register(name: str, fn: Callable[..., Any]) -> None:
+    """Register ``fn`` as the provider ``name`` (from an ``AppConfig.ready``)."""
+    if name not in NAMES:
+        raise KeyError(f"Undeclared provider {name!r}: declare it in puente.core.providers.NAMES")
+    _registry[name] = fn
+
+
+def get(name: str) -> Callable[..., Any]:
+    if name not in NAMES:
+        raise KeyError(f"Undeclared provider {name!r}")
+    try:
+        return _registry[name]
+    except KeyError:
+        raise LookupError(f"No provider registered for {name!r}: its app's AppConfig.ready must register it") from None
+
+
+def call(name: str, *args: Any, **kwargs: Any) -> Any:
+    return get(name)(*args, **kwargs)
