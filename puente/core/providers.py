@@ -46,9 +46,11 @@ NAMES: dict[str, Declaration] = {
         "abuse: (employer, user) -> the abuse reports ``user`` may see that name the employer."
     ),
     "locate.client_moved": Declaration(
-        "cases: (from_person, to_person, *, acting_user, reason) -> moves every case whose client "
-        "is from_person to to_person through a cases action (timeline + audit). Called by "
-        "locate when people are merged or a merge is undone."
+        "cases: (from_person, to_person, *, acting_user, reason, case_ids=None) -> list of the pks "
+        "of the cases moved: every case whose client is from_person (or, with case_ids, only "
+        "those of them) now has to_person as client, through a cases action (timeline + audit). "
+        "Called by locate when people are merged (all cases) or a merge is undone (case_ids = "
+        "the cases the merge moved)."
     ),
     "locate.person_in_use": Declaration(
         "cases: (person) -> True when a case names the person as its client (retention and "
