@@ -18,7 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from puente.core.roles import Role, has_perm
 
+from . import visa_link
+
 from .models import AbuseReport, EvidenceFile, Recruiter
+from .resolution import normalise
 
 ANONYMISED = _("Anonymised worker")
 ANONYMOUS = _("Anonymous worker")
@@ -50,7 +53,10 @@ def visible_recruiters(user):
 def is_reporting_party(user, report) -> bool:
     if report.reported_by_id == user.pk:
         return True
-    return user.role == Role.DEFENDER and user.defender_id is not None and report.reporter_defender_id == user.defender_id
+    return (
+        user.role == Role.DEFENDER and user.defender_id is not None
+        and report.reporter_defender_id == user.defender_id
+    )
 
 
 def may_see_worker(user, report) -> bool:
@@ -85,9 +91,14 @@ def report_count_label(user, recruiter, count: int) -> str:
 def reports_naming_employer(user, names):
     """The reports this user may see whose employer is any of ``names`` (as normalised here):
     the visa data's employer page lists them (by number only, never by worker)."""
-    from .resolution import normalise
-
     keys = {normalise(n) for n in names} - {""}
     if not keys:
         return visible_reports(user).none()
     return visible_reports(user).filter(employer_key__in=keys).order_by("-created_at")
+
+
+def reports_for_employer(employer, user):
+    """The provider ``visas.abuse_reports_for_employer``: the reports ``user`` may see that name
+    the visa-data ``employer`` under its name or any name it was filed under."""
+    names = {employer.name, *visa_link.employer_name_variants(employer.name)}
+    return list(reports_naming_employer(user, names))

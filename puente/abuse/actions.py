@@ -1,22 +1,28 @@
 """Every change to recruiters and abuse reports. Views call these and nothing else writes.
 
-Each function is one transaction; the audit history (django-auditlog) records the rows it
-touches. Merges lock both recruiters so that two Coordinators deciding at once cannot merge a
-recruiter twice or undo a merge half-way.
+Each ``do_*`` follows the action contract (``puente.core.action_contract``): objects first,
+keyword-only ``acting_user``, one transaction, the audit actor set, refusals as
+``ActionRefused``. Merges lock both recruiters so that two Coordinators deciding at once cannot
+merge a recruiter twice or undo a merge half-way. Helpers starting with ``_`` are the shared
+steps that one action runs inside another (filing a report creates recruiters and runs the
+resolution, whoever files it).
 """
 
 from dataclasses import dataclass
 
 import filetype
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from puente.core.action_contract import ActionRefused, action
 from puente.core.roles import Role
 from puente.core.uploads import check_upload
+from puente.locate import actions as locate_actions
+from puente.network import actions as network_actions
 
 from . import resolution, visa_link
+from .access import cases_for_linking, visible_reports
 from .models import (
     AbuseReport,
     EvidenceFile,
@@ -56,8 +62,8 @@ def _link_recruiter_by_name(user, name: str, country: str = "") -> tuple[Recruit
     return Recruiter.objects.create(name=name, country=country, created_by=user), True
 
 
-@transaction.atomic
-def do_create_recruiter(user, *, name, kind=Recruiter.Kind.AGENCY, country="", regions=(), municipalities="",
+@action("abuse.report")
+def do_create_recruiter(*, acting_user, name, kind=Recruiter.Kind.AGENCY, country="", regions=(), municipalities="",
                         notes="", phones=(), aliases=()):
     name = " ".join((name or "").split())
     if not resolution.normalise(name):
@@ -67,7 +73,7 @@ def do_create_recruiter(user, *, name, kind=Recruiter.Kind.AGENCY, country="", r
         raise ValidationError({"name": _("“%(name)s” is already recorded as recruiter “%(existing)s”.")
                                % {"name": name, "existing": existing.name}})
     recruiter = Recruiter.objects.create(
-        name=name, kind=kind, country=country, municipalities=municipalities, notes=notes, created_by=user
+        name=name, kind=kind, country=country, municipalities=municipalities, notes=notes, created_by=acting_user
     )
     recruiter.regions.set(regions)
     for alias in aliases:
@@ -76,20 +82,21 @@ def do_create_recruiter(user, *, name, kind=Recruiter.Kind.AGENCY, country="", r
     for phone in phones:
         if phone.strip():
             RecruiterPhone.objects.create(recruiter=recruiter, number=resolution.normalise_phone(phone, country))
-    do_run_resolution(user, only=[recruiter.pk])
+    _run_resolution(acting_user, only=[recruiter.pk])
     return recruiter
 
 
-@transaction.atomic
-def do_update_recruiter(user, recruiter, *, name, kind, country="", regions=(), municipalities="", notes=""):
+@action("abuse.analyse")
+def do_update_recruiter(recruiter, *, acting_user, name, kind, country="", regions=(), municipalities="", notes=""):
     recruiter = Recruiter.objects.select_for_update().get(pk=recruiter.pk)
     name = " ".join((name or "").split())
     if not resolution.normalise(name):
         raise ValidationError({"name": _("Enter the recruiter's name.")})
     other = resolution.resolve_name(name)
     if other is not None and other.pk != recruiter.pk:
-        raise ValidationError({"name": _("“%(name)s” is the name of another recruiter, “%(other)s”: merge them instead.")
-                               % {"name": name, "other": other.name}})
+        raise ValidationError({"name": _(
+            "“%(name)s” is the name of another recruiter, “%(other)s”: merge them instead."
+        ) % {"name": name, "other": other.name}})
     renamed = name != recruiter.name
     if renamed and resolution.normalise(recruiter.name) != resolution.normalise(name):
         # The old name stays known: reports and cases may use it.
@@ -99,42 +106,47 @@ def do_update_recruiter(user, recruiter, *, name, kind, country="", regions=(), 
     recruiter.save()
     recruiter.regions.set(regions)
     if renamed:
-        do_run_resolution(user, only=[recruiter.pk])
+        _run_resolution(acting_user, only=[recruiter.pk])
     return recruiter
 
 
-@transaction.atomic
-def do_add_alias(user, recruiter, name):
+@action("abuse.report")
+def do_add_alias(recruiter, *, acting_user, name):
     name = " ".join((name or "").split())
     if not resolution.normalise(name):
         raise ValidationError({"name": _("Enter the alias.")})
     other = resolution.resolve_name(name)
     if other is not None and other.pk != recruiter.pk:
-        raise ValidationError({"name": _("“%(name)s” is the name of another recruiter, “%(other)s”: merge them instead.")
-                               % {"name": name, "other": other.name}})
+        raise ValidationError({"name": _(
+            "“%(name)s” is the name of another recruiter, “%(other)s”: merge them instead."
+        ) % {"name": name, "other": other.name}})
     if name.lower() in {n.lower() for n in recruiter.all_names()}:
         raise ValidationError({"name": _("The recruiter already has this name.")})
     alias = RecruiterAlias.objects.create(recruiter=recruiter, name=name)
-    do_run_resolution(user, only=[recruiter.pk])
+    _run_resolution(acting_user, only=[recruiter.pk])
     return alias
 
 
-@transaction.atomic
-def do_add_phone(user, recruiter, raw, note=""):
+@action("abuse.report")
+def do_add_phone(recruiter, *, acting_user, number, note=""):
     try:
-        number = resolution.normalise_phone(raw, recruiter.country)
+        number = resolution.normalise_phone(number, recruiter.country)
     except ValidationError as exc:
         raise ValidationError({"number": exc.messages}) from None
     if recruiter.phones.filter(number=number).exists():
         raise ValidationError({"number": _("The recruiter already has the phone %(n)s.") % {"n": number}})
     phone = RecruiterPhone.objects.create(recruiter=recruiter, number=number, note=note)
     # Another recruiter with the same phone may be the same one.
-    do_run_resolution(user, only=[recruiter.pk])
+    _run_resolution(acting_user, only=[recruiter.pk])
     return phone
 
 
-@transaction.atomic
-def do_add_employer(user, recruiter, employer_name, programme=""):
+@action("abuse.report")
+def do_add_employer(recruiter, *, acting_user, employer_name, programme=""):
+    return _add_employer(recruiter, employer_name, programme)
+
+
+def _add_employer(recruiter, employer_name, programme=""):
     employer_name = " ".join((employer_name or "").split())
     key = resolution.normalise(employer_name)
     if not key:
@@ -152,14 +164,11 @@ def do_add_employer(user, recruiter, employer_name, programme=""):
 
 
 def _visa_employer_id(name):
-    try:
-        return visa_link.find_employer_id(name)
-    except Exception:  # noqa: BLE001  (the visa data is optional; filing a report must not fail on it)
-        return None
+    return visa_link.find_employer_id(name)
 
 
-@transaction.atomic
-def do_link_visa_employers(user=None) -> int:
+@action("abuse.analyse", system=True)
+def do_link_visa_employers(*, acting_user) -> int:
     """(Re)link every recruiter's employers to the visa data, e.g. after new files were
     imported. Returns how many links changed."""
     changed = 0
@@ -172,13 +181,20 @@ def do_link_visa_employers(user=None) -> int:
     return changed
 
 
-@transaction.atomic
-def do_add_conflict(user, recruiter, defender, note=""):
+@action("abuse.analyse")
+def do_add_conflict(recruiter, defender, *, acting_user, note=""):
+    """Record that ``defender`` acted for the recruiter. The conflict is also written in the
+    network directory under the recruiter's name: the one conflict check (cases) compares the
+    directory's conflicts with every name the recruiter is known by (``conflicts.conflict_aliases``),
+    so it holds through aliases, merges and undos."""
     conflict, created = RecruiterConflict.objects.get_or_create(
-        defender=defender, recruiter=recruiter, defaults={"note": note, "created_by": user}
+        defender=defender, recruiter=recruiter, defaults={"note": note, "created_by": acting_user}
     )
     if not created:
         raise ValidationError({"defender": _("This conflict is already recorded.")})
+    network_actions.do_add_conflict(
+        defender, acting_user=acting_user, party_kind="recruiter", party_name=recruiter.name, note=note,
+    )
     return conflict
 
 
@@ -191,10 +207,16 @@ class ResolutionResult:
     queued: int = 0
 
 
-@transaction.atomic
-def do_run_resolution(user=None, only=None) -> ResolutionResult:
+@action("abuse.analyse", system=True)
+def do_run_resolution(*, acting_user, only=None) -> ResolutionResult:
     """Compare recruiters (all, or those involving ``only``): merge the certain pairs, queue the
     uncertain ones for a Coordinator. Rejected pairs are not asked again."""
+    return _run_resolution(acting_user, only)
+
+
+def _run_resolution(user, only=None) -> ResolutionResult:
+    """The resolution itself; also run by the actions that add a recruiter, a name or a phone
+    (whoever adds them, the certain merges follow)."""
     result = ResolutionResult()
     only_set = set(only) if only is not None else None
     pairs = list(resolution.candidate_pairs(resolution.profiles(), only=only_set))
@@ -219,7 +241,7 @@ def do_run_resolution(user=None, only=None) -> ResolutionResult:
             if left == right:
                 continue
             survivor_id, merged_id = min(left, right), max(left, right)
-            do_merge_recruiters(
+            _merge_recruiters(
                 user, Recruiter.objects.get(pk=survivor_id), Recruiter.objects.get(pk=merged_id),
                 automatic=True, score=score,
             )
@@ -230,7 +252,9 @@ def do_run_resolution(user=None, only=None) -> ResolutionResult:
                 existing.decided_at = timezone.now()
                 existing.save()
         elif existing is None:
-            decided[(a.id, b.id)] = MergeCandidate.objects.create(left_id=a.id, right_id=b.id, score=score, reasons=reasons)
+            decided[(a.id, b.id)] = MergeCandidate.objects.create(
+                left_id=a.id, right_id=b.id, score=score, reasons=reasons
+            )
             result.queued += 1
         elif existing.status == MergeCandidate.Status.PENDING:
             existing.score, existing.reasons = score, reasons
@@ -238,10 +262,14 @@ def do_run_resolution(user=None, only=None) -> ResolutionResult:
     return result
 
 
-@transaction.atomic
-def do_merge_recruiters(user, survivor, merged, *, automatic=False, score=None) -> RecruiterMerge:
+@action("abuse.analyse")
+def do_merge_recruiters(survivor, merged, *, acting_user, score=None) -> RecruiterMerge:
     """Merge ``merged`` into ``survivor``: its reports, aliases, phones, employers, conflicts and
     regions move; its name becomes an alias. What moved is recorded so that it can be undone."""
+    return _merge_recruiters(acting_user, survivor, merged, score=score)
+
+
+def _merge_recruiters(user, survivor, merged, *, automatic=False, score=None) -> RecruiterMerge:
     locked = {r.pk: r for r in Recruiter.objects.select_for_update().filter(pk__in=[survivor.pk, merged.pk])}
     survivor, merged = locked.get(survivor.pk), locked.get(merged.pk)
     if survivor is None or merged is None or survivor.pk == merged.pk:
@@ -296,14 +324,15 @@ def do_merge_recruiters(user, survivor, merged, *, automatic=False, score=None) 
     )
 
 
-@transaction.atomic
-def do_undo_merge(user, merge) -> RecruiterMerge:
+@action("abuse.analyse")
+def do_undo_merge(merge, *, acting_user) -> RecruiterMerge:
     """Split a merged recruiter off again, as it was. Later merges into the survivor must be
     undone first (most recent first); reports filed since stay with the survivor."""
     merge = RecruiterMerge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at:
         raise ValidationError(_("This merge has already been undone."))
-    locked = {r.pk: r for r in Recruiter.objects.select_for_update().filter(pk__in=[merge.survivor_id, merge.merged_id])}
+    pks = [merge.survivor_id, merge.merged_id]
+    locked = {r.pk: r for r in Recruiter.objects.select_for_update().filter(pk__in=pks)}
     survivor, merged = locked[merge.survivor_id], locked[merge.merged_id]
     if survivor.merged_into_id:
         raise ValidationError(_("“%(name)s” has since been merged into another recruiter: undo that merge first.")
@@ -330,17 +359,17 @@ def do_undo_merge(user, merge) -> RecruiterMerge:
     pair = (min(survivor.pk, merged.pk), max(survivor.pk, merged.pk))
     MergeCandidate.objects.update_or_create(
         left_id=pair[0], right_id=pair[1],
-        defaults={"status": MergeCandidate.Status.REJECTED, "decided_by": user, "decided_at": timezone.now(),
+        defaults={"status": MergeCandidate.Status.REJECTED, "decided_by": acting_user, "decided_at": timezone.now(),
                   "score": merge.score or 0},
     )
     merge.undone_at = timezone.now()
-    merge.undone_by = user
+    merge.undone_by = acting_user
     merge.save()
     return merge
 
 
-@transaction.atomic
-def do_decide_candidate(user, candidate, *, confirm: bool):
+@action("abuse.analyse")
+def do_decide_candidate(candidate, *, acting_user, confirm: bool):
     candidate = MergeCandidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.status != MergeCandidate.Status.PENDING:
         raise ValidationError(_("This pair has already been decided."))
@@ -349,11 +378,11 @@ def do_decide_candidate(user, candidate, *, confirm: bool):
         left, right = candidate.left, candidate.right
         if left.merged_into_id or right.merged_into_id:
             raise ValidationError(_("One of these recruiters has already been merged into another."))
-        merge = do_merge_recruiters(user, left, right, score=candidate.score)
+        merge = _merge_recruiters(acting_user, left, right, score=candidate.score)
         candidate.status = MergeCandidate.Status.CONFIRMED
     else:
         candidate.status = MergeCandidate.Status.REJECTED
-    candidate.decided_by = user
+    candidate.decided_by = acting_user
     candidate.decided_at = timezone.now()
     candidate.save()
     return merge
@@ -364,20 +393,19 @@ def do_decide_candidate(user, candidate, *, confirm: bool):
 
 def _create_worker(user, data, region):
     """A new Person for the worker, through the locate app (which keeps its search keys)."""
-    from puente.locate.actions import do_create_person
-
-    return do_create_person(
-        user, given_names=data.get("given_names", ""), surname_1=data.get("surname_1", ""),
+    return locate_actions.do_create_person(
+        acting_user=user, given_names=data.get("given_names", ""), surname_1=data.get("surname_1", ""),
         surname_2=data.get("surname_2", ""), region=region, country=region.country if region else "",
     )
 
 
-@transaction.atomic
-def do_file_report(user, *, recruiter_names=(), recruiters=(), worker=None, new_worker=None, employer_name="",
+@action("abuse.report")
+def do_file_report(*, acting_user, recruiter_names=(), recruiters=(), worker=None, new_worker=None, employer_name="",
                    programme="", occurred_from=None, occurred_to=None, region=None, municipality="", narrative="",
                    case=None) -> AbuseReport:
     """File a report. Recruiter names are resolved to known recruiters (a new spelling becomes an
     alias); unknown ones are created and compared with the others at once."""
+    user = acting_user
     if occurred_from and occurred_to and occurred_to < occurred_from:
         raise ValidationError({"occurred_to": _("The end of the period is before its start.")})
     names = [n for n in recruiter_names if resolution.normalise(n)]
@@ -406,9 +434,9 @@ def do_file_report(user, *, recruiter_names=(), recruiters=(), worker=None, new_
     report.recruiters.set({r.pk for r in linked})
     if report.employer_name:
         for recruiter in {r.pk: r for r in linked}.values():
-            do_add_employer(user, recruiter, report.employer_name, programme)
+            _add_employer(recruiter, report.employer_name, programme)
     if created:
-        do_run_resolution(user, only=created)
+        _run_resolution(user, only=created)
     return report
 
 
@@ -425,10 +453,18 @@ def _check_incident(kind, amount, indicators):
         raise ValidationError(errors)
 
 
-@transaction.atomic
-def do_add_incident(user, report, *, kind, amount=None, paid_to="", paid_on=None, job_did_not_exist=False,
+def _check_visible(user, report):
+    """Refuse an addition to a report the user may not see (views fetch it through access.py;
+    this holds for every other caller too)."""
+    if not visible_reports(user).filter(pk=report.pk).exists():
+        raise ActionRefused(_("You may not change this report."), code="permission")
+
+
+@action("abuse.report")
+def do_add_incident(report, *, acting_user, kind, amount=None, paid_to="", paid_on=None, job_did_not_exist=False,
                     money_taken=False, documents_taken=False, documents="", blacklisted=False, indicators=(),
                     description="") -> Incident:
+    _check_visible(acting_user, report)
     indicators = list(indicators or [])
     _check_incident(kind, amount, indicators)
     return Incident.objects.create(
@@ -455,8 +491,9 @@ def check_evidence(upload) -> str:
         raise
 
 
-@transaction.atomic
-def do_add_evidence(user, report, upload, description="") -> EvidenceFile:
+@action("abuse.report")
+def do_add_evidence(report, upload, *, acting_user, description="") -> EvidenceFile:
+    _check_visible(acting_user, report)
     name = upload.name or "evidence"
     try:
         content_type = check_evidence(upload)
@@ -464,15 +501,19 @@ def do_add_evidence(user, report, upload, description="") -> EvidenceFile:
         raise ValidationError({"file": exc.messages}) from None
     evidence = EvidenceFile(
         report=report, original_name=name[-255:], content_type=content_type, size=upload.size,
-        description=description, uploaded_by=user,
+        description=description, uploaded_by=acting_user,
     )
     evidence.file.save("evidence", upload, save=False)
     evidence.save()
     return evidence
 
 
-@transaction.atomic
-def do_link_case(user, report, case):
+@action("abuse.report")
+def do_link_case(report, case, *, acting_user):
+    """Link the report to the case it led to (``case=None`` unlinks it): a case the user may see."""
+    _check_visible(acting_user, report)
+    if case is not None and not cases_for_linking(acting_user).filter(pk=case.pk).exists():
+        raise ActionRefused(_("Choose one of your cases."), field="case", code="permission")
     report = AbuseReport.objects.select_for_update().get(pk=report.pk)
     report.case = case
     report.save()

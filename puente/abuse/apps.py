@@ -13,8 +13,12 @@ class AbuseConfig(AppConfig):
     verbose_name = _("Abuse")
 
     def ready(self):
-        from puente.core import retention
+        from puente.core import providers, retention
 
+        from . import access, conflicts
+
+        providers.register("cases.conflict_aliases", conflicts.conflict_aliases)
+        providers.register("visas.abuse_reports_for_employer", access.reports_for_employer)
         retention.register(
             "abuse.AbuseReport", period_days=RETENTION_DAYS, date_field="created_at",
             wipe_fields=["narrative", "municipality"], hold=retention.case_hold("case"),

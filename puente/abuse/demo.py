@@ -39,7 +39,9 @@ SPELLINGS = {
     "Servicios Laborales Mam": ["SERVICIOS LABORALES MAM S.A."],
 }
 LOCAL = {"MX": "MXN", "GT": "GTQ", "HN": "HNL", "NI": "NIO", "SV": "USD"}
-FEE_RANGE = {"MXN": (5000, 40000), "GTQ": (2000, 15000), "HNL": (10000, 60000), "NIO": (8000, 30000), "USD": (300, 2500)}
+FEE_RANGE = {
+    "MXN": (5000, 40000), "GTQ": (2000, 15000), "HNL": (10000, 60000), "NIO": (8000, 30000), "USD": (300, 2500),
+}
 GIVEN = ["Juan Carlos", "María Guadalupe", "José Luis", "Rosa María", "Pedro", "Ana Lucía", "Marvin", "Francisco",
          "Elvia", "Santiago", "Dolores", "Eduardo"]
 SURNAMES = ["Hernández", "López", "Tzoc", "Xol", "Chuc", "Cux", "Ajanel", "Ramírez", "Martínez", "Pérez", "García",
@@ -61,17 +63,17 @@ def load(stdout):
     if not defenders or coordinator is None:
         stdout.write("abuse: skipped (no demo Defenders: run the network demo first)")
         return
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # noqa: S311  (demo data, reproducible on purpose; nothing secret)
     regions = {r.code: r for r in Region.objects.all()}
 
     recruiters = []
     for name, kind, country, codes, towns, aliases, phones, employers in RECRUITERS:
         recruiter = actions.do_create_recruiter(
-            coordinator, name=name, kind=kind, country=country, regions=[regions[c] for c in codes if c in regions],
-            municipalities=towns, aliases=aliases, phones=phones,
+            acting_user=coordinator, name=name, kind=kind, country=country,
+            regions=[regions[c] for c in codes if c in regions], municipalities=towns, aliases=aliases, phones=phones,
         )
         for employer, programme in employers:
-            actions.do_add_employer(coordinator, recruiter, employer, programme)
+            actions.do_add_employer(recruiter, acting_user=coordinator, employer_name=employer, programme=programme)
         recruiters.append((recruiter, country, codes, employers))
 
     # Defenders file in their own country when they can.
@@ -93,7 +95,7 @@ def load(stdout):
         named = rng.random() < 0.7
         employer, programme = rng.choice(employers)
         report = actions.do_file_report(
-            reporter, recruiter_names=[spelling], employer_name=employer, programme=programme,
+            acting_user=reporter, recruiter_names=[spelling], employer_name=employer, programme=programme,
             occurred_from=occurred, region=region, municipality=rng.choice(recruiter.municipalities.split(", ")),
             new_worker={"given_names": rng.choice(GIVEN), "surname_1": rng.choice(SURNAMES),
                         "surname_2": rng.choice(SURNAMES)} if named else None,
@@ -103,28 +105,32 @@ def load(stdout):
         low, high = FEE_RANGE[currency]
         for _n in range(rng.choice([1, 1, 1, 2])):
             actions.do_add_incident(
-                reporter, report, kind=Incident.Kind.FEE,
+                report, acting_user=reporter, kind=Incident.Kind.FEE,
                 amount=Money(Decimal(rng.randrange(low, high, 100)), currency), paid_to=spelling,
                 paid_on=occurred - timedelta(days=rng.randrange(10, 90)),
             )
         extra = rng.random()
         if extra < 0.3:
-            actions.do_add_incident(reporter, report, kind=Incident.Kind.FRAUD, job_did_not_exist=True, money_taken=True)
+            actions.do_add_incident(
+                report, acting_user=reporter, kind=Incident.Kind.FRAUD, job_did_not_exist=True, money_taken=True,
+            )
         elif extra < 0.5:
-            actions.do_add_incident(reporter, report, kind=Incident.Kind.DOCUMENT_RETENTION, documents="Pasaporte")
+            actions.do_add_incident(
+                report, acting_user=reporter, kind=Incident.Kind.DOCUMENT_RETENTION, documents="Pasaporte",
+            )
         elif extra < 0.65:
-            actions.do_add_incident(reporter, report, kind=Incident.Kind.THREATS)
+            actions.do_add_incident(report, acting_user=reporter, kind=Incident.Kind.THREATS)
         elif extra < 0.75:
-            actions.do_add_incident(reporter, report, kind=Incident.Kind.RETALIATION, blacklisted=True)
+            actions.do_add_incident(report, acting_user=reporter, kind=Incident.Kind.RETALIATION, blacklisted=True)
         elif extra < 0.82:
             actions.do_add_incident(
-                reporter, report, kind=Incident.Kind.TRAFFICKING,
+                report, acting_user=reporter, kind=Incident.Kind.TRAFFICKING,
                 indicators=rng.sample(list(TraffickingIndicator.values), 3),
             )
         reports += 1
 
     # A Defender who once acted for a recruiter.
     conflicted = next((u.defender for u in defenders if u.defender.country == "GT"), defenders[0].defender)
-    actions.do_add_conflict(coordinator, recruiters[2][0], conflicted, "Asesoró a la agencia en 2021.")
-    result = actions.do_run_resolution(coordinator)
+    actions.do_add_conflict(recruiters[2][0], conflicted, acting_user=coordinator, note="Asesoró a la agencia en 2021.")
+    result = actions.do_run_resolution(acting_user=coordinator)
     stdout.write(f"abuse: {len(recruiters)} recruiters, {reports} reports, {result.queued} pairs to review")

@@ -15,13 +15,14 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from . import visa_link
 from .access import worker_label
-from .models import Incident
+from .models import AbuseReport, Incident, Recruiter
 
 
 @dataclass
 class ReportRow:
-    report: object
+    report: AbuseReport
     worker: str
     when: str
     place: str
@@ -31,7 +32,7 @@ class ReportRow:
 
 @dataclass
 class Dossier:
-    recruiter: object
+    recruiter: Recruiter
     names: list[str]
     phones: list[str]
     regions: list[str]
@@ -103,12 +104,7 @@ def build_dossier(recruiter, user) -> Dossier:
         fee_count=fee_count, incident_counts=dict(sorted(incident_counts.items())),
         anonymous_count=sum(1 for r in reports if r.worker_id is None),
     )
-    try:
-        from . import visa_link
-
-        dossier.visa_certifications = visa_link.certifications_for(sorted(employers))
-    except Exception:  # noqa: BLE001  (the visa data is optional; a dossier without it is still true)
-        dossier.visa_certifications = []
+    dossier.visa_certifications = visa_link.certifications_for(sorted(employers))
     return dossier
 
 

@@ -34,7 +34,7 @@ class ReportForm(forms.Form):
     given_names = forms.CharField(label=_("Worker's given names"), max_length=120, required=False)
     surname_1 = forms.CharField(label=_("Worker's first surname"), max_length=120, required=False)
     surname_2 = forms.CharField(label=_("Worker's second surname"), max_length=120, required=False)
-    case = forms.ModelChoiceField(label=_("Case it led to"), queryset=None, required=False)
+    case: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Case it led to"), queryset=None, required=False)
     worker_is_client = forms.BooleanField(
         label=_("The worker is the client of this case"), required=False,
     )
@@ -145,7 +145,7 @@ class EmployerForm(forms.Form):
 
 
 class ConflictForm(forms.Form):
-    defender = forms.ModelChoiceField(label=_("Defender"), queryset=Defender.objects.all())
+    defender: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Defender"), queryset=Defender.objects.all())
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
@@ -155,7 +155,7 @@ class RecruiterSearchForm(forms.Form):
 
 
 class LinkCaseForm(forms.Form):
-    case = forms.ModelChoiceField(label=_("Case it led to"), queryset=None, required=False)
+    case: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Case it led to"), queryset=None, required=False)
 
     def __init__(self, *args, cases=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -252,6 +252,9 @@ class Incident(models.Model):
     description = EncryptedTextField(_("details"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Declared so that type checkers see it; django-money still makes it understand Money.
+    objects = models.Manager()
+
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name = _("incident")
@@ -307,6 +310,9 @@ class MergeCandidate(models.Model):
         ordering = ["-score", "pk"]
         constraints = [models.UniqueConstraint(fields=["left", "right"], name="abuse_candidate_unique_pair")]
 
+    def __str__(self):
+        return f"{self.left_id} ~ {self.right_id} ({self.score})"
+
 
 class RecruiterMerge(models.Model):
     """One merge of ``merged`` into ``survivor``, with what moved, so that it can be undone."""
@@ -318,9 +324,13 @@ class RecruiterMerge(models.Model):
     # {"reports_moved": [...], "reports_shared": [...], "aliases": [...], "alias_created": id,
     #  "phones": [...], "employers": [...], "conflicts": [...], "regions_added": [...]}
     moved = models.JSONField(default=dict)
-    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
     merged_at = models.DateTimeField(auto_now_add=True)
-    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
     undone_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -13,19 +13,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Sum
+from django.utils.timezone import localdate
+
+from puente.billing.money import MissingRate, convert
 
 from .models import AbuseReport, Incident, Recruiter, RecruiterEmployer
 
 
 def fee_ranking_usd():
-    """([(recruiter, total USD, number of fees)], {currency: fees without a rate}) or None when
-    the billing app has no exchange rates to convert with."""
-    try:
-        from puente.billing.money import MissingRate, convert
-    except ImportError:
-        return None
-    from django.utils.timezone import localdate
-
+    """([(recruiter, total USD, number of fees)], {currency: fees without a rate})."""
     totals: dict[int, Decimal] = defaultdict(Decimal)
     counts: Counter = Counter()
     missing: Counter = Counter()

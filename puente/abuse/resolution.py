@@ -189,8 +189,8 @@ def score_pair(a: Profile, b: Profile) -> tuple[float, list[str]]:
     reasons: list[str] = []
     best = 0.0
     best_pair = ("", "")
-    for ka, fa in zip(a.keys, a.folded):
-        for kb, fb in zip(b.keys, b.folded):
+    for ka, fa in zip(a.keys, a.folded, strict=True):
+        for kb, fb in zip(b.keys, b.folded, strict=True):
             s = name_score(ka, fa, kb, fb)
             if s > best:
                 best, best_pair = s, (ka, kb)

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -12,7 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from puente.core.access import get_visible_or_404, require_perm
+from puente.core.action_contract import ActionRefused
 from puente.core.audit import log_access
+from puente.core.forms import add_refusal
 from puente.core.roles import has_perm
 from puente.core.storage import serve_private_file
 
@@ -43,14 +44,6 @@ from .forms import (
 )
 from .models import MergeCandidate, Recruiter, RecruiterMerge
 from .resolution import normalise
-
-
-def _apply_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for fieldname, errors in exc.error_dict.items():
-            form.add_error(fieldname if fieldname in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # ---------------------------------------------------------------- reports
@@ -88,14 +81,14 @@ def report_new(request):
         worker = d["case"].client if d.get("worker_is_client") and d.get("case") else None
         try:
             report = actions.do_file_report(
-                request.user, recruiter_names=d["recruiter_names"], worker=worker,
+                acting_user=request.user, recruiter_names=d["recruiter_names"], worker=worker,
                 new_worker={k: d[k] for k in ("given_names", "surname_1", "surname_2")},
                 employer_name=d["employer_name"], programme=d["programme"], occurred_from=d["occurred_from"],
                 occurred_to=d["occurred_to"], region=d["region"], municipality=d["municipality"],
                 narrative=d["narrative"], case=d["case"],
             )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
+        except ActionRefused as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, _("Report filed. Add what happened, by type, and the evidence."))
             return redirect("abuse:report_detail", pk=report.pk)
@@ -134,13 +127,13 @@ def incident_add(request, pk):
         d = form.cleaned_data
         try:
             actions.do_add_incident(
-                request.user, report, kind=d["kind"], amount=d.get("money"), paid_to=d["paid_to"],
+                report, acting_user=request.user, kind=d["kind"], amount=d.get("money"), paid_to=d["paid_to"],
                 paid_on=d["paid_on"], job_did_not_exist=d["job_did_not_exist"], money_taken=d["money_taken"],
                 documents_taken=d["documents_taken"], documents=d["documents"], blacklisted=d["blacklisted"],
                 indicators=d["indicators"], description=d["description"],
             )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
+        except ActionRefused as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, _("Incident added."))
             return redirect("abuse:report_detail", pk=report.pk)
@@ -156,9 +149,10 @@ def evidence_upload(request, pk):
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            actions.do_add_evidence(request.user, report, form.cleaned_data["file"], form.cleaned_data["description"])
-        except ValidationError as exc:
-            _apply_errors(form, exc)
+            actions.do_add_evidence(report, form.cleaned_data["file"], acting_user=request.user,
+                                    description=form.cleaned_data["description"])
+        except ActionRefused as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, _("Evidence uploaded."))
             return redirect("abuse:report_detail", pk=report.pk)
@@ -173,9 +167,13 @@ def report_link_case(request, pk):
     report = get_visible_or_404(visible_reports(request.user), pk=pk)
     form = LinkCaseForm(request.POST, cases=cases_for_linking(request.user))
     if form.is_valid():
-        actions.do_link_case(request.user, report, form.cleaned_data["case"])
-        messages.success(request, _("Case link saved."))
-        return redirect("abuse:report_detail", pk=report.pk)
+        try:
+            actions.do_link_case(report, form.cleaned_data["case"], acting_user=request.user)
+        except ActionRefused as exc:
+            add_refusal(form, exc)
+        else:
+            messages.success(request, _("Case link saved."))
+            return redirect("abuse:report_detail", pk=report.pk)
     return render(request, "abuse/report_detail.html", _report_context(request, report, case_form=form), status=400)
 
 
@@ -211,11 +209,11 @@ def recruiter_new(request):
         d = form.cleaned_data
         try:
             recruiter = actions.do_create_recruiter(
-                request.user, name=d["name"], kind=d["kind"], country=d["country"], regions=d["regions"],
+                acting_user=request.user, name=d["name"], kind=d["kind"], country=d["country"], regions=d["regions"],
                 municipalities=d["municipalities"], notes=d["notes"], phones=d["phones"], aliases=d["aliases"],
             )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
+        except ActionRefused as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, _("Recruiter recorded."))
             return redirect("abuse:recruiter_detail", pk=recruiter.pk)
@@ -234,11 +232,11 @@ def recruiter_edit(request, pk):
         d = form.cleaned_data
         try:
             actions.do_update_recruiter(
-                request.user, recruiter, name=d["name"], kind=d["kind"], country=d["country"], regions=d["regions"],
-                municipalities=d["municipalities"], notes=d["notes"],
+                recruiter, acting_user=request.user, name=d["name"], kind=d["kind"], country=d["country"],
+                regions=d["regions"], municipalities=d["municipalities"], notes=d["notes"],
             )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
+        except ActionRefused as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, _("Recruiter saved."))
             return redirect("abuse:recruiter_detail", pk=recruiter.pk)
@@ -282,8 +280,8 @@ def _recruiter_post(request, pk, form_class, form_key, action, success):
     if form.is_valid():
         try:
             action(recruiter, form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
+        except ActionRefused as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, success)
             return redirect("abuse:recruiter_detail", pk=recruiter.pk)
@@ -295,14 +293,17 @@ def _recruiter_post(request, pk, form_class, form_key, action, success):
 @require_POST
 def recruiter_alias_add(request, pk):
     return _recruiter_post(request, pk, AliasForm, "alias_form",
-                           lambda r, d: actions.do_add_alias(request.user, r, d["name"]), _("Alias added."))
+                           lambda r, d: actions.do_add_alias(r, acting_user=request.user, name=d["name"]),
+                           _("Alias added."))
 
 
 @require_perm("abuse.report")
 @require_POST
 def recruiter_phone_add(request, pk):
     return _recruiter_post(request, pk, PhoneForm, "phone_form",
-                           lambda r, d: actions.do_add_phone(request.user, r, d["number"], d["note"]),
+                           lambda r, d: actions.do_add_phone(
+                               r, acting_user=request.user, number=d["number"], note=d["note"]
+                           ),
                            _("Phone added."))
 
 
@@ -311,7 +312,9 @@ def recruiter_phone_add(request, pk):
 def recruiter_employer_add(request, pk):
     return _recruiter_post(
         request, pk, EmployerForm, "employer_form",
-        lambda r, d: actions.do_add_employer(request.user, r, d["employer_name"], d["programme"]),
+        lambda r, d: actions.do_add_employer(
+            r, acting_user=request.user, employer_name=d["employer_name"], programme=d["programme"]
+        ),
         _("Employer added."),
     )
 
@@ -320,7 +323,9 @@ def recruiter_employer_add(request, pk):
 @require_POST
 def conflict_add(request, pk):
     return _recruiter_post(request, pk, ConflictForm, "conflict_form",
-                           lambda r, d: actions.do_add_conflict(request.user, r, d["defender"], d["note"]),
+                           lambda r, d: actions.do_add_conflict(
+                               r, d["defender"], acting_user=request.user, note=d["note"]
+                           ),
                            _("Conflict recorded."))
 
 
@@ -341,8 +346,8 @@ def review(request):
 @require_perm("abuse.analyse")
 @require_POST
 def resolution_run(request):
-    result = actions.do_run_resolution(request.user)
-    actions.do_link_visa_employers(request.user)
+    result = actions.do_run_resolution(acting_user=request.user)
+    actions.do_link_visa_employers(acting_user=request.user)
     messages.success(request, _("%(merged)s certain merges applied, %(queued)s pairs to review.")
                      % {"merged": result.merged, "queued": result.queued})
     return redirect("abuse:review")
@@ -354,9 +359,9 @@ def candidate_decide(request, pk):
     candidate = get_visible_or_404(MergeCandidate.objects.all(), pk=pk)
     confirm = request.POST.get("decision") == "confirm"
     try:
-        actions.do_decide_candidate(request.user, candidate, confirm=confirm)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        actions.do_decide_candidate(candidate, acting_user=request.user, confirm=confirm)
+    except ActionRefused as exc:
+        messages.error(request, exc.text)
     else:
         messages.success(request, _("Merged.") if confirm else _("Kept apart."))
     return redirect("abuse:review")
@@ -367,9 +372,9 @@ def candidate_decide(request, pk):
 def merge_undo(request, pk):
     merge = get_visible_or_404(RecruiterMerge.objects.all(), pk=pk)
     try:
-        actions.do_undo_merge(request.user, merge)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        actions.do_undo_merge(merge, acting_user=request.user)
+    except ActionRefused as exc:
+        messages.error(request, exc.text)
     else:
         messages.success(request, _("Merge undone."))
     return redirect("abuse:review")
@@ -385,24 +390,20 @@ def pattern_overview(request):
         "by_reports": patterns.bars([(r.name, r.n_reports) for r in by_reports]),
         "by_reports_ids": [r.pk for r in by_reports],
         "fees": {
-            currency: list(zip(rows, patterns.bars([(r.name, total) for r, total, _n in rows])))
+            currency: list(zip(rows, patterns.bars([(r.name, total) for r, total, _n in rows]), strict=True))
             for currency, rows in patterns.fee_totals_by_recruiter().items()
         },
         "per_month": patterns.bars(patterns.reports_per_month()),
         "by_region": patterns.bars(patterns.reports_by_region()),
         "employers": patterns.employers_supplied(),
     }
-    ctx["ranked"] = list(zip(by_reports, ctx["by_reports"]))
-    usd = patterns.fee_ranking_usd()
-    if usd is not None:
-        ranking, ctx["usd_missing"] = usd
-        ctx["usd"] = list(zip(ranking, patterns.bars([(r.name, total) for r, total, _n in ranking])))
+    ctx["ranked"] = list(zip(by_reports, ctx["by_reports"], strict=True))
+    ranking, ctx["usd_missing"] = patterns.fee_ranking_usd()
+    ctx["usd"] = list(zip(ranking, patterns.bars([(r.name, total) for r, total, _n in ranking]), strict=True))
     ctx["month_columns"], ctx["month_width"] = patterns.columns(patterns.reports_per_month())
-    ctx["visas_available"] = visa_link.visas_available()
-    if ctx["visas_available"]:
-        for _recruiter, links in ctx["employers"]:
-            for link in links:
-                link.certified = visa_link.certified_workers(link)
+    for _recruiter, links in ctx["employers"]:
+        for link in links:
+            link.certified = visa_link.certified_workers(link)
     return render(request, "abuse/patterns.html", ctx)
 
 

@@ -2,47 +2,32 @@
 (the small interface the visas app offers other apps). Employer names are matched the visas
 app's way (its normalised name key, following its employer merges).
 
-Each function degrades to "nothing known" if the visa data is absent, so that a recruiter page
-or a conflict check never fails because of it.
+The visas app is always installed: an error here is a bug and is not hidden.
 """
 
-
-def visas_available() -> bool:
-    try:
-        from puente.visas import api  # noqa: F401
-    except ImportError:
-        return False
-    return True
+from puente.visas import api as visas_api
 
 
 def employer_name_variants(name: str) -> set[str]:
     """Every name as filed (in the disclosure files) of the employer ``name`` is."""
-    from puente.visas import api
-
-    return api.employer_name_variants(name)
+    return visas_api.employer_name_variants(name)
 
 
 def find_employer_id(name: str) -> int | None:
     """The visa-data employer this name is, when it is exactly one."""
-    from puente.visas import api
-
-    found = api.certifications_for([name])
+    found = visas_api.certifications_for([name])
     return found[0]["id"] if len(found) == 1 else None
 
 
 def certified_workers(link) -> int | None:
     """Positions certified, all years, to the employer of a RecruiterEmployer link."""
-    from puente.visas import api
-
-    return api.certified_workers_for_name(link.employer_name)
+    return visas_api.certified_workers_for_name(link.employer_name)
 
 
 def certifications_for(employer_names: list[str]) -> list[dict]:
     """Rows {employer, employer_id, state, visa, fiscal_year, workers} for the dossier."""
-    from puente.visas import api
-
     rows = []
-    for employer in api.certifications_for(employer_names):
+    for employer in visas_api.certifications_for(employer_names):
         for year in employer["years"]:
             rows.append({
                 "employer": employer["name"], "employer_id": employer["id"], "state": employer["state"],

@@ -64,9 +64,9 @@ def test_defender_files_a_report_coordinator_reads_it(new_page, live_server):
     assert not [e for e in errors if "Content Security Policy" in e], errors
     report = AbuseReport.objects.get()
 
-    O = new_page(locale="es-MX")
-    login_form(O, other)
-    response = O.goto(f"/abuse/reports/{report.pk}/")
+    outsider = new_page(locale="es-MX")
+    login_form(outsider, other)
+    response = outsider.goto(f"/abuse/reports/{report.pk}/")
     assert response.status == 404
 
     C = new_page()

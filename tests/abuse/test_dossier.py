@@ -40,17 +40,19 @@ def filed(coordinator):
         person = Person.objects.create(given_names=worker[0], surname_1=worker[1]) if worker else None
         user = defender if i % 2 == 0 else advocate.user
         report = actions.do_file_report(
-            user, recruiter_names=[name], worker=person, region=region, municipality=f"Municipio {i}",
+            acting_user=user, recruiter_names=[name], worker=person, region=region, municipality=f"Municipio {i}",
             occurred_from=date(2025, 1 + i * 2, 10), employer_name=f"Farm {i % 2} LLC",
         )
         for amount, currency in fees:
-            actions.do_add_incident(user, report, kind=Incident.Kind.FEE, amount=Money(amount, currency))
+            actions.do_add_incident(report, acting_user=user, kind=Incident.Kind.FEE, amount=Money(amount, currency))
         for kind in others:
-            actions.do_add_incident(user, report, kind=kind)
+            actions.do_add_incident(report, acting_user=user, kind=kind)
         reports.append(report)
     # Noise that must not count: another recruiter's report and fee.
-    other = actions.do_file_report(defender.__class__.objects.get(pk=defender.pk), recruiter_names=["Agencia Xol"])
-    actions.do_add_incident(defender, other, kind=Incident.Kind.FEE, amount=Money("99999", "MXN"))
+    other = actions.do_file_report(
+        acting_user=defender.__class__.objects.get(pk=defender.pk), recruiter_names=["Agencia Xol"],
+    )
+    actions.do_add_incident(other, acting_user=defender, kind=Incident.Kind.FEE, amount=Money("99999", "MXN"))
     return reports
 
 
@@ -66,7 +68,9 @@ def test_dossier_figures(filed, coordinator):
     recruiter = Recruiter.active.get(name_key="reclutadora del norte")
     d = build_dossier(recruiter, coordinator)
     assert d.report_count == len(INPUT)
-    assert d.fee_totals == expected_totals() == {"GTQ": Decimal("4700.75"), "MXN": Decimal("23000.00"), "USD": Decimal("250.00")}
+    assert d.fee_totals == expected_totals() == {
+        "GTQ": Decimal("4700.75"), "MXN": Decimal("23000.00"), "USD": Decimal("250.00"),
+    }
     assert d.fee_count == sum(len(row[3]) for row in INPUT)
     assert d.anonymous_count == 1
     assert d.incident_counts["Fraud"] == 1 and d.incident_counts["Illegal recruitment fee"] == 5
@@ -129,12 +133,20 @@ def test_patterns_page_renders_charts(filed, coordinator):
 def test_fee_ranking_in_usd_with_billing_rates(filed, defender_user):
     from puente.billing.models import ExchangeRate
 
-    ExchangeRate.objects.create(from_currency="MXN", to_currency="USD", rate=Decimal("0.05"), effective_date=date(2024, 1, 1))
-    ExchangeRate.objects.create(from_currency="GTQ", to_currency="USD", rate=Decimal("0.125"), effective_date=date(2024, 1, 1))
+    ExchangeRate.objects.create(
+        from_currency="MXN", to_currency="USD", rate=Decimal("0.05"), effective_date=date(2024, 1, 1),
+    )
+    ExchangeRate.objects.create(
+        from_currency="GTQ", to_currency="USD", rate=Decimal("0.125"), effective_date=date(2024, 1, 1),
+    )
     # A rate that is not yet in force when the fees were paid must not be used.
-    ExchangeRate.objects.create(from_currency="MXN", to_currency="USD", rate=Decimal("1"), effective_date=date(2099, 1, 1))
-    nio = actions.do_file_report(defender_user, recruiter_names=["Agencia Xol"], occurred_from=date(2025, 1, 1))
-    actions.do_add_incident(defender_user, nio, kind=Incident.Kind.FEE, amount=Money("100", "NIO"))
+    ExchangeRate.objects.create(
+        from_currency="MXN", to_currency="USD", rate=Decimal("1"), effective_date=date(2099, 1, 1),
+    )
+    nio = actions.do_file_report(
+        acting_user=defender_user, recruiter_names=["Agencia Xol"], occurred_from=date(2025, 1, 1),
+    )
+    actions.do_add_incident(nio, acting_user=defender_user, kind=Incident.Kind.FEE, amount=Money("100", "NIO"))
 
     ranking, missing = patterns.fee_ranking_usd()
 

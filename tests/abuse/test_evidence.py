@@ -37,7 +37,7 @@ def test_upload_is_sniffed_encrypted_and_served_to_parties_only(world):
     assert response["Content-Type"] == "image/png" and response["X-Content-Type-Options"] == "nosniff"
     assert client_for(world.other_defender).get(download).status_code == 404
     # The file id under another report of the same user is not found either.
-    other = actions.do_file_report(world.defender, recruiter_names=["Agencia Xol"])
+    other = actions.do_file_report(acting_user=world.defender, recruiter_names=["Agencia Xol"])
     wrong = reverse("abuse:evidence_download", args=[other.pk, evidence.pk])
     assert client.get(wrong).status_code == 404
 
@@ -56,18 +56,26 @@ def test_executable_refused_and_nothing_written(world):
 def test_size_limit(world, settings):
     settings.PUENTE_UPLOAD_MAX_BYTES = 1000
     with pytest.raises(ValidationError) as exc:
-        actions.do_add_evidence(world.defender, world.abuse_report, SimpleUploadedFile("grande.png", PNG + b"\x00" * 2000))
+        actions.do_add_evidence(
+            world.abuse_report, SimpleUploadedFile("grande.png", PNG + b"\x00" * 2000), acting_user=world.defender,
+        )
     assert "grande.png" in str(exc.value)
     text = "Declaración: me cobraron 5,000 quetzales.".encode()
-    evidence = actions.do_add_evidence(world.defender, world.abuse_report, SimpleUploadedFile("nota.txt", text))
+    evidence = actions.do_add_evidence(
+        world.abuse_report, SimpleUploadedFile("nota.txt", text), acting_user=world.defender,
+    )
     assert evidence.content_type == "text/plain"
 
 
 def test_voice_note_accepted_html_refused(world):
     ogg = b"OggS\x00\x02" + b"\x00" * 20 + b"\x01\x1eOpusHead" + b"\x00" * 100
-    evidence = actions.do_add_evidence(world.defender, world.abuse_report, SimpleUploadedFile("audio.opus", ogg))
+    evidence = actions.do_add_evidence(
+        world.abuse_report, SimpleUploadedFile("audio.opus", ogg), acting_user=world.defender,
+    )
     assert evidence.content_type == "audio/ogg"
     with pytest.raises(ValidationError) as exc:
-        actions.do_add_evidence(world.defender, world.abuse_report,
-                                SimpleUploadedFile("recibo.txt", b"<html><script>alert(1)</script></html>"))
+        actions.do_add_evidence(
+            world.abuse_report, SimpleUploadedFile("recibo.txt", b"<html><script>alert(1)</script></html>"),
+            acting_user=world.defender,
+        )
     assert "recibo.txt" in str(exc.value)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from puente.abuse import actions
 from puente.abuse.access import may_see_worker, visible_reports, worker_label
 from puente.abuse.models import AbuseReport, Incident, Recruiter, TraffickingIndicator
+from puente.core.action_contract import ActionRefused
 from puente.locate.models import Person
 from puente.network.models import Region
 from tests.factories import make_advocate, make_defender_user
@@ -35,7 +36,7 @@ def test_worker_identity_only_for_coordinators_and_the_reporting_party(world):
         assert worker_label(outsider, report) == "Anonymised worker"
         assert not visible_reports(outsider).filter(pk=report.pk).exists()
     assert visible_reports(same_org).filter(pk=report.pk).exists()
-    anonymous = actions.do_file_report(world.advocate, recruiter_names=["Agencia Xol"])
+    anonymous = actions.do_file_report(acting_user=world.advocate, recruiter_names=["Agencia Xol"])
     assert worker_label(world.coordinator, anonymous) == "Anonymous worker"
 
 
@@ -127,24 +128,27 @@ def test_incidents_by_type(world):
     assert response.status_code == 400
     n = world.abuse_report.incidents.count()
     assert client.post(url, {"kind": "fee", "amount": "2500.50", "currency": "GTQ"}).status_code == 302
-    assert client.post(url, {"kind": "trafficking", "indicators": ["debt_bondage", "documents_withheld"]}).status_code == 302
+    trafficking = {"kind": "trafficking", "indicators": ["debt_bondage", "documents_withheld"]}
+    assert client.post(url, trafficking).status_code == 302
     assert client.post(url, {"kind": "fraud", "job_did_not_exist": "on", "money_taken": "on"}).status_code == 302
     incidents = list(world.abuse_report.incidents.all()[n:])
     assert [i.kind for i in incidents] == ["fee", "trafficking", "fraud"]
     assert str(incidents[0].amount.amount) == "2500.50" and str(incidents[0].amount.currency) == "GTQ"
     assert incidents[1].indicators == [TraffickingIndicator.DEBT_BONDAGE, TraffickingIndicator.DOCUMENTS_WITHHELD]
     assert incidents[2].job_did_not_exist and incidents[2].amount is None
-    with pytest.raises(Exception):
-        actions.do_add_incident(world.defender, world.abuse_report, kind=Incident.Kind.TRAFFICKING, indicators=["nope"])
+    with pytest.raises(ActionRefused, match="Unknown indicators: nope"):
+        actions.do_add_incident(
+            world.abuse_report, acting_user=world.defender, kind=Incident.Kind.TRAFFICKING, indicators=["nope"],
+        )
 
 
 def test_link_report_to_a_case_the_user_may_link_to(world):
     from puente.cases.models import Case
 
-    own = Case.objects.create(reference="AB-TEST-1", advocate=world.advocate_profile, client=Person.objects.create(given_names="Eva"),
-                              claim_type="recruitment_fraud")
-    other = Case.objects.create(reference="AB-TEST-2", advocate=world.other_advocate_profile, client=Person.objects.create(given_names="Ola"),
-                                claim_type="recruitment_fraud")
+    own = Case.objects.create(reference="AB-TEST-1", advocate=world.advocate_profile,
+                              client=Person.objects.create(given_names="Eva"), claim_type="recruitment_fraud")
+    other = Case.objects.create(reference="AB-TEST-2", advocate=world.other_advocate_profile,
+                                client=Person.objects.create(given_names="Ola"), claim_type="recruitment_fraud")
     report = world.advocate_abuse_report
     url = reverse("abuse:report_link_case", args=[report.pk])
     client = client_for(world.advocate)
@@ -157,8 +161,8 @@ def test_link_report_to_a_case_the_user_may_link_to(world):
 
 
 def test_report_list_filters(world):
-    other = actions.do_file_report(world.coordinator, recruiter_names=["Agencia Tzul"])
-    actions.do_add_incident(world.coordinator, other, kind=Incident.Kind.THREATS)
+    other = actions.do_file_report(acting_user=world.coordinator, recruiter_names=["Agencia Tzul"])
+    actions.do_add_incident(other, acting_user=world.coordinator, kind=Incident.Kind.THREATS)
     client = client_for(world.coordinator)
     url = reverse("abuse:report_list")
     page = client.get(url, {"q": "RECLUTADORA DEL"}).content.decode()

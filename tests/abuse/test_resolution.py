@@ -42,18 +42,20 @@ def test_three_spellings_become_one_recruiter_and_undo_restores(coordinator):
     reports = [_report(coordinator, r) for r in (first, second, third)]
     second.phones.create(number="+528112345678")
 
-    result = actions.do_run_resolution(coordinator)
+    result = actions.do_run_resolution(acting_user=coordinator)
 
     assert result.merged == 2
     assert list(Recruiter.active.filter(name_key="reclutadora del norte")) == [first]
     for report in reports:
         assert list(report.recruiters.all()) == [first]
-    assert sorted(first.aliases.values_list("name", flat=True)) == ["RECLUTADORA DEL NORTE", "Reclutadora Del Norte S. de R.L."]
+    assert sorted(first.aliases.values_list("name", flat=True)) == [
+        "RECLUTADORA DEL NORTE", "Reclutadora Del Norte S. de R.L.",
+    ]
     assert list(first.phones.values_list("number", flat=True)) == ["+528112345678"]
     assert resolve_name("reclutadora del norte sa de cv") == first
 
     merge = RecruiterMerge.objects.get(merged=second)
-    actions.do_undo_merge(coordinator, merge)
+    actions.do_undo_merge(merge, acting_user=coordinator)
 
     second.refresh_from_db()
     assert second.merged_into is None
@@ -64,9 +66,9 @@ def test_three_spellings_become_one_recruiter_and_undo_restores(coordinator):
     assert "RECLUTADORA DEL NORTE" not in first.aliases.values_list("name", flat=True)
     # Undone: the pair is recorded as different and not merged again.
     assert MergeCandidate.objects.get(left=first, right=second).status == MergeCandidate.Status.REJECTED
-    assert actions.do_run_resolution(coordinator).merged == 0
+    assert actions.do_run_resolution(acting_user=coordinator).merged == 0
     with pytest.raises(ValidationError):
-        actions.do_undo_merge(coordinator, merge)
+        actions.do_undo_merge(merge, acting_user=coordinator)
 
 
 def test_report_on_both_recruiters_keeps_both_after_undo(coordinator):
@@ -74,9 +76,9 @@ def test_report_on_both_recruiters_keeps_both_after_undo(coordinator):
     b = Recruiter.objects.create(name="AGENCIA CHUC S.A.")
     report = AbuseReport.objects.create(reported_by=coordinator)
     report.recruiters.add(a, b)
-    merge = actions.do_merge_recruiters(coordinator, a, b)
+    merge = actions.do_merge_recruiters(a, b, acting_user=coordinator)
     assert list(report.recruiters.all()) == [a]
-    actions.do_undo_merge(coordinator, merge)
+    actions.do_undo_merge(merge, acting_user=coordinator)
     assert set(report.recruiters.all()) == {a, b}
 
 
@@ -86,7 +88,7 @@ def test_uncertain_pair_goes_to_review_then_confirm_or_reject(coordinator):
     c = Recruiter.objects.create(name="Juana Pérez Gómez")
     d = Recruiter.objects.create(name="Transportes Ixil")
 
-    result = actions.do_run_resolution(coordinator)
+    result = actions.do_run_resolution(acting_user=coordinator)
 
     assert result.merged == 0
     pending = MergeCandidate.objects.filter(status=MergeCandidate.Status.PENDING)
@@ -96,33 +98,35 @@ def test_uncertain_pair_goes_to_review_then_confirm_or_reject(coordinator):
     candidate = pending.get(left=a, right=b)
     assert REVIEW <= float(candidate.score) < CERTAIN
 
-    merge = actions.do_decide_candidate(coordinator, candidate, confirm=True)
+    merge = actions.do_decide_candidate(candidate, acting_user=coordinator, confirm=True)
     assert merge.survivor == a and not merge.automatic
     b.refresh_from_db()
     assert b.merged_into == a
 
     assert not MergeCandidate.objects.filter(right=c, left=a).exists()  # Juana is not José
     with pytest.raises(ValidationError):
-        actions.do_decide_candidate(coordinator, candidate, confirm=False)
+        actions.do_decide_candidate(candidate, acting_user=coordinator, confirm=False)
 
 
 def test_rejected_pair_is_not_asked_again(coordinator):
     a = Recruiter.objects.create(name="Agencia Tzoc Ajanel")
     b = Recruiter.objects.create(name="Agencia Tzok Ajanel")
-    assert actions.do_run_resolution(coordinator).queued == 1
+    assert actions.do_run_resolution(acting_user=coordinator).queued == 1
     candidate = MergeCandidate.objects.get(left=a, right=b, status=MergeCandidate.Status.PENDING)
-    assert actions.do_decide_candidate(coordinator, candidate, confirm=False) is None
-    assert actions.do_run_resolution(coordinator).queued == 0
+    assert actions.do_decide_candidate(candidate, acting_user=coordinator, confirm=False) is None
+    assert actions.do_run_resolution(acting_user=coordinator).queued == 0
     candidate.refresh_from_db()
     assert candidate.status == MergeCandidate.Status.REJECTED
     assert Recruiter.active.filter(pk__in=[a.pk, b.pk]).count() == 2
 
 
 def test_shared_phone_and_close_name_is_certain(coordinator):
-    a = actions.do_create_recruiter(coordinator, name="Agencia Laboral Cux", country="GT", phones=["5555 1234"])
+    a = actions.do_create_recruiter(
+        acting_user=coordinator, name="Agencia Laboral Cux", country="GT", phones=["5555 1234"],
+    )
     b = Recruiter.objects.create(name="Agencia Laboral Kux", country="GT")
     b.phones.create(number="+50255551234")
-    actions.do_run_resolution(coordinator)
+    actions.do_run_resolution(acting_user=coordinator)
     b.refresh_from_db()
     assert b.merged_into == a
 
@@ -131,29 +135,29 @@ def test_later_merge_must_be_undone_first(coordinator):
     a = Recruiter.objects.create(name="Servicios Chuc")
     b = Recruiter.objects.create(name="Servicios Chuc Norte")
     c = Recruiter.objects.create(name="Otro Nombre")
-    first = actions.do_merge_recruiters(coordinator, a, b)
-    second = actions.do_merge_recruiters(coordinator, c, a)
+    first = actions.do_merge_recruiters(a, b, acting_user=coordinator)
+    second = actions.do_merge_recruiters(c, a, acting_user=coordinator)
     with pytest.raises(ValidationError):
-        actions.do_undo_merge(coordinator, first)
-    actions.do_undo_merge(coordinator, second)
-    actions.do_undo_merge(coordinator, first)
+        actions.do_undo_merge(first, acting_user=coordinator)
+    actions.do_undo_merge(second, acting_user=coordinator)
+    actions.do_undo_merge(first, acting_user=coordinator)
     assert Recruiter.active.count() == 3
 
 
 def test_filing_a_new_spelling_links_the_known_recruiter_and_keeps_the_spelling(defender_user):
     known = Recruiter.objects.create(name="Reclutadora del Norte")
-    report = actions.do_file_report(defender_user, recruiter_names=["RECLUTADORA DEL NORTE, S.A. DE C.V."])
+    report = actions.do_file_report(acting_user=defender_user, recruiter_names=["RECLUTADORA DEL NORTE, S.A. DE C.V."])
     assert list(report.recruiters.all()) == [known]
     assert "RECLUTADORA DEL NORTE, S.A. DE C.V." in known.aliases.values_list("name", flat=True)
     # A second report with the same spelling adds no duplicate alias.
-    actions.do_file_report(defender_user, recruiter_names=["RECLUTADORA DEL NORTE, S.A. DE C.V."])
+    actions.do_file_report(acting_user=defender_user, recruiter_names=["RECLUTADORA DEL NORTE, S.A. DE C.V."])
     assert known.aliases.count() == 1
 
 
 def test_creating_a_duplicate_recruiter_is_refused(coordinator):
-    actions.do_create_recruiter(coordinator, name="Agencia Xol")
+    actions.do_create_recruiter(acting_user=coordinator, name="Agencia Xol")
     with pytest.raises(ValidationError) as exc:
-        actions.do_create_recruiter(coordinator, name="AGENCIA XOL S.A. DE C.V.")
+        actions.do_create_recruiter(acting_user=coordinator, name="AGENCIA XOL S.A. DE C.V.")
     assert "Agencia Xol" in str(exc.value)
 
 
@@ -161,7 +165,7 @@ def test_party_aliases_follow_merges(coordinator):
     a = Recruiter.objects.create(name="Reclutadora del Norte")
     a.aliases.create(name="El Güero Reclutador")
     b = Recruiter.objects.create(name="RDN Reclutamiento Internacional")
-    actions.do_merge_recruiters(coordinator, a, b)
+    actions.do_merge_recruiters(a, b, acting_user=coordinator)
     names = party_aliases("recruiter", "RECLUTADORA DEL NORTE S.A. DE C.V.")
     assert names == {"RECLUTADORA DEL NORTE S.A. DE C.V.", "Reclutadora del Norte", "El Güero Reclutador",
                      "RDN Reclutamiento Internacional"}
@@ -187,7 +191,7 @@ def test_renaming_keeps_the_old_name_and_refuses_another_recruiters_name(coordin
     from django.test import Client
     from django.urls import reverse
 
-    recruiter = actions.do_create_recruiter(coordinator, name="Agencia Chuc")
+    recruiter = actions.do_create_recruiter(acting_user=coordinator, name="Agencia Chuc")
     Recruiter.objects.create(name="Agencia Tzul")
     client = Client()
     client.force_login(coordinator)

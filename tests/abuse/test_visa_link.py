@@ -34,7 +34,9 @@ def test_recruiter_employer_linked_and_certifications_in_dossier(coordinator):
     employer = _employer("Green Valley Farms LLC", [(2023, 40), (2024, 55)])
     _employer("Blue Ridge Nursery", [(2024, 7)])  # not this recruiter's
     recruiter = Recruiter.objects.create(name="Reclutadora del Norte")
-    link = actions.do_add_employer(coordinator, recruiter, "Green Valley Farms, LLC", "H-2A")
+    link = actions.do_add_employer(
+        recruiter, acting_user=coordinator, employer_name="Green Valley Farms, LLC", programme="H-2A",
+    )
     assert link.visa_employer_id == employer.pk
 
     d = build_dossier(recruiter, coordinator)
@@ -43,7 +45,7 @@ def test_recruiter_employer_linked_and_certifications_in_dossier(coordinator):
     client = Client()
     client.force_login(coordinator)
     page = client.get(reverse("abuse:patterns")).content.decode()
-    actions.do_file_report(coordinator, recruiter_names=["Reclutadora del Norte"])
+    actions.do_file_report(acting_user=coordinator, recruiter_names=["Reclutadora del Norte"])
     page = client.get(reverse("abuse:patterns")).content.decode()
     assert "95 workers certified" in page
     detail = client.get(reverse("abuse:recruiter_detail", args=[recruiter.pk])).content.decode()
@@ -52,10 +54,12 @@ def test_recruiter_employer_linked_and_certifications_in_dossier(coordinator):
 
 def test_links_made_when_visa_data_arrives_later(coordinator):
     recruiter = Recruiter.objects.create(name="Agencia Xol")
-    link = actions.do_add_employer(coordinator, recruiter, "Sunny Orchards Inc", "H-2A")
+    link = actions.do_add_employer(
+        recruiter, acting_user=coordinator, employer_name="Sunny Orchards Inc", programme="H-2A",
+    )
     assert link.visa_employer_id is None
     employer = _employer("Sunny Orchards Inc.", [(2025, 12)])
-    assert actions.do_link_visa_employers(coordinator) == 1
+    assert actions.do_link_visa_employers(acting_user=coordinator) == 1
     link.refresh_from_db()
     assert link.visa_employer_id == employer.pk
 
@@ -64,9 +68,13 @@ def test_visa_employer_page_lists_reports_naming_it(coordinator, defender_user):
     from puente.abuse.access import reports_naming_employer
 
     employer = _employer("Green Valley Farms LLC", [(2024, 10)])
-    report = actions.do_file_report(defender_user, recruiter_names=["Agencia Xol"], employer_name="Green Valley Farms, L.L.C.",
-                                    new_worker={"given_names": "Marvin", "surname_1": "Tzoc"})
-    actions.do_file_report(defender_user, recruiter_names=["Agencia Xol"], employer_name="Blue Ridge Nursery")
+    report = actions.do_file_report(
+        acting_user=defender_user, recruiter_names=["Agencia Xol"], employer_name="Green Valley Farms, L.L.C.",
+        new_worker={"given_names": "Marvin", "surname_1": "Tzoc"},
+    )
+    actions.do_file_report(
+        acting_user=defender_user, recruiter_names=["Agencia Xol"], employer_name="Blue Ridge Nursery",
+    )
     assert list(reports_naming_employer(coordinator, ["GREEN VALLEY FARMS LLC"])) == [report]
     client = Client()
     client.force_login(coordinator)

@@ -11,6 +11,8 @@ class Command(BaseCommand):
     help = "Resolve recruiters written several ways and re-link their employers to the visa data."
 
     def handle(self, *args, **options):
-        result = actions.do_run_resolution(None)
-        linked = actions.do_link_visa_employers(None)
-        self.stdout.write(f"{result.merged} merges applied, {result.queued} pairs to review, {linked} employer links changed")
+        result = actions.do_run_resolution(acting_user=None)
+        linked = actions.do_link_visa_employers(acting_user=None)
+        self.stdout.write(
+            f"{result.merged} merges applied, {result.queued} pairs to review, {linked} employer links changed",
+        )
