@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
 from puente.core.fields import EncryptedCharField, EncryptedTextField
+from puente.core.orgnames import org_key
 from puente.core.storage import private_storage
 from puente.network.models import Country, Defender, Region
 
@@ -75,9 +76,7 @@ class Recruiter(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        from .resolution import normalise
-
-        self.name_key = normalise(self.name)
+        self.name_key = org_key(self.name)
         super().save(*args, **kwargs)
 
     def all_names(self) -> list[str]:
@@ -101,9 +100,7 @@ class RecruiterAlias(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        from .resolution import normalise
-
-        self.name_key = normalise(self.name)
+        self.name_key = org_key(self.name)
         super().save(*args, **kwargs)
 
 
@@ -144,9 +141,7 @@ class RecruiterEmployer(models.Model):
         return self.employer_name
 
     def save(self, *args, **kwargs):
-        from .resolution import normalise
-
-        self.employer_key = normalise(self.employer_name)
+        self.employer_key = org_key(self.employer_name)
         super().save(*args, **kwargs)
 
 
@@ -192,9 +187,7 @@ class AbuseReport(models.Model):
         return _("Abuse report #%(id)s") % {"id": self.pk}
 
     def save(self, *args, **kwargs):
-        from .resolution import normalise
-
-        self.employer_key = normalise(self.employer_name) if self.employer_name else ""
+        self.employer_key = org_key(self.employer_name) if self.employer_name else ""
         super().save(*args, **kwargs)
 
     @property

@@ -1,8 +1,9 @@
 """Recruiter name resolution: "Reclutadora del Norte, S.A. de C.V.", "RECLUTADORA DEL NORTE" and
 "Lic. Reclutadora del Norte" are one recruiter.
 
-1. ``normalise``: accents, case, punctuation, legal suffixes (S.A. de C.V., S. de R.L. ...) and
-   titles (Lic., Ing., Sr. ...) removed. Two names with the same key are the same recruiter.
+1. ``normalise``: the network's one organisation-name key (``puente.core.orgnames.org_key``:
+   accents, case, punctuation, legal suffixes such as S.A. de C.V. and titles such as Lic.
+   removed). Two names with the same key are the same recruiter.
 2. ``blocking_keys``: cheap keys (a sound-alike code of each distinctive word, each phone) so
    that only recruiters sharing one are compared, not every pair.
 3. ``score_pair``: rapidfuzz similarity of the best pair of names (name and aliases), raised
@@ -14,7 +15,6 @@ The functions here only read; merging is ``actions.do_merge_recruiters``.
 
 import functools
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -22,6 +22,10 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
+
+from puente.core.orgnames import org_key
+
+from .models import Recruiter, RecruiterAlias, RecruiterPhone
 
 CERTAIN = 97.0
 REVIEW = 80.0
@@ -32,66 +36,20 @@ MAX_BUCKET = 300
 # Two words are "the same word" from this rapidfuzz ratio on (sound-folded forms).
 WORD_MATCH = 75.0
 
-# Legal-form suffixes, as token sequences after single letters are joined ("s a" -> "sa").
-LEGAL_SUFFIXES = [
-    ("sapi", "de", "cv"), ("sab", "de", "cv"), ("sa", "de", "cv"), ("s", "de", "rl", "de", "cv"),
-    ("s", "de", "rl", "mi"), ("s", "de", "rl"), ("srl", "de", "cv"), ("spr", "de", "rl"), ("sc", "de", "rl"),
-    ("de", "cv"), ("sa",), ("sc",), ("ac",), ("sas",), ("srl",), ("ltda",), ("ltd",), ("inc",), ("llc",),
-    ("corp",), ("co",), ("cia",), ("sociedad", "anonima"), ("asociacion", "civil"),
-]
-TITLES = {
-    "lic", "licdo", "licda", "licenciado", "licenciada", "ing", "ingeniero", "ingeniera", "dr", "dra",
-    "doctor", "doctora", "sr", "sra", "srta", "senor", "senora", "don", "dona", "prof", "profr", "profra",
-    "arq", "cp", "mtro", "mtra", "c",
-}
 # Words too common among recruiters' names to block on.
 GENERIC = {
     "de", "del", "la", "las", "los", "el", "y", "e", "and", "the", "reclutadora", "reclutamiento", "agencia",
     "servicios", "grupo", "empresa", "internacional", "international", "trabajo", "recursos", "humanos",
     "laboral", "laborales", "agricola", "agricolas", "consultores", "consultoria", "mexico", "guatemala",
-    "honduras", "nicaragua", "salvador", "recruiting", "recruitment", "services", "agency", "labor",
+    "honduras", "nicaragua", "salvador", "recruiting", "recruitment", "services", "service", "agency", "labor",
 }
 
 
-def _strip_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def _join_single_letters(tokens: list[str]) -> list[str]:
-    """"s a de c v" -> "sa de cv": initials written with dots become one token."""
-    out: list[str] = []
-    run = ""
-    for tok in tokens:
-        if len(tok) == 1 and tok.isalpha():
-            run += tok
-            continue
-        if run:
-            out.append(run)
-            run = ""
-        out.append(tok)
-    if run:
-        out.append(run)
-    return out
-
-
 def normalise(name: str) -> str:
-    """The comparison key of a recruiter's or employer's name."""
-    text = _strip_accents(name or "").lower().replace("&", " y ")
-    text = re.sub(r"[^a-z0-9ñ]+", " ", text)
-    tokens = _join_single_letters(text.split())
-    # Legal suffixes at the end, possibly several ("..., S.A. de C.V. Inc.").
-    changed = True
-    while changed and tokens:
-        changed = False
-        for suffix in LEGAL_SUFFIXES:
-            n = len(suffix)
-            if len(tokens) > n and tuple(tokens[-n:]) == suffix:
-                tokens = tokens[:-n]
-                changed = True
-                break
-    while len(tokens) > 1 and tokens[0] in TITLES:
-        tokens = tokens[1:]
-    return " ".join(tokens)
+    """The comparison key of a recruiter's or employer's name: the network's one organisation-name
+    key (``puente.core.orgnames.org_key``: accents, case, punctuation, legal suffixes such as
+    S.A. de C.V., titles such as Lic., "&"/"y"/"and")."""
+    return org_key(name or "")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -237,8 +195,6 @@ def candidate_pairs(profiles: list[Profile], only: set[int] | None = None):
 
 def profiles(queryset=None) -> list[Profile]:
     """Profiles of the active recruiters (or of ``queryset``), in three queries."""
-    from .models import Recruiter, RecruiterAlias, RecruiterPhone
-
     qs = queryset if queryset is not None else Recruiter.active.all()
     rows = list(qs.values_list("id", "name", "name_key"))
     ids = [r[0] for r in rows]
@@ -257,8 +213,6 @@ def profiles(queryset=None) -> list[Profile]:
 
 def resolve_name(name: str):
     """The active recruiter this name is (by its own name or an alias), or None."""
-    from .models import Recruiter
-
     key = normalise(name)
     if not key:
         return None
