@@ -9,7 +9,7 @@
 
 from django.db.models import Q
 
-from .models import ContactAttempt, Person, ProjectPerson, ReunificationProject
+from .models import Person, ProjectPerson, ReunificationProject
 
 
 def visible_people(user):
@@ -52,6 +52,3 @@ def visible_entries(user):
         return ProjectPerson.objects.filter(defender_id=user.defender_id)
     return ProjectPerson.objects.none()
 
-
-def visible_attempts(user):
-    return ContactAttempt.objects.filter(entry__in=visible_entries(user))

@@ -5,12 +5,15 @@ transaction. Rows two Coordinators or Defenders could change at once are locked 
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .keys import normalise_phone
+from puente.core import providers
+from puente.core.action_contract import ActionRefused, action
+from puente.network.models import Defender
+
+from .keys import format_partial_date, normalise_phone, parse_partial_date
 from .models import (
     ContactAttempt, ImportBatch, LinkReview, Person, PersonConsent, PersonMerge, ProjectPerson,
     ReunificationProject, SearchStatus,
@@ -28,8 +31,6 @@ FILLABLE = ["other_names", "sex", "birth_date", "country", "region", "municipali
 
 def normalise_person_fields(data: dict) -> dict:
     """Phones to E.164 (ValidationError naming the field), dates checked, whitespace trimmed."""
-    from .keys import format_partial_date, parse_partial_date
-
     out = dict(data)
     errors = {}
     country = out.get("country") or ""
@@ -70,41 +71,55 @@ def _set_consent(person, user, consent):
         person.consent_recorded_by = None
 
 
-@transaction.atomic
-def do_create_person(user, **fields) -> Person:
+def _require_name(person) -> None:
+    """A person always has at least one name (given names or a surname)."""
+    if not any((getattr(person, f) or "").strip() for f in ("given_names", "surname_1", "surname_2")):
+        raise ActionRefused(_("Give at least the given names or a surname."), field="given_names", code="required")
+
+
+# Coordinators enter people; an Advocate enters the client of a case request; anyone who files an
+# abuse report may enter the worker it concerns.
+@action(("people.manage", "cases.request", "abuse.report"))
+def do_create_person(*, acting_user, **fields) -> Person:
     fields = normalise_person_fields(fields)
     consent = fields.pop("consent_to_search", False)
-    person = Person(created_by=user, **fields)
-    _set_consent(person, user, consent)
+    person = Person(created_by=acting_user, **fields)
+    _require_name(person)
+    _set_consent(person, acting_user, consent)
     person.consent_to_search = consent
     person.save()
     return person
 
 
-@transaction.atomic
-def do_update_person(user, person, **fields) -> Person:
+@action("people.manage")
+def do_update_person(person, *, acting_user, **fields) -> Person:
+    """Change only the fields given (a partial form changes only what it sent)."""
     person = Person.objects.select_for_update().get(pk=person.pk)
+    unknown = set(fields) - set(PERSON_FIELDS)
+    if unknown:
+        raise TypeError(f"do_update_person: unknown fields {sorted(unknown)}")
     fields = normalise_person_fields(fields)
     if "consent_to_search" in fields:
-        _set_consent(person, user, fields["consent_to_search"])
+        _set_consent(person, acting_user, fields["consent_to_search"])
     for k, v in fields.items():
         setattr(person, k, v)
+    _require_name(person)
     person.save()
     return person
 
 
-@transaction.atomic
-def do_record_consent(user, person, advocate, how="", given_at=None) -> PersonConsent:
+@action("people.manage")
+def do_record_consent(person, advocate, *, acting_user, how="", given_at=None) -> PersonConsent:
     """The person agrees that their data may be shared with this Advocate (issue 10)."""
     existing = PersonConsent.objects.filter(person=person, advocate=advocate, withdrawn_at__isnull=True).first()
     if existing:
         return existing
     return PersonConsent.objects.create(person=person, advocate=advocate, how=how,
-                                        given_at=given_at or timezone.now(), recorded_by=user)
+                                        given_at=given_at or timezone.now(), recorded_by=acting_user)
 
 
-@transaction.atomic
-def do_withdraw_consent(user, consent) -> PersonConsent:
+@action("people.manage")
+def do_withdraw_consent(consent, *, acting_user) -> PersonConsent:
     consent = PersonConsent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_at is None:
         consent.withdrawn_at = timezone.now()
@@ -116,21 +131,28 @@ def do_withdraw_consent(user, consent) -> PersonConsent:
 # Merging duplicates
 
 
-@transaction.atomic
-def do_merge_people(user, kept, merged, reason="") -> PersonMerge:
+def _move_cases(from_person, to_person, *, acting_user, reason, case_ids=None) -> list[int]:
+    """Cases are the cases app's: it moves their client (timeline and audit) when asked."""
+    if not from_person.client_cases.exists():
+        return []
+    return list(providers.call("locate.client_moved", from_person, to_person, acting_user=acting_user,
+                               reason=reason, case_ids=case_ids))
+
+
+@action("people.manage")
+def do_merge_people(kept, merged, *, acting_user, reason="") -> PersonMerge:
     """Merge the duplicate ``merged`` into ``kept``: its cases, project entries and consents move
     to ``kept``; ``kept``'s empty fields are filled from it; ``merged`` stays, hidden, so that
     ``do_undo_merge`` can put everything back."""
-    from puente.cases.models import Case
-
     if kept.pk == merged.pk:
-        raise ValidationError(_("A person cannot be merged into themselves."))
+        raise ActionRefused(_("A person cannot be merged into themselves."), code="state")
     kept, merged = (Person.objects.select_for_update().get(pk=pk) for pk in (kept.pk, merged.pk))
     if merged.merged_into_id or kept.merged_into_id:
-        raise ValidationError(_("One of these people has already been merged."))
-    moved = {"cases": [], "project_people": [], "consents": [], "filled": []}
-    moved["cases"] = list(Case.objects.filter(client=merged).values_list("pk", flat=True))
-    Case.objects.filter(pk__in=moved["cases"]).update(client=kept)
+        raise ActionRefused(_("One of these people has already been merged."), code="state")
+    moved: dict = {"cases": [], "project_people": [], "consents": [], "filled": []}
+    moved["cases"] = _move_cases(merged, kept, acting_user=acting_user,
+                                 reason=_("Duplicate person #%(merged)s merged into #%(kept)s")
+                                 % {"merged": merged.pk, "kept": kept.pk})
     kept_projects = set(kept.project_entries.values_list("project_id", flat=True))
     entries = [e for e in merged.project_entries.all() if e.project_id not in kept_projects]
     moved["project_people"] = [e.pk for e in entries]
@@ -154,20 +176,23 @@ def do_merge_people(user, kept, merged, reason="") -> PersonMerge:
     kept.save()
     merged.merged_into = kept
     merged.save()
-    return PersonMerge.objects.create(kept=kept, merged=merged, moved=moved, reason=reason, by=user)
+    return PersonMerge.objects.create(kept=kept, merged=merged, moved=moved, reason=reason, by=acting_user)
 
 
-@transaction.atomic
-def do_undo_merge(user, merge) -> PersonMerge:
-    from puente.cases.models import Case
-
+@action("people.manage")
+def do_undo_merge(merge, *, acting_user) -> PersonMerge:
     merge = PersonMerge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at:
-        raise ValidationError(_("This merge has already been undone."))
+        raise ActionRefused(_("This merge has already been undone."), code="state")
     kept = Person.objects.select_for_update().get(pk=merge.kept_id)
     merged = Person.objects.select_for_update().get(pk=merge.merged_id)
+    if kept.merged_into_id:
+        raise ActionRefused(_("Person #%(id)s has since been merged into another: undo that merge first.")
+                            % {"id": kept.pk}, code="state")
     moved = merge.moved
-    Case.objects.filter(pk__in=moved.get("cases", []), client=kept).update(client=merged)
+    if moved.get("cases"):
+        _move_cases(kept, merged, acting_user=acting_user, case_ids=moved["cases"],
+                    reason=_("Merge of person #%(merged)s into #%(kept)s undone") % {"merged": merged.pk, "kept": kept.pk})
     ProjectPerson.objects.filter(pk__in=moved.get("project_people", []), person=kept).update(person=merged)
     PersonConsent.objects.filter(pk__in=moved.get("consents", []), person=kept).update(person=merged)
     for f in moved.get("filled", []):
@@ -182,7 +207,7 @@ def do_undo_merge(user, merge) -> PersonMerge:
     merged.merged_into = None
     merged.save()
     merge.undone_at = timezone.now()
-    merge.undone_by = user
+    merge.undone_by = acting_user
     merge.save(update_fields=["undone_at", "undone_by"])
     return merge
 
@@ -191,16 +216,16 @@ def do_undo_merge(user, merge) -> PersonMerge:
 # Reunification
 
 
-@transaction.atomic
-def do_create_project(user, name, court="", docket_number="", description="") -> ReunificationProject:
-    return ReunificationProject.objects.create(name=name, court=court, docket_number=docket_number,
-                                               description=description, created_by=user)
+@action("reunification.manage")
+def do_create_project(*, acting_user, name, court="", docket_number="", description="") -> ReunificationProject:
+    if not name.strip():
+        raise ActionRefused(_("Give the project a name."), field="name", code="required")
+    return ReunificationProject.objects.create(name=name.strip(), court=court, docket_number=docket_number,
+                                               description=description, created_by=acting_user)
 
 
 def suggest_defender(project, person):
     """An active Defender serving the person's region, the least loaded in this project first."""
-    from puente.network.models import Defender
-
     if not person.region_id:
         return None
     return (
@@ -211,8 +236,8 @@ def suggest_defender(project, person):
     )
 
 
-@transaction.atomic
-def do_add_to_project(user, project, person, defender=None, auto_assign=True) -> ProjectPerson:
+@action("reunification.manage")
+def do_add_to_project(project, person, *, acting_user, defender=None, auto_assign=True) -> ProjectPerson:
     entry, _created = ProjectPerson.objects.get_or_create(project=project, person=person)
     if entry.defender_id is None:
         defender = defender or (suggest_defender(project, person) if auto_assign else None)
@@ -223,8 +248,8 @@ def do_add_to_project(user, project, person, defender=None, auto_assign=True) ->
     return entry
 
 
-@transaction.atomic
-def do_assign(user, entry, defender) -> ProjectPerson:
+@action("reunification.manage")
+def do_assign(entry, defender, *, acting_user) -> ProjectPerson:
     entry = ProjectPerson.objects.select_for_update().get(pk=entry.pk)
     entry.defender = defender
     entry.assigned_at = timezone.now() if defender else None
@@ -232,11 +257,11 @@ def do_assign(user, entry, defender) -> ProjectPerson:
     return entry
 
 
-@transaction.atomic
-def do_set_status(user, entry, status) -> ProjectPerson:
-    entry = ProjectPerson.objects.select_for_update().get(pk=entry.pk)
+@action(("reunification.manage", "reunification.search_assigned"))
+def do_set_status(entry, status, *, acting_user) -> ProjectPerson:
+    entry = _entry_for(acting_user, entry)
     if status not in SearchStatus.values:
-        raise ValidationError({"status": _("Unknown status.")})
+        raise ActionRefused(_("Unknown status."), field="status", code="invalid")
     if entry.status != status:
         entry.status = status
         entry.status_changed_at = timezone.now()
@@ -252,11 +277,19 @@ _AFTER_ATTEMPT = {
 }
 
 
-@transaction.atomic
-def do_log_contact_attempt(user, entry, date, method, result, notes="") -> ContactAttempt:
+def _entry_for(user, entry) -> ProjectPerson:
+    """The entry, locked; a Defender works only on their own organisation's assignments."""
     entry = ProjectPerson.objects.select_for_update().get(pk=entry.pk)
+    if not user.is_coordinator and (not user.defender_id or entry.defender_id != user.defender_id):
+        raise ActionRefused(_("This person is not assigned to your organisation."), code="permission")
+    return entry
+
+
+@action(("reunification.manage", "reunification.search_assigned"))
+def do_log_contact_attempt(entry, *, acting_user, date, method, result, notes="") -> ContactAttempt:
+    entry = _entry_for(acting_user, entry)
     attempt = ContactAttempt.objects.create(entry=entry, date=date, method=method, result=result, notes=notes,
-                                            by=user)
+                                            by=acting_user)
     new = _AFTER_ATTEMPT.get(result)
     if new is None and entry.status == SearchStatus.NOT_SEARCHED:
         new = SearchStatus.SEARCHING
@@ -267,12 +300,12 @@ def do_log_contact_attempt(user, entry, date, method, result, notes="") -> Conta
     return attempt
 
 
-@transaction.atomic
-def do_record_preference(user, entry, preference, method, at=None, notes="") -> ProjectPerson:
+@action(("reunification.manage", "reunification.search_assigned"))
+def do_record_preference(entry, *, acting_user, preference, method, at=None, notes="") -> ProjectPerson:
     """The person's stated wish about reunification, once contacted: when and how obtained."""
-    entry = ProjectPerson.objects.select_for_update().get(pk=entry.pk)
+    entry = _entry_for(acting_user, entry)
     if entry.status != SearchStatus.CONTACTED:
-        raise ValidationError(_("A preference can be recorded only once the person has been contacted."))
+        raise ActionRefused(_("A preference can be recorded only once the person has been contacted."), code="state")
     entry.preference = preference
     entry.preference_method = method
     entry.preference_at = at or timezone.now()
@@ -285,21 +318,22 @@ def do_record_preference(user, entry, preference, method, at=None, notes="") -> 
 # Imports
 
 
-@transaction.atomic
-def do_import_people(user, rows, filename, project=None, link=True) -> ImportBatch:
+@action("people.manage")
+def do_import_people(rows, *, acting_user, filename, project=None, link=True) -> ImportBatch:
     """Create the (already validated) ``rows`` as people, find duplicates within the list and
     link each row to the registry (``puente.locate.linkage``): certain links are merged at once,
     uncertain ones wait in the review list. All or nothing."""
     from .linkage import CERTAIN, REVIEW, link_to_registry
 
+    user = acting_user
     batch = ImportBatch.objects.create(filename=filename[:200], uploaded_by=user, rows=len(rows), project=project)
     existing_ids = set(Person.objects.filter(merged_into__isnull=True).values_list("id", flat=True)) if link else set()
     created = []
     for row in rows:
-        person = do_create_person(user, **row)
+        person = do_create_person(acting_user=user, **row)
         created.append(person)
         if project is not None:
-            do_add_to_project(user, project, person)
+            do_add_to_project(project, person, acting_user=user)
     batch.created = len(created)
     if link and created:
         pairs = link_to_registry(created, existing_ids)
@@ -311,7 +345,7 @@ def do_import_people(user, rows, filename, project=None, link=True) -> ImportBat
             if prob >= CERTAIN:
                 # Keep the older record; the imported row becomes its other spelling.
                 kept, dup = (other, new) if other.pk < new.pk else (new, other)
-                do_merge_people(user, kept, dup, reason=f"import {batch.pk}: p={prob:.3f}")
+                do_merge_people(kept, dup, acting_user=user, reason=f"import {batch.pk}: p={prob:.3f}")
                 merged_away.add(dup.pk)
                 if within:
                     batch.duplicates_in_list += 1
@@ -325,14 +359,15 @@ def do_import_people(user, rows, filename, project=None, link=True) -> ImportBat
     return batch
 
 
-@transaction.atomic
-def do_decide_review(user, review, confirm: bool) -> LinkReview:
+@action("people.manage")
+def do_decide_review(review, *, acting_user, confirm: bool) -> LinkReview:
+    user = acting_user
     review = LinkReview.objects.select_for_update().get(pk=review.pk)
     if review.status != LinkReview.Status.PENDING:
-        raise ValidationError(_("This link has already been decided."))
+        raise ActionRefused(_("This link has already been decided."), code="state")
     if confirm:
         kept, dup = sorted([review.existing, review.imported], key=lambda p: p.pk)
-        review.merge = do_merge_people(user, kept, dup, reason=f"review {review.pk}")
+        review.merge = do_merge_people(kept, dup, acting_user=user, reason=f"review {review.pk}")
         review.status = LinkReview.Status.CONFIRMED
     else:
         review.status = LinkReview.Status.REJECTED

@@ -62,11 +62,11 @@ def load(stdout):
                  "NI": "+5058{:07d}"}[country].format(rng.randint(0, 9_999_999))
         g = rng.choice(given[sex]) + ((" " + rng.choice(given[sex])) if rng.random() < 0.3 else "")
         people.append(actions.do_create_person(
-            coordinator, given_names=g, surname_1=rng.choice(surnames), surname_2=rng.choice(surnames),
+            acting_user=coordinator, given_names=g, surname_1=rng.choice(surnames), surname_2=rng.choice(surnames),
             sex=sex, birth_date=born.isoformat() if rng.random() < 0.8 else str(born.year), country=country,
             region=region, phone=phone if rng.random() < 0.6 else "", consent_to_search=rng.random() < 0.7,
         ))
-    project = actions.do_create_project(coordinator, PROJECT_NAME, court="U.S. District Court, S.D. California",
+    project = actions.do_create_project(acting_user=coordinator, name=PROJECT_NAME, court="U.S. District Court, S.D. California",
                                         docket_number="18-cv-00428")
     defenders = [u.defender for u in User.objects.filter(role="defender", email__endswith="@demo.puente.org",
                                                          defender__isnull=False).select_related("defender")
@@ -75,17 +75,21 @@ def load(stdout):
                 (ContactAttempt.Result.MESSAGE_LEFT, "whatsapp"), (ContactAttempt.Result.REFUSED, "community_leader")]
     for n, person in enumerate(people[:16]):
         defender = defenders[n % len(defenders)] if defenders else None
-        entry = actions.do_add_to_project(coordinator, project, person, defender=defender, auto_assign=False)
+        entry = actions.do_add_to_project(project, person, acting_user=coordinator, defender=defender,
+                                          auto_assign=False)
         if defender is None:
             continue
         user = defender.users.order_by("pk").first() or coordinator
         if n % 4 == 3:
             continue  # not yet searched
         result, method = attempts[n % len(attempts)]
-        actions.do_log_contact_attempt(user, entry, date(2026, 10, 1) + timedelta(days=n), method, result)
+        actions.do_log_contact_attempt(entry, acting_user=user, date=date(2026, 10, 1) + timedelta(days=n),
+                                       method=method, result=result)
         if result == ContactAttempt.Result.REACHED:
-            actions.do_record_preference(user, entry, rng.choice(["home_country", "stays_us", "undecided"]), method)
+            actions.do_record_preference(entry, acting_user=user,
+                                         preference=rng.choice(["home_country", "stays_us", "undecided"]),
+                                         method=method)
         if n % 7 == 5:
-            actions.do_set_status(user, entry, SearchStatus.UNREACHABLE)
+            actions.do_set_status(entry, SearchStatus.UNREACHABLE, acting_user=user)
     stdout.write(f"locate: {len(people)} demo people, project with {project.people.count()} to find "
                  f"({'assigned to ' + str(len(defenders)) + ' Defenders' if defenders else 'no demo Defenders'})")

@@ -29,6 +29,45 @@ class SearchForm(forms.Form):
 
 
 class PersonForm(forms.ModelForm):
+    """A person's details. ``partial=True`` (editing): only the fields present in the POST are
+    changed (``sent_data``), so a form that sends fewer fields, or none, clears nothing. A check
+    box sends nothing when unticked; the form says which ones it showed (``shown``)."""
+
+    shown = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, partial=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partial = partial
+        self._checkboxes = [n for n, f in self.fields.items() if isinstance(f, forms.BooleanField)]
+        self.fields["shown"].initial = ",".join(self._checkboxes)
+        if partial:
+            for name in self.fields:
+                if name != "shown" and name not in self.data and name not in self._shown():
+                    self.fields[name].required = False
+
+    def _shown(self) -> set[str]:
+        return {n for n in (self.data.get("shown") or "").split(",") if n in self._checkboxes}
+
+    def sent_data(self) -> dict:
+        """The cleaned values of the fields the POST carried (all of them when not partial)."""
+        data = {k: v for k, v in self.cleaned_data.items() if k != "shown"}
+        if not self.partial:
+            return data
+        return {k: v for k, v in data.items() if k in self.data or k in self._shown()}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.partial:
+            if not self.sent_data():
+                raise forms.ValidationError(_("Nothing was sent: no field has been changed."))
+            sent = self.sent_data()
+            names = [sent.get(f, getattr(self.instance, f)) for f in ("given_names", "surname_1", "surname_2")]
+        else:
+            names = [cleaned.get(f) for f in ("given_names", "surname_1", "surname_2")]
+        if not any((n or "").strip() for n in names):
+            self.add_error("given_names", _("Give at least the given names or a surname."))
+        return cleaned
+
     class Meta:
         model = Person
         fields = PERSON_FIELDS

@@ -6,9 +6,15 @@ column, and an import with any error writes nothing.
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 
+import openpyxl
 from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from puente.network.models import Region
 
 from . import keys as K
 from . import names
@@ -27,28 +33,70 @@ class ImportErrors(Exception):
         self.errors = errors
 
 
+# The longest cell a list may hold (Python's csv module's own default limit). The csv module is
+# given a larger limit so that a longer cell is reported with its row and column, not as a
+# parser error.
+MAX_CELL = 131_072
+csv.field_size_limit(16 * 1024 * 1024)
+# An XLSX is a zip of XML files; more than this once unzipped is refused (a "zip bomb").
+MAX_XLSX_UNZIPPED = 200 * 1024 * 1024
+
+
+def _xlsx_rows(fileobj, filename: str) -> list[list[str]]:
+    """Every row of the first sheet as text. A file that is not a spreadsheet, is damaged, or
+    declares XML entities (which can expand to gigabytes) is refused, naming the file."""
+    def refuse(why):
+        return ImportErrors([_("%(file)s: %(why)s") % {"file": filename, "why": why}])
+
+    data = fileobj.read()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            members = z.infolist()
+            if sum(m.file_size for m in members) > MAX_XLSX_UNZIPPED:
+                raise refuse(_("the spreadsheet is too large once unzipped"))
+            for m in members:
+                if m.filename.endswith((".xml", ".rels")):
+                    head = z.read(m.filename)[:4096] if m.file_size < 64 * 1024 * 1024 else b""
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise refuse(_("the spreadsheet declares XML entities, which Puente does not read"))
+    except zipfile.BadZipFile:
+        raise refuse(_("not an XLSX spreadsheet (or the file is damaged)")) from None
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            ws = wb.worksheets[0]
+            rows = []
+            for row in ws.iter_rows(values_only=True):
+                cells = []
+                for v in row:
+                    if v is None:
+                        cells.append("")
+                    elif hasattr(v, "strftime"):
+                        cells.append(v.strftime("%Y-%m-%d"))
+                    elif isinstance(v, float) and v.is_integer():
+                        cells.append(str(int(v)))
+                    else:
+                        cells.append(str(v))
+                rows.append(cells)
+        finally:
+            wb.close()
+    except ImportErrors:
+        raise
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, IndexError, ValueError, TypeError,
+            AttributeError, OSError):  # what openpyxl raises on a damaged or foreign file
+        raise refuse(_("not an XLSX spreadsheet (or the file is damaged)")) from None
+    return rows
+
+
 def read_table(fileobj, filename: str) -> tuple[list[str], list[list[str]]]:
-    """(headers, rows) from a CSV or XLSX file; every cell as text."""
+    """(headers, rows) from a CSV or XLSX file; every cell as text.
+
+    Refused with ``ImportErrors`` naming the file (and row and column where there is one): a
+    file that is not CSV/XLSX or is damaged, a list with no row below its header, a cell longer
+    than 131,072 characters, a cell with a NUL character."""
     lower = filename.lower()
     if lower.endswith((".xlsx", ".xlsm")):
-        import openpyxl
-
-        wb = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-        rows = []
-        for row in ws.iter_rows(values_only=True):
-            cells = []
-            for v in row:
-                if v is None:
-                    cells.append("")
-                elif hasattr(v, "strftime"):
-                    cells.append(v.strftime("%Y-%m-%d"))
-                elif isinstance(v, float) and v.is_integer():
-                    cells.append(str(int(v)))
-                else:
-                    cells.append(str(v))
-            rows.append(cells)
-        wb.close()
+        rows = _xlsx_rows(fileobj, filename)
     elif lower.endswith((".csv", ".txt")):
         data = fileobj.read()
         if isinstance(data, bytes):
@@ -56,14 +104,46 @@ def read_table(fileobj, filename: str) -> tuple[list[str], list[list[str]]]:
                 data = data.decode("utf-8-sig")
             except UnicodeDecodeError:
                 data = data.decode("latin-1")
-        rows = list(csv.reader(io.StringIO(data)))
+        reader = csv.reader(io.StringIO(data, newline=""))
+        rows = []
+        try:
+            for r in reader:
+                rows.append(r)
+        except csv.Error as e:
+            raise ImportErrors([_("%(file)s row %(row)s: not readable as CSV (%(why)s)")
+                                % {"file": filename, "row": reader.line_num, "why": e}]) from None
     else:
         raise ImportErrors([_("%(file)s: not a CSV or XLSX file") % {"file": filename}])
+    _check_cells(rows, filename)
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         raise ImportErrors([_("%(file)s: the file is empty") % {"file": filename}])
     headers = [h.strip() for h in rows[0]]
+    if len(rows) == 1:
+        raise ImportErrors([_("%(file)s: the list is empty (a header row and no people)") % {"file": filename}])
     return headers, rows[1:]
+
+
+def _check_cells(rows: list[list[str]], filename: str) -> None:
+    """NUL characters and over-long cells, named by row (as a spreadsheet shows it) and column."""
+    errors = []
+    header = rows[0] if rows else []
+    for n, row in enumerate(rows, start=1):
+        for i, cell in enumerate(row):
+            problem = None
+            if len(cell) > MAX_CELL:
+                problem = _("the cell is longer than %(max)s characters") % {"max": f"{MAX_CELL:,}"}
+            elif "\x00" in cell:
+                problem = _("the cell contains a NUL character")
+            if problem:
+                col = (header[i].strip()[:60] if n > 1 and i < len(header) and header[i].strip()
+                       else get_column_letter(i + 1))
+                errors.append(_("%(file)s row %(row)s, column %(col)s: %(msg)s")
+                              % {"file": filename, "row": n, "col": col, "msg": problem})
+                if len(errors) >= 100:
+                    raise ImportErrors(errors)
+    if errors:
+        raise ImportErrors(errors)
 
 
 def guess_mapping(headers: list[str]) -> dict[str, str]:
@@ -97,8 +177,6 @@ class CleanRow:
 
 def validate(headers, rows, mapping: dict[str, str], filename: str) -> list[CleanRow]:
     """Person fields for each row, or ImportErrors listing every problem (file, row, column)."""
-    from puente.network.models import Region
-
     errors = []
     index = {}
     for target, header in mapping.items():

@@ -717,12 +717,6 @@ def get_index() -> PersonIndex:
         return _INDEX
 
 
-def forget_person(person_id) -> None:
-    """Called when a person is deleted in this process."""
-    if _INDEX is not None:
-        _INDEX.remove(person_id)
-
-
 def reset_index() -> None:
     global _INDEX
     with _INDEX_LOCK:

@@ -4,7 +4,6 @@ import base64
 import io
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -13,7 +12,9 @@ from django.views.decorators.http import require_POST
 
 from puente.core import crypto
 from puente.core.access import get_visible_or_404, require_login, require_perm
+from puente.core.action_contract import ActionRefused
 from puente.core.audit import log_access
+from puente.core.forms import add_refusal
 from puente.core.roles import has_perm
 
 from . import actions
@@ -26,6 +27,11 @@ from .importing import ImportErrors, guess_mapping, read_table, validate
 from .models import ImportBatch, LinkReview, PersonConsent, PersonMerge
 from .report import project_report, report_csv, report_pdf
 from .search import Query, search_people
+
+
+def _posted(request):
+    """The POST data (even when empty: an empty POST is a bound form with errors), or None."""
+    return request.POST if request.method == "POST" else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -54,13 +60,12 @@ def search(request):
 
 @require_perm("people.manage")
 def person_new(request):
-    form = PersonForm(request.POST or None)
+    form = PersonForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            person = actions.do_create_person(request.user, **form.cleaned_data)
-        except ValidationError as e:
-            for field, errors in e.error_dict.items():
-                form.add_error(field, errors)
+            person = actions.do_create_person(acting_user=request.user, **form.sent_data())
+        except ActionRefused as e:
+            add_refusal(form, e)
         else:
             messages.success(request, _("Person saved."))
             return redirect("locate:person_detail", pk=person.pk)
@@ -75,8 +80,7 @@ def person_detail(request, pk):
     is_coord = request.user.is_coordinator
     context = {
         "person": person,
-        "cases": person.client_cases.select_related("advocate__user", "defender") if is_coord else
-        person.client_cases.filter(pk__in=_own_case_ids(request.user)),
+        "cases": _visible_cases(request.user, person).select_related("advocate__user", "defender"),
         "entries": person.project_entries.select_related("project", "defender") if is_coord else
         person.project_entries.filter(pk__in=visible_entries(request.user)),
         "consents": person.consents.select_related("advocate__user") if is_coord else [],
@@ -87,26 +91,26 @@ def person_detail(request, pk):
     return render(request, "locate/person_detail.html", context)
 
 
-def _own_case_ids(user):
-    from puente.cases.models import Case
-
+def _visible_cases(user, person):
+    """The person's cases this user takes part in (all of them for a Coordinator)."""
+    if user.is_coordinator:
+        return person.client_cases.all()
     if user.is_advocate:
-        return Case.objects.filter(advocate__user=user).values("pk")
-    if user.is_defender:
-        return Case.objects.filter(defender_id=user.defender_id).values("pk")
-    return Case.objects.none().values("pk")
+        return person.client_cases.filter(advocate__user=user)
+    if user.is_defender and user.defender_id:
+        return person.client_cases.filter(defender_id=user.defender_id)
+    return person.client_cases.none()
 
 
 @require_perm("people.manage")
 def person_edit(request, pk):
     person = get_visible_or_404(visible_people(request.user), pk=pk)
-    form = PersonForm(request.POST or None, instance=person)
+    form = PersonForm(_posted(request), instance=person, partial=True)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_update_person(request.user, person, **form.cleaned_data)
-        except ValidationError as e:
-            for k, v in e.error_dict.items():
-                form.add_error(k, v)
+            actions.do_update_person(person, acting_user=request.user, **form.sent_data())
+        except ActionRefused as e:
+            add_refusal(form, e)
         else:
             messages.success(request, _("Person saved."))
             return redirect("locate:person_detail", pk=person.pk)
@@ -119,7 +123,8 @@ def consent_add(request, pk):
     person = get_visible_or_404(visible_people(request.user), pk=pk)
     form = ConsentForm(request.POST)
     if form.is_valid():
-        actions.do_record_consent(request.user, person, form.cleaned_data["advocate"], form.cleaned_data["how"])
+        actions.do_record_consent(person, form.cleaned_data["advocate"], acting_user=request.user,
+                                  how=form.cleaned_data["how"])
         messages.success(request, _("Consent recorded."))
     return redirect("locate:person_detail", pk=person.pk)
 
@@ -128,7 +133,7 @@ def consent_add(request, pk):
 @require_perm("people.manage")
 def consent_withdraw(request, pk):
     consent = get_visible_or_404(PersonConsent.objects.filter(person__in=visible_people(request.user)), pk=pk)
-    actions.do_withdraw_consent(request.user, consent)
+    actions.do_withdraw_consent(consent, acting_user=request.user)
     messages.success(request, _("Consent withdrawn."))
     return redirect("locate:person_detail", pk=consent.person_id)
 
@@ -138,10 +143,10 @@ def consent_withdraw(request, pk):
 def merge_undo(request, pk):
     merge = get_visible_or_404(PersonMerge.objects.all(), pk=pk)
     try:
-        actions.do_undo_merge(request.user, merge)
+        actions.do_undo_merge(merge, acting_user=request.user)
         messages.success(request, _("Merge undone."))
-    except ValidationError as e:
-        messages.error(request, "; ".join(e.messages))
+    except ActionRefused as e:
+        messages.error(request, e.text)
     return redirect("locate:person_detail", pk=merge.kept_id)
 
 
@@ -190,10 +195,13 @@ def import_people(request):
             context["preview"] = clean[:20]
             context["valid"] = True
             return render(request, "locate/import_map.html", context)
-        from .models import ReunificationProject
-
-        project = ReunificationProject.objects.filter(pk=stored.get("project")).first()
-        batch = actions.do_import_people(request.user, [c.fields for c in clean], stored["name"], project=project)
+        project = visible_projects(request.user).filter(pk=stored.get("project")).first()
+        try:
+            batch = actions.do_import_people([c.fields for c in clean], acting_user=request.user,
+                                             filename=stored["name"], project=project)
+        except ActionRefused as e:
+            context["errors"] = e.messages
+            return render(request, "locate/import_map.html", context)
         request.session.pop(SESSION_KEY, None)
         messages.success(request, _("%(n)s people imported.") % {"n": batch.created})
         return redirect("locate:import_detail", pk=batch.pk)
@@ -212,9 +220,9 @@ def import_detail(request, pk):
 def review_decide(request, pk):
     review = get_visible_or_404(LinkReview.objects.all(), pk=pk)
     try:
-        actions.do_decide_review(request.user, review, confirm=request.POST.get("decision") == "confirm")
-    except ValidationError as e:
-        messages.error(request, "; ".join(e.messages))
+        actions.do_decide_review(review, acting_user=request.user, confirm=request.POST.get("decision") == "confirm")
+    except ActionRefused as e:
+        messages.error(request, e.text)
     return redirect("locate:import_detail", pk=review.batch_id)
 
 
@@ -233,10 +241,14 @@ def projects(request):
 
 @require_perm("reunification.manage")
 def project_new(request):
-    form = ProjectForm(request.POST or None)
+    form = ProjectForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        project = actions.do_create_project(request.user, **form.cleaned_data)
-        return redirect("locate:project_detail", pk=project.pk)
+        try:
+            project = actions.do_create_project(acting_user=request.user, **form.cleaned_data)
+        except ActionRefused as e:
+            add_refusal(form, e)
+        else:
+            return redirect("locate:project_detail", pk=project.pk)
     return render(request, "locate/project_form.html", {"form": form})
 
 
@@ -256,7 +268,7 @@ def project_add_person(request, pk):
     form = AddToProjectForm(request.POST)
     if form.is_valid():
         person = get_visible_or_404(visible_people(request.user), pk=form.cleaned_data["person"])
-        entry = actions.do_add_to_project(request.user, project, person)
+        entry = actions.do_add_to_project(project, person, acting_user=request.user)
         messages.success(request, _("Added to the project."))
         return redirect("locate:entry_detail", pk=entry.pk)
     return redirect("locate:project_detail", pk=project.pk)
@@ -286,7 +298,7 @@ def entry_assign(request, pk):
     entry = _entry_for_post(request, pk)
     form = AssignForm(request.POST)
     if form.is_valid():
-        actions.do_assign(request.user, entry, form.cleaned_data["defender"])
+        actions.do_assign(entry, form.cleaned_data["defender"], acting_user=request.user)
         messages.success(request, _("Assignment saved."))
     return redirect("locate:entry_detail", pk=entry.pk)
 
@@ -297,8 +309,11 @@ def entry_attempt(request, pk):
     entry = _entry_for_post(request, pk)
     form = AttemptForm(request.POST)
     if form.is_valid():
-        actions.do_log_contact_attempt(request.user, entry, **form.cleaned_data)
-        messages.success(request, _("Contact attempt recorded."))
+        try:
+            actions.do_log_contact_attempt(entry, acting_user=request.user, **form.cleaned_data)
+            messages.success(request, _("Contact attempt recorded."))
+        except ActionRefused as e:
+            messages.error(request, e.text)
     else:
         messages.error(request, _("Check the contact attempt: %(e)s") % {"e": form.errors.as_text()})
     return redirect("locate:entry_detail", pk=entry.pk)
@@ -310,8 +325,11 @@ def entry_status(request, pk):
     entry = _entry_for_post(request, pk)
     form = StatusForm(request.POST)
     if form.is_valid():
-        actions.do_set_status(request.user, entry, form.cleaned_data["status"])
-        messages.success(request, _("Status saved."))
+        try:
+            actions.do_set_status(entry, form.cleaned_data["status"], acting_user=request.user)
+            messages.success(request, _("Status saved."))
+        except ActionRefused as e:
+            messages.error(request, e.text)
     return redirect("locate:entry_detail", pk=entry.pk)
 
 
@@ -322,10 +340,10 @@ def entry_preference(request, pk):
     form = PreferenceForm(request.POST)
     if form.is_valid():
         try:
-            actions.do_record_preference(request.user, entry, **form.cleaned_data)
+            actions.do_record_preference(entry, acting_user=request.user, **form.cleaned_data)
             messages.success(request, _("Preference recorded."))
-        except ValidationError as e:
-            messages.error(request, "; ".join(e.messages))
+        except ActionRefused as e:
+            messages.error(request, e.text)
     else:
         messages.error(request, _("Check the preference: %(e)s") % {"e": form.errors.as_text()})
     return redirect("locate:entry_detail", pk=entry.pk)

@@ -37,7 +37,7 @@ def test_import_errors_name_file_row_and_column_and_write_nothing(tmp_path, coor
 
 
 def test_import_cli_links_duplicates_and_known_people(tmp_path, coordinator):
-    known = actions.do_create_person(coordinator, given_names="José", surname_1="Hernández", surname_2="López",
+    known = actions.do_create_person(acting_user=coordinator, given_names="José", surname_1="Hernández", surname_2="López",
                                      sex="M", birth_date="1984-07-12", country="MX", phone="9511234567")
     path = write(tmp_path, "lista.csv", HEADER
                  + "a,JOSE,HERNANDEZ,LOPEZ,M,1984-07-12,MX,,,951 123 4567\n"
@@ -54,13 +54,13 @@ def test_import_cli_links_duplicates_and_known_people(tmp_path, coordinator):
 
 
 def test_uncertain_link_goes_to_review_and_can_be_decided(coordinator):
-    existing = actions.do_create_person(coordinator, given_names="Pedro", surname_1="Cux", birth_date="1975",
+    existing = actions.do_create_person(acting_user=coordinator, given_names="Pedro", surname_1="Cux", birth_date="1975",
                                         country="GT")
-    batch = actions.do_import_people(coordinator, [dict(given_names="Pedro", surname_1="Cux", birth_date="1976",
-                                                        country="GT")], "x.csv")
+    batch = actions.do_import_people([dict(given_names="Pedro", surname_1="Cux", birth_date="1976", country="GT")],
+                                     acting_user=coordinator, filename="x.csv")
     review = LinkReview.objects.get(batch=batch)
     assert review.existing == existing and 0.5 <= review.probability < 0.95
-    actions.do_decide_review(coordinator, review, confirm=True)
+    actions.do_decide_review(review, acting_user=coordinator, confirm=True)
     review.refresh_from_db()
     assert review.status == "confirmed" and review.merge is not None
     assert Person.objects.get(pk=review.imported_id).merged_into_id == existing.pk
@@ -84,7 +84,7 @@ def test_link_cli_on_small_files(tmp_path):
 
 
 def test_batch_search_cli(tmp_path, coordinator):
-    p = actions.do_create_person(coordinator, given_names="Jesús", surname_1="de la Cruz", surname_2="Pérez",
+    p = actions.do_create_person(acting_user=coordinator, given_names="Jesús", surname_1="de la Cruz", surname_2="Pérez",
                                  birth_date="1992-01-15", consent_to_search=True)
     queries = write(tmp_path, "q.csv", "query_id,name,birth_date\nq1,Chuy Cruz Peres,1992-15-01\nq2,,\n")
     out = tmp_path / "r.csv"
@@ -133,7 +133,7 @@ def test_web_import_maps_columns_shows_errors_then_imports(coordinator, tmp_path
 
 
 def test_reindex_recomputes_keys(coordinator):
-    p = actions.do_create_person(coordinator, given_names="Concepción", surname_1="Xol", birth_date="1960-03-04",
+    p = actions.do_create_person(acting_user=coordinator, given_names="Concepción", surname_1="Xol", birth_date="1960-03-04",
                                  consent_to_search=True)
     Person.objects.filter(pk=p.pk).update(search_keys="", birth_keys="")
     call_command("locate", "reindex")

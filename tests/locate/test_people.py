@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from puente.cases.models import Case
 from puente.locate import actions
 from puente.locate.keys import normalise_phone
 from puente.locate.models import Person
@@ -16,7 +17,7 @@ from puente.locate.search import Query, search_people
 @pytest.fixture
 def person(coordinator):
     return actions.do_create_person(
-        coordinator, given_names="María Guadalupe", surname_1="Tzoc", surname_2="Ajanel", birth_date="1988-04-12",
+        acting_user=coordinator, given_names="María Guadalupe", surname_1="Tzoc", surname_2="Ajanel", birth_date="1988-04-12",
         country="GT", municipality="Chiantla", phone="5555 1234", relatives="hija: Ana, 7 años",
         consent_to_search=True)
 
@@ -39,13 +40,13 @@ def test_sensitive_fields_are_ciphertext_in_the_database(person):
 
 
 def test_phones_are_normalised_to_e164(coordinator):
-    p = actions.do_create_person(coordinator, given_names="Juan", surname_1="Pérez", country="MX",
+    p = actions.do_create_person(acting_user=coordinator, given_names="Juan", surname_1="Pérez", country="MX",
                                  phone="951 123 4567", whatsapp="+52 1 951 123 4567", other_phones="+1 (919) 555-0142")
     assert p.phone == "+529511234567" and p.whatsapp == "+529511234567"
     assert p.other_phones == "+19195550142"
     assert normalise_phone("2222-3333", "SV") == "+50322223333"
     with pytest.raises(Exception) as e:
-        actions.do_create_person(coordinator, given_names="Juan", phone="12")
+        actions.do_create_person(acting_user=coordinator, given_names="Juan", phone="12")
     assert "phone" in str(e.value)
 
 
@@ -57,7 +58,7 @@ def test_reading_a_person_is_logged_and_changes_are_masked(person, coordinator):
     entries = LogEntry.objects.get_for_object(person)
     assert entries.filter(action=LogEntry.Action.ACCESS).count() == 1
     assert entries.filter(action=LogEntry.Action.ACCESS).first().actor == coordinator
-    actions.do_update_person(coordinator, person, given_names="Guadalupe")
+    actions.do_update_person(person, acting_user=coordinator, given_names="Guadalupe")
     change = entries.filter(action=LogEntry.Action.UPDATE).first()
     assert change is not None and "Guadalupe" not in str(change.changes)
 
@@ -69,7 +70,7 @@ def test_search_needs_a_name(person, coordinator):
 
 def test_index_follows_saves(person, coordinator):
     assert search_people(coordinator, Query(name="Guadalupe Tzoc"))
-    actions.do_update_person(coordinator, person, given_names="Rosa", surname_1="Chuc", surname_2="")
+    actions.do_update_person(person, acting_user=coordinator, given_names="Rosa", surname_1="Chuc", surname_2="")
     assert search_people(coordinator, Query(name="Rosa Chuc"))[0].person_id == person.pk
     assert not [m for m in search_people(coordinator, Query(name="Guadalupe Tzoc Ajanel")) if m.person_id == person.pk]
 
@@ -99,20 +100,18 @@ def test_search_page_htmx_partial(world):
 
 
 def test_merge_and_undo(coordinator, world):
-    from puente.cases.models import Case
-
     w = world
-    dup = actions.do_create_person(coordinator, given_names="Lupita", surname_1="Tzoc", phone="5555 1234",
+    dup = actions.do_create_person(acting_user=coordinator, given_names="Lupita", surname_1="Tzoc", phone="5555 1234",
                                    country="GT")
     case = Case.objects.create(reference="LOC-M-1", advocate=w.advocate_profile, client=dup, claim_type="other")
-    merge = actions.do_merge_people(coordinator, w.locate_person, dup, reason="same phone")
+    merge = actions.do_merge_people(w.locate_person, dup, acting_user=coordinator, reason="same phone")
     w.locate_person.refresh_from_db()
     case.refresh_from_db()
     assert case.client_id == w.locate_person.pk and w.locate_person.phone == "+50255551234"
     assert "Lupita Tzoc" in w.locate_person.other_names
     assert Person.objects.get(pk=dup.pk).merged_into_id == w.locate_person.pk
     assert not [m for m in search_people(coordinator, Query(name="Lupita Tzoc")) if m.person_id == dup.pk]
-    actions.do_undo_merge(coordinator, merge)
+    actions.do_undo_merge(merge, acting_user=coordinator)
     w.locate_person.refresh_from_db()
     case.refresh_from_db()
     assert case.client_id == dup.pk and w.locate_person.phone == "" and "Lupita" not in (w.locate_person.other_names or "")

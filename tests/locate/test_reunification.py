@@ -20,13 +20,14 @@ def project_setup(coordinator):
     region = Region.objects.filter(country="GT").order_by("code").first()
     assert region is not None, "network reference data (regions) must be loaded"
     org = make_defender_org(name="Asociación Mam de Huehuetenango", country="GT", regions=(region.code,))
-    project = actions.do_create_project(coordinator, "Ms. L. v. ICE: deported parents", court="S.D. Cal.")
+    project = actions.do_create_project(acting_user=coordinator, name="Ms. L. v. ICE: deported parents",
+                                        court="S.D. Cal.")
     people = []
     for i, (given, s1, s2) in enumerate([("Santiago", "Xol", "Caal"), ("Rosa", "Chuc", "Tzul"),
                                           ("Pedro", "Cux", "Ajanel"), ("Ana", "Tzoc", "")]):
-        p = actions.do_create_person(coordinator, given_names=given, surname_1=s1, surname_2=s2, country="GT",
+        p = actions.do_create_person(acting_user=coordinator, given_names=given, surname_1=s1, surname_2=s2, country="GT",
                                      region=region)
-        people.append(actions.do_add_to_project(coordinator, project, p))
+        people.append(actions.do_add_to_project(project, p, acting_user=coordinator))
     return project, org, people
 
 
@@ -37,18 +38,21 @@ def test_assignment_by_region(project_setup):
 
 def test_contact_attempts_move_the_status_and_preference_needs_contact(coordinator, project_setup):
     project, org, (e1, e2, e3, e4) = project_setup
-    actions.do_log_contact_attempt(coordinator, e1, "2026-11-01", "phone", ContactAttempt.Result.NO_ANSWER)
+    actions.do_log_contact_attempt(e1, acting_user=coordinator, date="2026-11-01", method="phone",
+                                   result=ContactAttempt.Result.NO_ANSWER)
     e1.refresh_from_db()
     assert e1.status == SearchStatus.SEARCHING
     with pytest.raises(ValidationError):
-        actions.do_record_preference(coordinator, e1, "home_country", "phone")
-    actions.do_log_contact_attempt(coordinator, e1, "2026-11-03", "home_visit", ContactAttempt.Result.REACHED,
+        actions.do_record_preference(e1, acting_user=coordinator, preference="home_country", method="phone")
+    actions.do_log_contact_attempt(e1, acting_user=coordinator, date="2026-11-03", method="home_visit",
+                                   result=ContactAttempt.Result.REACHED,
                                    notes="Habló con su hermana")
     e1.refresh_from_db()
     assert e1.status == SearchStatus.CONTACTED
-    actions.do_record_preference(coordinator, e1, "home_country", "home_visit")
-    actions.do_log_contact_attempt(coordinator, e2, "2026-11-02", "whatsapp", ContactAttempt.Result.REFUSED)
-    actions.do_set_status(coordinator, e3, SearchStatus.UNREACHABLE)
+    actions.do_record_preference(e1, acting_user=coordinator, preference="home_country", method="home_visit")
+    actions.do_log_contact_attempt(e2, acting_user=coordinator, date="2026-11-02", method="whatsapp",
+                                   result=ContactAttempt.Result.REFUSED)
+    actions.do_set_status(e3, SearchStatus.UNREACHABLE, acting_user=coordinator)
     with translation.override("en"):
         data = project_report(project)
         by_status_labels = [str(k) for k, _v in data["by_status"]]

@@ -108,7 +108,8 @@ class Command(BaseCommand):
         except OSError as e:
             raise CommandError(str(e)) from e
         with set_actor(user), transaction.atomic():
-            batch = do_import_people(user, [c.fields for c in clean], o["file"], link=not o["no_link"])
+            batch = do_import_people([c.fields for c in clean], acting_user=user, filename=o["file"],
+                                     link=not o["no_link"])
         self.stdout.write(f"{batch.created} people imported (batch {batch.pk}); {batch.linked} linked to known "
                           f"people, {batch.duplicates_in_list} duplicates in the list, "
                           f"{batch.reviews.count()} links to review.")
