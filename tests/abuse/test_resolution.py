@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
     ("Reclutadora Del Norte S. de R.L. de C.V.", "reclutadora del norte"),
     ("Lic. José Pérez Gómez", "jose perez gomez"),
     ("Ing. Juan Bázquez", "juan bazquez"),
-    ("Trabajos & Visas S.C.", "trabajos y visas"),
+    ("Trabajos & Visas S.C.", "trabajos and visas"),
+    ("Trabajos y Visas, S.C.", "trabajos and visas"),  # "&", "y" and "and" are one word
     ("SA", "sa"),  # a suffix alone is not stripped into nothing
 ])
 def test_normalise(raw, key):
