@@ -12,6 +12,7 @@ One module for every environment; what differs comes from the environment:
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -22,14 +23,33 @@ DATA_DIR = Path(os.environ.get("PUENTE_DATA_DIR", BASE_DIR / "data"))
 
 SECRET_KEY = os.environ.get("PUENTE_SECRET_KEY", "")
 DEBUG = os.environ.get("PUENTE_DEBUG", "0" if SECRET_KEY else "1") == "1"
-if not SECRET_KEY:
-    if not DEBUG:
-        raise RuntimeError("PUENTE_SECRET_KEY must be set when PUENTE_DEBUG is off.")
+if not SECRET_KEY and DEBUG:  # production without a key is refused below, with the rest that is missing
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = [h for h in os.environ.get("PUENTE_ALLOWED_HOSTS", "").split(",") if h] or (
     ["127.0.0.1", "localhost", "testserver"] if DEBUG else []
 )
+
+# Where Puente is served (scheme and host, no path): emails carry absolute links built from it.
+PUENTE_BASE_URL = os.environ.get("PUENTE_BASE_URL", "" if not DEBUG else "http://127.0.0.1:8000").rstrip("/")
+# Production (PUENTE_ENV=production, or debug off) refuses to start without what it cannot run
+# safely without, and names everything that is missing at once.
+PUENTE_ENV = os.environ.get("PUENTE_ENV", "development" if DEBUG else "production")
+if PUENTE_ENV == "production" or not DEBUG:
+    _missing = [name for name, present in [
+        ("PUENTE_SECRET_KEY", bool(os.environ.get("PUENTE_SECRET_KEY"))),
+        ("PUENTE_ALLOWED_HOSTS", bool(os.environ.get("PUENTE_ALLOWED_HOSTS", "").strip(","))),
+        ("PUENTE_DATA_KEYS or PUENTE_KEY_FILE", bool(os.environ.get("PUENTE_DATA_KEYS", "").strip())
+         or Path(os.environ.get("PUENTE_KEY_FILE", DATA_DIR / "keys" / "data.keys")).is_file()),
+        ("PUENTE_BASE_URL", os.environ.get("PUENTE_BASE_URL", "").startswith(("https://", "http://"))),
+    ] if not present]
+    if _missing:
+        raise RuntimeError(
+            "Puente will not start in production without: " + ", ".join(_missing)
+            + " (set them in the environment; see docs/deploy.md)."
+        )
+    if DEBUG:
+        raise RuntimeError("PUENTE_ENV=production with PUENTE_DEBUG=1: turn debug off in production.")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("PUENTE_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -52,6 +72,8 @@ INSTALLED_APPS = [
     "puente.billing",
     "puente.visas",
     "puente.abuse",
+    "django_q",
+    "puente.jobs",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +93,8 @@ MIDDLEWARE = [
     "puente.core.middleware.CoordinatorTwoFactorMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "puente.api.middleware.ApiTokenMiddleware",  # /api/ only: logs each token's use, the token user's language
+    "puente.core.routers.ReplicaMiddleware",  # last: serves public visa pages from a replica when one is set
 ]
 
 ROOT_URLCONF = "puente.urls"
@@ -154,7 +178,15 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("PUENTE_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# In production whitenoise serves the files collected by `collectstatic` with hashed names
+# (cached for a year) and pre-compressed (gzip, brotli when installed); in development Django's
+# finders serve them from the apps.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if not DEBUG
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 STATICFILES_DIRS = [BASE_DIR / "puente" / "static"]
 # Uploads are never served from the web root: they live encrypted under data/private and are
 # streamed by views that check access first (see puente.core.storage).
@@ -180,6 +212,37 @@ EMAIL_HOST_USER = os.environ.get("PUENTE_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("PUENTE_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("PUENTE_SMTP_TLS", "1") == "1"
 DEFAULT_FROM_EMAIL = os.environ.get("PUENTE_FROM_EMAIL", "Puente <no-reply@puente.local>")
+
+# Background work: Django-Q2 with its ORM broker, so the queue lives in the same database
+# (PostgreSQL in production, the SQLite file by default) and needs no other service; `puente serve`
+# starts its worker (`puente qcluster`) next to the web processes. docs/deploy.md says why.
+# Under the test runner tasks run inline, in the test's process (PUENTE_TASKS_SYNC=0 to queue).
+PUENTE_TASKS_SYNC = os.environ.get("PUENTE_TASKS_SYNC", "1" if "pytest" in sys.modules else "0") == "1"
+Q_CLUSTER = {
+    "name": "puente",
+    "orm": "default",
+    "workers": int(os.environ.get("PUENTE_QUEUE_WORKERS", "2")),
+    "recycle": 200,  # a worker process is replaced after 200 tasks: memory stays bounded
+    "timeout": int(os.environ.get("PUENTE_JOB_TIMEOUT", str(60 * 60))),  # the longest import
+    # A task taken by a worker that died is handed out again after `retry` seconds (> timeout);
+    # each job's effect is one transaction, so a rerun never finds it half-applied.
+    "retry": int(os.environ.get("PUENTE_JOB_TIMEOUT", str(60 * 60))) + 300,
+    "max_attempts": 3,
+    "ack_failures": True,  # a failure is recorded and retried by our own code (puente.core.mail, puente.jobs)
+    "save_limit": 1000,
+    "poll": 0.5,
+    "catch_up": False,  # a periodic job missed while stopped runs once, not once per missed period
+    "sync": PUENTE_TASKS_SYNC,
+    "label": "Background tasks",
+}
+
+# Read replicas (off unless configured): PUENTE_REPLICA_DATABASE_URL adds a "replica" database
+# that the public visa pages read from (puente.core.routers); writes always go to "default".
+if os.environ.get("PUENTE_REPLICA_DATABASE_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["PUENTE_REPLICA_DATABASE_URL"], conn_max_age=int(os.environ.get("PUENTE_DB_CONN_MAX_AGE", "0")))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["puente.core.routers.ReplicaRouter"]
 
 # Money: exact decimals with a currency (django-money). The currencies of the network.
 CURRENCIES = ("MXN", "GTQ", "HNL", "NIO", "USD", "CAD")
@@ -226,6 +289,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PUENTE_LOG_LEVEL", "WARNING")},
+    # Mail and background jobs say what they did (a failed email is logged with its attempt).
+    "loggers": {"puente.mail": {"level": "INFO"}, "puente.jobs": {"level": "INFO"}},
 }
 
 AUDITLOG_MASK_CALLABLE = "puente.core.audit.redact"

@@ -1,10 +1,11 @@
 from django.urls import include, path
 
 from puente.core import views as core_views
+from puente.jobs import views as job_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("health/", core_views.health, name="health"),
+    path("health/", job_views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("network/", include("puente.network.urls")),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("abuse/", include("puente.abuse.urls")),
     path("visas/", include("puente.visas.urls")),
     path("core/", include("puente.core.urls")),
+    path("jobs/", include("puente.jobs.urls")),
 ]
 
 handler403 = "puente.core.errors.forbidden"

@@ -17,6 +17,7 @@ def production_env(tmp_path):
         "PUENTE_SECRET_KEY": secrets.token_urlsafe(64),
         "PUENTE_DEBUG": "0",
         "PUENTE_ALLOWED_HOSTS": "puente.example.org",
+        "PUENTE_BASE_URL": "https://puente.example.org",
         "PUENTE_DATA_KEYS": Fernet.generate_key().decode(),
         "PUENTE_DATA_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "puente.settings",

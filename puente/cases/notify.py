@@ -8,12 +8,10 @@ import contextlib
 import threading
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _
 
+from puente.core import mail
 from puente.core.roles import Role
 
 from .models import Notification
@@ -73,16 +71,13 @@ def notify(users, kind, case, text, params=None, *, key="", exclude=None):
             continue
         with translation.override(user.language or settings.LANGUAGE_CODE):
             message = str(text) % params
-            subject = str(_("Puente: %(ref)s")) % {"ref": params.get("ref", "")}
+            # The subject names the event (the kind's label, in the recipient's language) and the case.
+            event = str(Notification.Kind(kind).label) if kind in Notification.Kind.values else str(kind)
+            subject = f"{params['ref']}: {event}" if params.get("ref") else event
         created.append(Notification.objects.create(user=user, case=case, kind=kind, text=message[:300], key=key))
         if getattr(_state, "quiet", False):
             continue
         link = reverse("cases:detail", args=[case.pk]) if case is not None else reverse("cases:notifications")
-        body = f"{message}\n\n{link}"
-        email = user.email
-
-        def send(subject=subject, body=body, email=email):
-            send_mail(subject, body, None, [email], fail_silently=True)
-
-        transaction.on_commit(send)
+        body = f"{message}\n\n{mail.absolute_url(link)}"
+        mail.send(user.email, subject, body, event=f"cases.{kind}")  # queued after the commit, retried
     return created

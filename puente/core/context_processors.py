@@ -14,6 +14,7 @@ NAV_GROUPS = [
     ("network", _("Network")),
     ("visas", _("H-2 visas")),
     ("core", _("Administration")),
+    ("jobs", _("Jobs")),
 ]
 NAV_APPS = [app for app, _label in NAV_GROUPS]
 

@@ -61,6 +61,10 @@ NAMES: dict[str, Declaration] = {
         "from legal hold by a cases action."
     ),
     "core.find_case": Declaration("cases: (reference_or_pk: str) -> Case or None, for core's pages."),
+    "core.start_job": Declaration(
+        "jobs: (kind, *, acting_user, payload, label) -> path of the job's page. Starts a long job "
+        "(an import, a linkage run) on the background queue after the commit; a page redirects to it."
+    ),
 }
 
 _registry: dict[str, Callable[..., Any]] = {}

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 
 from auditlog.context import auditlog_value, set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from puente.core import mail
 from puente.core.roles import Role, has_perm
 
 from .models import Advocate, Defender, DefenderConflict, DefenderContact, Invitation, User
@@ -80,13 +80,14 @@ def invitation_link(invitation, base_url):
 
 def _send_invitation(invitation, base_url):
     user = invitation.user
-    context = {"user": user, "link": invitation_link(invitation, base_url), "inviter": invitation.invited_by,
-               "days": INVITATION_DAYS}
+    # The link is built on PUENTE_BASE_URL, never on the Host header of the request that invited.
+    link = mail.absolute_url(invitation_link(invitation, ""))
+    context = {"user": user, "link": link, "inviter": invitation.invited_by, "days": INVITATION_DAYS}
     # In the invitee's language: a Defender reads it in Spanish.
     with translation.override(user.language or "en"):
         subject = _("You are invited to Puente")
         body = render_to_string("network/email/invitation.txt", context)
-    send_mail(subject, body, None, [user.email])
+    mail.send(user.email, subject, body, event="network.invitation")  # queued after the commit
 
 
 @transaction.atomic

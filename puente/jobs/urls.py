@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "jobs"
+
+urlpatterns = [
+    path("", views.my_jobs, name="mine"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/retry/", views.retry, name="retry"),
+    path("start/visas-import/", views.start_visas_import, name="start_visas_import"),
+    path("start/visas-resolve/", views.start_visas_resolve, name="start_visas_resolve"),
+    path("start/directory-import/", views.start_directory_import, name="start_directory_import"),
+]
