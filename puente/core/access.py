@@ -8,10 +8,13 @@
 
 from functools import wraps
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from .models import UserSession
 from .roles import has_perm
 
 
@@ -61,8 +64,6 @@ def get_visible_or_404(queryset, **lookup):
 def manageable_users(user):
     """Accounts whose sessions and activation ``user`` may manage: every account for those
     holding ``accounts.manage`` (Coordinators), none otherwise."""
-    from django.contrib.auth import get_user_model
-
     User = get_user_model()
     if has_perm(user, "accounts.manage"):
         return User.objects.all()
@@ -70,8 +71,6 @@ def manageable_users(user):
 
 
 def visible_sessions(user):
-    from .models import UserSession
-
     if has_perm(user, "accounts.manage"):
         return UserSession.objects.select_related("user")
     return UserSession.objects.none()
@@ -79,8 +78,8 @@ def visible_sessions(user):
 
 def holdable_cases(user):
     """Cases whose legal hold ``user`` may set: every case for ``retention.manage``."""
-    from django.apps import apps
-
+    # Read through the app registry: core does not import cases (it is below it); every write
+    # goes through the cases provider ``core.set_legal_hold``.
     Case = apps.get_model("cases", "Case")
     if has_perm(user, "retention.manage"):
         return Case.objects.all()

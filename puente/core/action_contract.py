@@ -130,6 +130,8 @@ def action(permission: str | Iterable[str], *, system: bool = False) -> Callable
                         with audit_actor(user):
                             return fn(*args, **kwargs)
                     return fn(*args, **kwargs)
+            except ActionRefused:
+                raise
             except (ValidationError, PermissionDenied) as exc:
                 raise _as_refusal(exc) from exc
 

@@ -2,31 +2,34 @@ import csv
 import json
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import StreamingHttpResponse
+from auditlog.models import LogEntry
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import retention
+from . import providers, retention
 from .access import (
     get_visible_or_404, holdable_cases, manageable_users, public, require_login, require_perm, visible_sessions,
 )
-from .actions import do_deactivate_user, do_end_all_sessions, do_end_session, do_reactivate_user, do_set_legal_hold
-from .forms import AuditFilterForm, CaseLookupForm, LegalHoldForm
+from .action_contract import ActionRefused
+from .actions import DB_SESSION_ENGINES, do_deactivate_user, do_end_all_sessions, do_end_session, do_reactivate_user
+from .forms import AuditFilterForm, CaseLookupForm, LegalHoldForm, add_refusal
 
 
 @require_login
 def home(request):
     """Each role lands on its own dashboard; until an app provides one, a simple welcome."""
-    from django.urls import NoReverseMatch
-
     dashboards = {
         "coordinator": "cases:queue",
         "advocate": "cases:my_cases",
@@ -40,8 +43,6 @@ def home(request):
 
 @public
 def health(request):
-    from django.http import JsonResponse
-
     return JsonResponse({"status": "ok"})
 
 
@@ -53,28 +54,18 @@ ACTION_LABELS = {
 
 
 def _find_case_pk(value: str):
-    from django.apps import apps
-
-    Case = apps.get_model("cases", "Case")
-    value = value.strip().lstrip("#")
-    q = Q(reference__iexact=value)
-    if value.isdigit():
-        q |= Q(pk=int(value))
-    return Case.objects.filter(q).values_list("pk", flat=True).first()
+    """The case with this reference or number, asked of the cases app (provider ``core.find_case``)."""
+    case = providers.call("core.find_case", value)
+    return case.pk if case is not None else None
 
 
 def filtered_entries(request):
     """The audit entries matching the filter form in ``request.GET``, newest first."""
-    from auditlog.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-
     form = AuditFilterForm(request.GET or None)
     qs = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk")
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         if d["person"]:
-            from django.apps import apps
-
             person_ct = ContentType.objects.get_for_model(apps.get_model("locate", "Person"))
             qs = qs.filter(
                 Q(additional_data__person_id=d["person"])
@@ -158,11 +149,7 @@ def audit_export(request):
 
 def _live(sessions):
     """Only sessions still alive in the session store (the database store: not expired)."""
-    from django.conf import settings
-
-    if settings.SESSION_ENGINE in ("django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"):
-        from django.contrib.sessions.models import Session
-
+    if settings.SESSION_ENGINE in DB_SESSION_ENGINES:
         alive = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
         return sessions.filter(session_key__in=alive)
     return sessions
@@ -186,7 +173,7 @@ def user_sessions(request, user_id):
 def end_session(request, session_id):
     session = get_visible_or_404(visible_sessions(request.user), pk=session_id)
     account = session.user
-    do_end_session(session, request.user)
+    do_end_session(session, acting_user=request.user)
     messages.success(request, _("The session was ended."))
     return redirect("core:user_sessions", user_id=account.pk)
 
@@ -195,7 +182,7 @@ def end_session(request, session_id):
 @require_perm("accounts.manage")
 def end_user_sessions(request, user_id):
     account = get_visible_or_404(manageable_users(request.user), pk=user_id)
-    n = do_end_all_sessions(account, request.user)
+    n = do_end_all_sessions(account, acting_user=request.user)
     messages.success(request, _("%(n)s sessions were ended.") % {"n": n})
     return redirect("core:user_sessions", user_id=account.pk)
 
@@ -205,9 +192,9 @@ def end_user_sessions(request, user_id):
 def deactivate_user(request, user_id):
     account = get_visible_or_404(manageable_users(request.user), pk=user_id)
     try:
-        do_deactivate_user(account, request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        do_deactivate_user(account, acting_user=request.user)
+    except ActionRefused as exc:
+        messages.error(request, exc.text)
     else:
         messages.success(request, _("The account is deactivated and all its sessions have ended."))
     return redirect("core:user_sessions", user_id=account.pk)
@@ -217,7 +204,7 @@ def deactivate_user(request, user_id):
 @require_perm("accounts.manage")
 def reactivate_user(request, user_id):
     account = get_visible_or_404(manageable_users(request.user), pk=user_id)
-    do_reactivate_user(account, request.user)
+    do_reactivate_user(account, acting_user=request.user)
     messages.success(request, _("The account can sign in again."))
     return redirect("core:user_sessions", user_id=account.pk)
 
@@ -229,12 +216,12 @@ def retention_overview(request):
     """What the retention schedule will wipe next, and the cases under legal hold."""
     form = CaseLookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        case_pk = _find_case_pk(form.cleaned_data["case"])
-        case = holdable_cases(request.user).filter(pk=case_pk).first() if case_pk else None
-        if case is None:
-            form.add_error("case", _("No case with this reference."))
+        try:
+            case = providers.call("core.set_legal_hold", form.cleaned_data["case"], acting_user=request.user,
+                                  on=True, reason=form.cleaned_data["reason"])
+        except ActionRefused as exc:
+            add_refusal(form, exc)
         else:
-            do_set_legal_hold(case, True, form.cleaned_data["reason"], request.user)
             messages.success(request, _("Case %(case)s is under legal hold.") % {"case": case})
             return redirect("core:retention")
     return render(request, "core/retention.html", {
@@ -249,13 +236,16 @@ def retention_overview(request):
 @require_perm("retention.manage")
 def legal_hold(request, case_id):
     """Set or lift a case's legal hold (the case page can post here, with ``next``)."""
-    case = get_visible_or_404(holdable_cases(request.user), pk=case_id)
+    case = providers.call("core.find_case", str(case_id))
+    if case is None or not holdable_cases(request.user).filter(pk=case.pk).exists():
+        raise Http404
     form = LegalHoldForm(request.POST)
     if form.is_valid():
         try:
-            do_set_legal_hold(case, form.cleaned_data["on"], form.cleaned_data["reason"], request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            case = providers.call("core.set_legal_hold", case, acting_user=request.user,
+                                  on=form.cleaned_data["on"], reason=form.cleaned_data["reason"])
+        except ActionRefused as exc:
+            messages.error(request, exc.text)
         else:
             if case.legal_hold:
                 messages.success(request, _("Case %(case)s is under legal hold.") % {"case": case})

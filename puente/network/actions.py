@@ -1,25 +1,23 @@
-"""Every change to the network's people, organisations and accounts, one ``do_*`` function each.
-
-Each runs in one transaction, locks the rows two Coordinators could change at the same time, and
-is recorded in the audit history (django-auditlog, registered in models.py) with its actor.
-Views and commands only call these.
+"""Every change to the network's people, organisations and accounts, one ``do_*`` function each,
+following the action contract (``puente/core/action_contract.py``): objects first, keyword-only
+``acting_user``, ``@action(permission)`` for the transaction, the audit actor (with the
+request's address) and the coarse permission; refusals are ``ActionRefused``. Rows two
+Coordinators could change at the same time are locked; email goes after the commit. Views,
+commands and the directory import only call these.
 """
 
-from contextlib import contextmanager
-
-from auditlog.context import auditlog_value, set_actor
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from puente.core import mail
+from puente.core import audit, mail
+from puente.core.action_contract import PUBLIC, SIGNED_IN, ActionRefused, action
 from puente.core.roles import Role, has_perm
 
+from .directory_io import ImportResult, check
 from .models import Advocate, Defender, DefenderConflict, DefenderContact, Invitation, User
 from .tokens import INVITATION_DAYS, invitation_token
 
@@ -33,25 +31,6 @@ OWN_ADVOCATE_FIELDS = ("organisation", "country", "city", "phone")
 ADVOCATE_FIELDS = (*OWN_ADVOCATE_FIELDS, "agreement_signed_at", "agreement_version")
 ADVOCATE_M2M = ("jurisdictions", "languages")
 ACCOUNT_FIELDS = ("first_name", "last_name", "phone", "language")
-
-
-@contextmanager
-def acting_as(actor):
-    """Record ``actor`` in the audit history for what happens inside, keeping the request's IP
-    address when a request is being served (auditlog's middleware set it)."""
-    previous = auditlog_value.get(None)
-    try:
-        with set_actor(actor, remote_addr=(previous or {}).get("remote_addr")):
-            yield
-    finally:
-        if previous is not None:
-            # set_actor leaves its own context behind; restore the request's for its middleware.
-            auditlog_value.set(previous)
-
-
-def _require(actor, perm):
-    if actor is None or not has_perm(actor, perm):
-        raise PermissionDenied(perm)
 
 
 def _apply(instance, data, fields):
@@ -79,6 +58,8 @@ def invitation_link(invitation, base_url):
 
 
 def _send_invitation(invitation, base_url):
+    """Queue the invitation email for after the commit: a refused or rolled-back invitation sends
+    nothing, and no mail server is talked to while the account row is locked."""
     user = invitation.user
     # The link is built on PUENTE_BASE_URL, never on the Host header of the request that invited.
     link = mail.absolute_url(invitation_link(invitation, ""))
@@ -90,71 +71,68 @@ def _send_invitation(invitation, base_url):
     mail.send(user.email, subject, body, event="network.invitation")  # queued after the commit
 
 
-@transaction.atomic
-def do_invite(actor, *, email, first_name, last_name, role, language="", defender=None, organisation="",
-              advocate_country="US", base_url="http://127.0.0.1:8000"):
+@action("accounts.invite")
+def do_invite(*, acting_user, email, first_name, last_name, role, language="", defender=None, organisation="",
+              advocate_country="US", base_url="http://127.0.0.1:8000") -> Invitation:
     """Create the invitee's account (no usable password yet) and email a one-time link.
 
     An address that already has an account that was never used gets a fresh invitation (the older
     links stop working); an address whose owner has set a password is refused.
     """
-    _require(actor, "accounts.invite")
     email = User.objects.normalize_email(email).strip().lower()
     if role not in Role.values:
-        raise ValidationError({"role": _("Unknown role.")})
+        raise ActionRefused(_("Unknown role."), field="role", code="invalid")
     if role == Role.DEFENDER and defender is None:
-        raise ValidationError({"defender": _("Choose the Defender this account belongs to.")})
+        raise ActionRefused(_("Choose the Defender this account belongs to."), field="defender", code="required")
     if role == Role.ADVOCATE and not organisation:
-        raise ValidationError({"organisation": _("Enter the Advocate's organisation.")})
-    with acting_as(actor):
-        user = User.objects.select_for_update().filter(email__iexact=email).first()
-        if user is not None:
-            if user.has_usable_password():
-                raise ValidationError({"email": _("An account with this email address already exists.")})
-            if user.role != role:
-                raise ValidationError({"email": _("This address was already invited with another role.")})
-        else:
-            user = User(email=email, role=role)
-            user.set_unusable_password()
-        user.first_name, user.last_name = first_name, last_name
-        user.defender = defender if role == Role.DEFENDER else None
-        if language:
-            user.language = language
-        elif user._state.adding:
-            user.language = "es" if role == Role.DEFENDER else "en"
-        user.is_active = True
-        user.save()
-        if role == Role.ADVOCATE:
-            Advocate.objects.update_or_create(
-                user=user, defaults={"organisation": organisation, "country": advocate_country or "US"}
-            )
-        # Older links stop working: only the newest invitation counts.
-        Invitation.objects.filter(user=user, accepted_at__isnull=True, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
+        raise ActionRefused(_("Enter the Advocate's organisation."), field="organisation", code="required")
+    user = User.objects.select_for_update().filter(email__iexact=email).first()
+    if user is not None:
+        if user.has_usable_password():
+            raise ActionRefused(_("An account with this email address already exists."), field="email", code="state")
+        if user.role != role:
+            raise ActionRefused(_("This address was already invited with another role."), field="email", code="state")
+    else:
+        user = User(email=email, role=role)
+        user.set_unusable_password()
+    user.first_name, user.last_name = first_name, last_name
+    user.defender = defender if role == Role.DEFENDER else None
+    if language:
+        user.language = language
+    elif user._state.adding:
+        user.language = "es" if role == Role.DEFENDER else "en"
+    user.is_active = True
+    user.save()
+    if role == Role.ADVOCATE:
+        Advocate.objects.update_or_create(
+            user=user, defaults={"organisation": organisation, "country": advocate_country or "US"}
         )
-        invitation = Invitation.objects.create(user=user, invited_by=actor)
-        _send_invitation(invitation, base_url)
+    # Older links stop working: only the newest invitation counts.
+    Invitation.objects.filter(user=user, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    invitation = Invitation.objects.create(user=user, invited_by=acting_user)
+    _send_invitation(invitation, base_url)
     return invitation
 
 
-@transaction.atomic
-def do_resend_invitation(actor, user, base_url="http://127.0.0.1:8000"):
-    _require(actor, "accounts.invite")
-    user = User.objects.select_for_update().get(pk=user.pk)
-    if user.has_usable_password():
-        raise ValidationError(_("This account is already in use; its owner can reset the password."))
-    advocate = getattr(user, "advocate", None)
+@action("accounts.invite")
+def do_resend_invitation(account, *, acting_user, base_url="http://127.0.0.1:8000") -> Invitation:
+    """A fresh invitation for an account never used (the older link stops working)."""
+    account = User.objects.select_for_update().get(pk=account.pk)
+    if account.has_usable_password():
+        raise ActionRefused(_("This account is already in use; its owner can reset the password."), code="state")
+    advocate = getattr(account, "advocate", None)
     return do_invite(
-        actor, email=user.email, first_name=user.first_name, last_name=user.last_name, role=user.role,
-        language=user.language, defender=user.defender, organisation=advocate.organisation if advocate else "",
+        acting_user=acting_user, email=account.email, first_name=account.first_name, last_name=account.last_name,
+        role=account.role, language=account.language, defender=account.defender,
+        organisation=advocate.organisation if advocate else "",
         advocate_country=advocate.country if advocate else "US", base_url=base_url,
     )
 
 
 def invitation_from_link(uidb64, token):
     """The pending invitation a link stands for, or None (expired, used, revoked or forged)."""
-    from django.utils.http import urlsafe_base64_decode
-
     try:
         pk = int(urlsafe_base64_decode(uidb64).decode())
     except (ValueError, TypeError, UnicodeDecodeError):
@@ -167,14 +145,16 @@ def invitation_from_link(uidb64, token):
     return invitation
 
 
-@transaction.atomic
-def do_accept_invitation(invitation, password):
-    """Set the invitee's password; the link is then spent (the token covers the password hash)."""
+@action(PUBLIC)
+def do_accept_invitation(invitation, *, acting_user=None, password) -> User:
+    """Set the invitee's password; the link is then spent (the token covers the password hash).
+    PUBLIC: the invitee has no session yet (the link's token is the proof, checked by
+    ``invitation_from_link``); the invitee is the audit actor."""
     invitation = Invitation.objects.select_for_update().select_related("user").get(pk=invitation.pk)
     if not invitation.is_pending:
-        raise ValidationError(_("This invitation has already been used."))
+        raise ActionRefused(_("This invitation has already been used."), code="state")
     user = invitation.user
-    with acting_as(user):
+    with audit.actor(user):
         user.set_password(password)
         user.save(update_fields=["password"])
         invitation.accepted_at = timezone.now()
@@ -182,139 +162,152 @@ def do_accept_invitation(invitation, password):
     return user
 
 
-@transaction.atomic
-def do_deactivate_account(actor, user):
-    """The account can no longer log in; its history and profile stay."""
-    _require(actor, "accounts.manage")
-    if user.pk == actor.pk:
-        raise ValidationError(_("You cannot deactivate your own account."))
-    user = User.objects.select_for_update().get(pk=user.pk)
-    with acting_as(actor):
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        Invitation.objects.filter(user=user, accepted_at__isnull=True, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-    # Sessions of a deactivated user are refused by Django's auth on their next request.
-    return user
+@action("accounts.manage")
+def do_deactivate_account(account, *, acting_user) -> User:
+    """The account can no longer log in; its history and profile stay. Sessions of a deactivated
+    user are refused by Django's auth on their next request."""
+    if account.pk == acting_user.pk:
+        raise ActionRefused(_("You cannot deactivate your own account."), code="state")
+    account = User.objects.select_for_update().get(pk=account.pk)
+    account.is_active = False
+    account.save(update_fields=["is_active"])
+    Invitation.objects.filter(user=account, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return account
 
 
-@transaction.atomic
-def do_reactivate_account(actor, user):
-    _require(actor, "accounts.manage")
-    user = User.objects.select_for_update().get(pk=user.pk)
-    with acting_as(actor):
-        user.is_active = True
-        user.save(update_fields=["is_active"])
-    return user
+@action("accounts.manage")
+def do_reactivate_account(account, *, acting_user) -> User:
+    account = User.objects.select_for_update().get(pk=account.pk)
+    account.is_active = True
+    account.save(update_fields=["is_active"])
+    return account
 
 
-@transaction.atomic
-def do_update_account(actor, user, data):
-    """Name, phone and interface language of an account: its owner's, or any for a Coordinator."""
-    if actor.pk != user.pk:
-        _require(actor, "accounts.manage")
-    user = User.objects.select_for_update().get(pk=user.pk)
-    with acting_as(actor):
-        _apply(user, data, ACCOUNT_FIELDS)
-        user.full_clean(exclude=["password"])
-        user.save()
-    return user
+@action(SIGNED_IN)
+def do_update_account(account, *, acting_user, data) -> User:
+    """Name, phone and interface language of an account. SIGNED_IN: its owner changes their own
+    (every role); anyone else needs ``accounts.manage``."""
+    if acting_user.pk != account.pk and not has_perm(acting_user, "accounts.manage"):
+        raise ActionRefused(_("You may not do this."), code="permission")
+    account = User.objects.select_for_update().get(pk=account.pk)
+    _apply(account, data, ACCOUNT_FIELDS)
+    account.full_clean(exclude=["password"])
+    account.save()
+    return account
 
 
 # ---------------------------------------------------------------------------------------------
 # Directory
 
 
-@transaction.atomic
-def do_save_defender(actor, defender, data):
+@action("directory.edit")
+def do_save_defender(defender, *, acting_user, data) -> Defender:
     """Create (``defender`` None) or edit a directory entry. Coordinators only."""
-    _require(actor, "directory.edit")
-    with acting_as(actor):
-        if defender is None:
-            defender = Defender()
-        else:
-            defender = Defender.objects.select_for_update().get(pk=defender.pk)
-        _apply(defender, data, DEFENDER_FIELDS)
-        defender.full_clean()
-        defender.save()
-        _apply_m2m(defender, data, DEFENDER_M2M)
+    defender = Defender() if defender is None else Defender.objects.select_for_update().get(pk=defender.pk)
+    _apply(defender, data, DEFENDER_FIELDS)
+    defender.full_clean()
+    defender.save()
+    _apply_m2m(defender, data, DEFENDER_M2M)
     return defender
 
 
-@transaction.atomic
-def do_update_own_defender_profile(actor, data):
+@action("profile.edit_own")
+def do_update_own_defender_profile(*, acting_user, data) -> Defender:
     """A Defender's own profile: contacts, regions, languages, expertise, capacity, about, pause."""
-    _require(actor, "profile.edit_own")
-    if actor.role != Role.DEFENDER or not actor.defender_id:
-        raise PermissionDenied("not a Defender account")
-    defender = Defender.objects.select_for_update().get(pk=actor.defender_id)
-    with acting_as(actor):
-        _apply(defender, data, OWN_DEFENDER_FIELDS)
-        defender.full_clean()
-        defender.save()
-        _apply_m2m(defender, data, OWN_DEFENDER_M2M)
+    if acting_user.role != Role.DEFENDER or not acting_user.defender_id:
+        raise ActionRefused(_("Only a Defender's account has a Defender profile."), code="permission")
+    defender = Defender.objects.select_for_update().get(pk=acting_user.defender_id)
+    _apply(defender, data, OWN_DEFENDER_FIELDS)
+    defender.full_clean()
+    defender.save()
+    _apply_m2m(defender, data, OWN_DEFENDER_M2M)
     return defender
 
 
-@transaction.atomic
-def do_save_advocate(actor, advocate, data):
+@action("directory.edit")
+def do_save_advocate(advocate, *, acting_user, data) -> Advocate:
     """Edit an Advocate profile (Coordinators: everything, including the Agreement)."""
-    _require(actor, "directory.edit")
     advocate = Advocate.objects.select_for_update().get(pk=advocate.pk)
-    with acting_as(actor):
-        _apply(advocate, data, ADVOCATE_FIELDS)
-        advocate.full_clean()
-        advocate.save()
-        _apply_m2m(advocate, data, ADVOCATE_M2M)
+    _apply(advocate, data, ADVOCATE_FIELDS)
+    advocate.full_clean()
+    advocate.save()
+    _apply_m2m(advocate, data, ADVOCATE_M2M)
     return advocate
 
 
-@transaction.atomic
-def do_update_own_advocate_profile(actor, data):
-    _require(actor, "profile.edit_own")
-    advocate = Advocate.objects.select_for_update().filter(user=actor).first()
+@action("profile.edit_own")
+def do_update_own_advocate_profile(*, acting_user, data) -> Advocate:
+    advocate = Advocate.objects.select_for_update().filter(user=acting_user).first()
     if advocate is None:
-        raise PermissionDenied("not an Advocate account")
-    with acting_as(actor):
-        _apply(advocate, data, OWN_ADVOCATE_FIELDS)
-        advocate.full_clean()
-        advocate.save()
-        _apply_m2m(advocate, data, ADVOCATE_M2M)
+        raise ActionRefused(_("Only an Advocate's account has an Advocate profile."), code="permission")
+    _apply(advocate, data, OWN_ADVOCATE_FIELDS)
+    advocate.full_clean()
+    advocate.save()
+    _apply_m2m(advocate, data, ADVOCATE_M2M)
     return advocate
 
 
-@transaction.atomic
-def do_add_contact(actor, defender, data):
-    _require(actor, "directory.edit")
-    with acting_as(actor):
-        contact = DefenderContact(defender=defender, **{k: data.get(k, "") for k in ("name", "position", "email", "phone", "whatsapp")})
-        contact.full_clean()
-        contact.save()
+@action("directory.edit")
+def do_add_contact(defender, *, acting_user, data) -> DefenderContact:
+    contact = DefenderContact(defender=defender, **{k: data.get(k, "") for k in ("name", "position", "email", "phone",
+                                                                                   "whatsapp")})
+    contact.full_clean()
+    contact.save()
     return contact
 
 
-@transaction.atomic
-def do_remove_contact(actor, contact):
-    _require(actor, "directory.edit")
-    with acting_as(actor):
-        contact.delete()
+@action("directory.edit")
+def do_remove_contact(contact, *, acting_user) -> None:
+    contact.delete()
 
 
-@transaction.atomic
-def do_add_conflict(actor, defender, data):
+@action("directory.edit")
+def do_add_conflict(defender, *, acting_user, party_kind, party_name, note="") -> DefenderConflict:
     """Record a party the Defender acted for; matching will not send it a case against them."""
-    _require(actor, "directory.edit")
-    with acting_as(actor):
-        conflict = DefenderConflict(defender=defender, party_kind=data["party_kind"], party_name=data["party_name"],
-                                    note=data.get("note", ""))
-        conflict.full_clean()
-        conflict.save()
+    conflict = DefenderConflict(defender=defender, party_kind=party_kind, party_name=party_name, note=note)
+    conflict.full_clean()
+    conflict.save()
     return conflict
 
 
-@transaction.atomic
-def do_remove_conflict(actor, conflict):
-    _require(actor, "directory.edit")
-    with acting_as(actor):
-        conflict.delete()
+@action("directory.edit")
+def do_remove_conflict(conflict, *, acting_user) -> None:
+    conflict.delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Directory import (reading and checking: directory_io)
+
+
+@action("directory.import_export")
+def do_import_directory(sheets, *, acting_user) -> ImportResult:
+    """Check every row of ``sheets`` (``directory_io.read_file``), then write them all, or
+    nothing: any error refuses the whole import with ``ImportFailed`` naming file, row and column."""
+    checked = check(sheets)
+    result = ImportResult()
+    for sheet, _number, data in checked:
+        if sheet.kind == "defenders":
+            existing = Defender.objects.select_for_update().filter(
+                name__iexact=data["name"], country=data["country"]).first()
+            do_save_defender(existing, acting_user=acting_user, data=data)
+            (result.updated if existing else result.created)["defenders"] += 1
+        else:
+            user = User.objects.select_for_update().filter(email__iexact=data["email"]).first()
+            created = user is None
+            if user is None:
+                # No password: the Coordinator sends an invitation when the Advocate should log in.
+                user = User.objects.create_user(email=data["email"], role=Role.ADVOCATE,
+                                                first_name=data["first_name"], last_name=data["last_name"],
+                                                language=data["language"])
+            else:
+                do_update_account(user, acting_user=acting_user,
+                                  data={k: data[k] for k in ("first_name", "last_name", "language")})
+            advocate = Advocate.objects.filter(user=user).first()
+            if advocate is None:
+                advocate = Advocate.objects.create(user=user, organisation=data["organisation"], country=data["country"])
+            do_save_advocate(advocate, acting_user=acting_user, data=data)
+            result.created["advocates"] += created
+            result.updated["advocates"] += not created
+    return result

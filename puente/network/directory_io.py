@@ -22,9 +22,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
+from puente.core.action_contract import ActionRefused
 from puente.core.roles import Role
 
-from . import actions
 from .models import LOCAL_CURRENCY, Advocate, Country, Defender, Expertise, Jurisdiction, Language, Region, User
 from .phones import normalise_phone
 
@@ -37,9 +37,11 @@ ADVOCATE_REQUIRED = {"email", "organisation", "country"}
 RATE_CURRENCIES = {"MXN", "GTQ", "HNL", "NIO", "USD"}
 
 
-class ImportFailed(Exception):
+class ImportFailed(ActionRefused):
+    """The import is refused: ``errors`` lists every problem found (file, row, column, what)."""
+
     def __init__(self, errors):
-        super().__init__("\n".join(errors))
+        super().__init__([str(e) for e in errors], code="invalid")
         self.errors = errors
 
 
@@ -376,43 +378,3 @@ def check(sheets):
     if errors:
         raise ImportFailed(errors)
     return checked
-
-
-# ---------------------------------------------------------------------------------------------
-# Writing
-
-
-@transaction.atomic
-def do_import_directory(actor, sheets) -> ImportResult:
-    """Check every row, then write them all, or nothing."""
-    actions._require(actor, "directory.import_export")
-    checked = check(sheets)
-    result = ImportResult()
-    with actions.acting_as(actor):
-        for sheet, number, data in checked:
-            if sheet.kind == "defenders":
-                existing = Defender.objects.select_for_update().filter(
-                    name__iexact=data["name"], country=data["country"]).first()
-                actions.do_save_defender(actor, existing, data)
-                (result.updated if existing else result.created)["defenders"] += 1
-            else:
-                user = User.objects.select_for_update().filter(email__iexact=data["email"]).first()
-                created = user is None
-                if created:
-                    # No password: the Coordinator sends an invitation when the Advocate should log in.
-                    user = User.objects.create_user(email=data["email"], role=Role.ADVOCATE,
-                                                    first_name=data["first_name"], last_name=data["last_name"],
-                                                    language=data["language"])
-                else:
-                    actions.do_update_account(actor, user, {k: data[k] for k in ("first_name", "last_name", "language")})
-                advocate = Advocate.objects.filter(user=user).first()
-                if advocate is None:
-                    advocate = Advocate.objects.create(user=user, organisation=data["organisation"], country=data["country"])
-                actions.do_save_advocate(actor, advocate, data)
-                result.created["advocates"] += created
-                result.updated["advocates"] += not created
-    return result
-
-
-def import_file(actor, name, content: bytes) -> ImportResult:
-    return do_import_directory(actor, read_file(name, content))

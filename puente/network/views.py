@@ -4,20 +4,25 @@ from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from puente.core.access import get_visible_or_404, public, require_login, require_perm
+from puente.core.action_contract import ActionRefused
+from puente.core.forms import add_refusal
 from puente.core.roles import Role
 
 from . import actions, directory_io
-from .access import editable_advocates, editable_defenders, manageable_users, visible_advocates, visible_defenders, with_load
+from .access import (
+    editable_advocates, editable_defenders, manageable_users, visible_advocates, visible_defenders, with_load,
+)
 from .forms import (AcceptInvitationForm, AccountForm, AdvocateFilterForm, AdvocateForm, ConflictForm, ContactForm,
                     DefenderFilterForm, DefenderForm, ImportForm, InvitationForm, OwnAdvocateForm, OwnDefenderForm)
 from .models import Country, Defender, DefenderConflict, DefenderContact, Invitation, Region, User
@@ -27,15 +32,6 @@ PAGE_SIZE = 50
 
 def _base_url(request):
     return request.build_absolute_uri("/")
-
-
-def _form_errors_from(exc, form):
-    """Put a ValidationError raised by an action onto the form it came from."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def describe_changes(entry) -> str:
@@ -111,9 +107,9 @@ def defender_create(request):
     form = DefenderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            defender = actions.do_save_defender(request.user, None, form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors_from(exc, form)
+            defender = actions.do_save_defender(None, acting_user=request.user, data=form.cleaned_data)
+        except ActionRefused as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, _("Defender added to the directory."))
             return redirect("network:defender_detail", pk=defender.pk)
@@ -126,9 +122,9 @@ def defender_edit(request, pk):
     form = DefenderForm(request.POST or None, instance=defender)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_save_defender(request.user, defender, form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors_from(exc, form)
+            actions.do_save_defender(defender, acting_user=request.user, data=form.cleaned_data)
+        except ActionRefused as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("network:defender_detail", pk=defender.pk)
@@ -141,8 +137,12 @@ def contact_add(request, pk):
     defender = get_visible_or_404(editable_defenders(request.user), pk=pk)
     form = ContactForm(request.POST, instance=DefenderContact(defender=defender))
     if form.is_valid():
-        actions.do_add_contact(request.user, defender, form.cleaned_data)
-        messages.success(request, _("Contact added."))
+        try:
+            actions.do_add_contact(defender, acting_user=request.user, data=form.cleaned_data)
+        except ActionRefused as exc:
+            messages.error(request, _("The contact was not added: %(errors)s") % {"errors": exc.text})
+        else:
+            messages.success(request, _("Contact added."))
     else:
         messages.error(request, _("The contact was not added: %(errors)s") % {"errors": form.errors.as_text()})
     return redirect("network:defender_detail", pk=defender.pk)
@@ -153,7 +153,7 @@ def contact_add(request, pk):
 def contact_delete(request, pk, contact_pk):
     defender = get_visible_or_404(editable_defenders(request.user), pk=pk)
     contact = get_visible_or_404(DefenderContact.objects.filter(defender=defender), pk=contact_pk)
-    actions.do_remove_contact(request.user, contact)
+    actions.do_remove_contact(contact, acting_user=request.user)
     messages.success(request, _("Contact removed."))
     return redirect("network:defender_detail", pk=defender.pk)
 
@@ -164,8 +164,12 @@ def conflict_add(request, pk):
     defender = get_visible_or_404(editable_defenders(request.user), pk=pk)
     form = ConflictForm(request.POST)
     if form.is_valid():
-        actions.do_add_conflict(request.user, defender, form.cleaned_data)
-        messages.success(request, _("Conflict of interest recorded."))
+        try:
+            actions.do_add_conflict(defender, acting_user=request.user, **form.cleaned_data)
+        except ActionRefused as exc:
+            messages.error(request, _("The conflict was not recorded: %(errors)s") % {"errors": exc.text})
+        else:
+            messages.success(request, _("Conflict of interest recorded."))
     else:
         messages.error(request, _("The conflict was not recorded: %(errors)s") % {"errors": form.errors.as_text()})
     return redirect("network:defender_detail", pk=defender.pk)
@@ -176,7 +180,7 @@ def conflict_add(request, pk):
 def conflict_delete(request, pk, conflict_pk):
     defender = get_visible_or_404(editable_defenders(request.user), pk=pk)
     conflict = get_visible_or_404(DefenderConflict.objects.filter(defender=defender), pk=conflict_pk)
-    actions.do_remove_conflict(request.user, conflict)
+    actions.do_remove_conflict(conflict, acting_user=request.user)
     messages.success(request, _("Conflict of interest removed."))
     return redirect("network:defender_detail", pk=defender.pk)
 
@@ -222,9 +226,9 @@ def advocate_edit(request, pk):
     form = AdvocateForm(request.POST or None, instance=advocate)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_save_advocate(request.user, advocate, form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors_from(exc, form)
+            actions.do_save_advocate(advocate, acting_user=request.user, data=form.cleaned_data)
+        except ActionRefused as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("network:advocate_detail", pk=advocate.pk)
@@ -262,7 +266,7 @@ def account(request):
     """Every user's own account: name, phone, language of the interface."""
     form = AccountForm(request.POST or None, instance=request.user, prefix="account")
     if request.method == "POST" and form.is_valid():
-        actions.do_update_account(request.user, request.user, form.cleaned_data)
+        actions.do_update_account(request.user, acting_user=request.user, data=form.cleaned_data)
         messages.success(request, _("Changes saved."))
         return redirect("network:account")
     return render(request, "network/account.html", {"form": form})
@@ -283,13 +287,11 @@ def my_profile(request):
         save = actions.do_update_own_advocate_profile
     if request.method == "POST" and form.is_valid() and account_form.is_valid():
         try:
-            save(user, form.cleaned_data)
-            actions.do_update_account(user, user, account_form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors_from(exc, form)
+            save(acting_user=user, data=form.cleaned_data)
+            actions.do_update_account(user, acting_user=user, data=account_form.cleaned_data)
+        except ActionRefused as exc:
+            add_refusal(form, exc)
         else:
-            from django.utils import translation
-
             translation.activate(account_form.cleaned_data["language"])
             messages.success(request, _("Your profile has been saved."))
             return redirect("network:my_profile")
@@ -302,11 +304,9 @@ def my_profile(request):
 def set_language(request):
     """The footer's language switch for a signed-in user: it changes the account's language (which
     the interface follows on every device), not only a cookie."""
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     language = request.POST.get("language", "")
     if language in ("es", "en") and language != request.user.language:
-        actions.do_update_account(request.user, request.user, {"language": language})
+        actions.do_update_account(request.user, acting_user=request.user, data={"language": language})
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
@@ -326,9 +326,9 @@ def invite(request):
     form = InvitationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = actions.do_invite(request.user, base_url=_base_url(request), **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors_from(exc, form)
+            invitation = actions.do_invite(acting_user=request.user, base_url=_base_url(request), **form.cleaned_data)
+        except ActionRefused as exc:
+            add_refusal(form, exc)
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.user.email})
             return redirect("network:accounts")
@@ -354,7 +354,7 @@ def accounts(request):
 @require_perm("accounts.manage")
 def account_deactivate(request, pk):
     target = get_visible_or_404(manageable_users(request.user), pk=pk)
-    actions.do_deactivate_account(request.user, target)
+    actions.do_deactivate_account(target, acting_user=request.user)
     messages.success(request, _("%(email)s can no longer log in.") % {"email": target.email})
     return redirect("network:accounts")
 
@@ -363,7 +363,7 @@ def account_deactivate(request, pk):
 @require_perm("accounts.manage")
 def account_reactivate(request, pk):
     target = get_visible_or_404(manageable_users(request.user), pk=pk)
-    actions.do_reactivate_account(request.user, target)
+    actions.do_reactivate_account(target, acting_user=request.user)
     messages.success(request, _("%(email)s can log in again.") % {"email": target.email})
     return redirect("network:accounts")
 
@@ -373,9 +373,9 @@ def account_reactivate(request, pk):
 def invitation_resend(request, pk):
     target = get_visible_or_404(manageable_users(request.user), pk=pk)
     try:
-        actions.do_resend_invitation(request.user, target, base_url=_base_url(request))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        actions.do_resend_invitation(target, acting_user=request.user, base_url=_base_url(request))
+    except ActionRefused as exc:
+        messages.error(request, exc.text)
     else:
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": target.email})
     return redirect("network:accounts")
@@ -400,7 +400,7 @@ def accept_invitation(request, uidb64, token):
         return render(request, "network/invitation_invalid.html", status=404)
     form = AcceptInvitationForm(invitation.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = actions.do_accept_invitation(invitation, form.cleaned_data["new_password1"])
+        user = actions.do_accept_invitation(invitation, acting_user=None, password=form.cleaned_data["new_password1"])
         request.session.pop(INVITATION_SESSION_KEY, None)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to Puente. Your password is set."))
@@ -419,7 +419,8 @@ def import_directory(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = directory_io.import_file(request.user, upload.name, upload.read())
+            sheets = directory_io.read_file(upload.name, upload.read())
+            result = actions.do_import_directory(sheets, acting_user=request.user)
         except directory_io.ImportFailed as exc:
             errors = exc.errors
         else:

@@ -8,6 +8,7 @@ from auditlog.models import LogEntry
 from django.test import Client
 from django.urls import reverse
 
+from puente.core import providers
 from puente.core.audit import AuditLinksMixin, link_model, log_access, set_actor
 from tests.core.helpers import make_case, make_person
 
@@ -162,22 +163,18 @@ def test_actions_record_their_actor_even_after_a_stale_context(db, coordinator, 
     """auditlog leaves a finished context visible; the actions must not mistake it for a live one."""
     from auditlog.context import auditlog_value
 
-    from puente.core.actions import do_set_legal_hold
-
     case = make_case(advocate=advocate)
     auditlog_value.set({"actor": coordinator, "signal_duid": ("stale", 0)})
-    do_set_legal_hold(case, True, "Court order", coordinator)
+    providers.call("core.set_legal_hold", case, acting_user=coordinator, on=True, reason="Court order")
     entry = LogEntry.objects.get_for_object(case).filter(action=LogEntry.Action.UPDATE).get()
     assert entry.actor == coordinator
 
 
 def test_nested_actor_keeps_the_request_address_and_restores_the_outer_context(db, coordinator, advocate):
-    from puente.core.actions import do_set_legal_hold
-
     case = make_case(advocate=advocate)
     person = make_person()
     with set_actor(coordinator, remote_addr="203.0.113.9"):
-        do_set_legal_hold(case, True, "Court order", coordinator)
+        providers.call("core.set_legal_hold", case, acting_user=coordinator, on=True, reason="Court order")
         log_access(person)  # after the action, the outer (request) context still applies
     hold = LogEntry.objects.get_for_object(case).filter(action=LogEntry.Action.UPDATE).get()
     read = LogEntry.objects.get_for_object(person).get(action=LogEntry.Action.ACCESS)

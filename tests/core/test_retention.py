@@ -5,12 +5,11 @@ from pathlib import Path
 
 import pytest
 from auditlog.models import LogEntry
-from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from puente.core import retention
-from puente.core.actions import do_set_legal_hold
+from puente.core import providers, retention
+from puente.core.action_contract import ActionRefused
 from puente.core.models import WipedRecord
 from puente.core.storage import private_storage
 from tests.core.helpers import make_case, make_person
@@ -109,9 +108,10 @@ def test_legal_hold_keeps_the_case_and_its_client(db, world):
     case.closed_at = timezone.now() - 8 * YEAR
     case.save()
     age(case.client, "updated_at", 8 * YEAR)
-    with pytest.raises(ValidationError):
-        do_set_legal_hold(case, True, "", world.coordinator)
-    do_set_legal_hold(case, True, "Appeal pending before the 5th Circuit", world.coordinator)
+    with pytest.raises(ActionRefused):
+        providers.call("core.set_legal_hold", case, acting_user=world.coordinator, on=True, reason="")
+    providers.call("core.set_legal_hold", case, acting_user=world.coordinator, on=True,
+                   reason="Appeal pending before the 5th Circuit")
     retention.run()
     assert reload(case).summary == "Juicio en curso"
     assert reload(case.client).given_names == "Xiomara"
@@ -123,7 +123,7 @@ def test_legal_hold_keeps_the_case_and_its_client(db, world):
     assert hold_entries[0].actor == world.coordinator
     assert hold_entries[0].changes_dict["legal_hold"] == ["False", "True"]
     # Lifting the hold lets the next run wipe it.
-    do_set_legal_hold(case, False, "", world.coordinator)
+    providers.call("core.set_legal_hold", case, acting_user=world.coordinator, on=False, reason="")
     assert reload(case).legal_hold_reason == ""
     retention.run()
     assert reload(case).summary == "" and reload(case.client).given_names == ""
@@ -174,7 +174,7 @@ def test_retention_page_shows_what_is_next_and_sets_a_hold(db, world):
     page = c.get(reverse("core:retention")).content.decode()
     assert "Subpoena of 3 March" in page
     r = c.post(reverse("core:retention"), {"case": "NO-SUCH", "reason": "x"})
-    assert r.status_code == 200 and "No case with this reference." in r.content.decode()
+    assert r.status_code == 200 and "No case has this reference." in r.content.decode()
     c.post(reverse("core:legal_hold", args=[world.hold_case.pk]), {"reason": ""})
     world.hold_case.refresh_from_db()
     assert not world.hold_case.legal_hold

@@ -2,11 +2,11 @@
 
 import pytest
 from auditlog.models import LogEntry
-from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 from djmoney.money import Money
 
+from puente.core.action_contract import ActionRefused
 from puente.network import actions
 from puente.network.models import Defender, Expertise, Language, Region
 from tests.factories import make_advocate, make_coordinator, make_defender_org, make_defender_user
@@ -42,8 +42,9 @@ def test_coordinator_creates_defender_through_the_page(coordinator):
 
 def test_only_coordinators_save_directory_entries(db):
     defender_user = make_defender_user()
-    with pytest.raises(PermissionDenied):
-        actions.do_save_defender(defender_user, defender_user.defender, {"name": "Renamed"})
+    with pytest.raises(ActionRefused) as refused:
+        actions.do_save_defender(defender_user.defender, acting_user=defender_user, data={"name": "Renamed"})
+    assert refused.value.refusal_code == "permission"
     defender_user.defender.refresh_from_db()
     assert defender_user.defender.name != "Renamed"
 
@@ -180,8 +181,8 @@ def test_contacts_and_conflicts(coordinator):
 
 def test_audit_page_shows_changes(coordinator):
     org = make_defender_org(name="Colectivo Mam")
-    actions.do_save_defender(coordinator, org, {"city": "Huehuetenango",
-                                                "regions": list(Region.objects.filter(code="GT-12"))})
+    actions.do_save_defender(org, acting_user=coordinator, data={"city": "Huehuetenango",
+                                                                 "regions": list(Region.objects.filter(code="GT-12"))})
     page = client_for(coordinator).get(reverse("network:audit")).content.decode()
     assert "Huehuetenango" in page and "San Marcos" in page
 

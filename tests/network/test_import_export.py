@@ -10,10 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 from djmoney.money import Money
 
-from puente.network import directory_io
+from puente.network import actions, directory_io
 from puente.network.directory_io import ImportFailed
 from puente.network.models import Advocate, Defender, DefenderContact, Jurisdiction, Language, User
 from tests.factories import make_advocate, make_coordinator, make_defender_org
+
+
+def import_file(actor, name, content):
+    """Read a file as the import page does, then import it through the action."""
+    return actions.do_import_directory(directory_io.read_file(name, content), acting_user=actor)
 
 HEADER = ",".join(directory_io.DEFENDER_COLUMNS)
 
@@ -70,8 +75,8 @@ def test_csv_round_trip(coordinator):
     advocates_csv = directory_io.export_csv("advocates")
     wipe()
     assert snapshot() == ({}, {})
-    directory_io.import_file(coordinator, "defenders.csv", defenders_csv)
-    result = directory_io.import_file(coordinator, "advocates.csv", advocates_csv)
+    import_file(coordinator, "defenders.csv", defenders_csv)
+    result = import_file(coordinator, "advocates.csv", advocates_csv)
     assert result.created["advocates"] == 1
     assert snapshot() == before
 
@@ -82,7 +87,7 @@ def test_xlsx_round_trip_updates_in_place(coordinator):
     data = directory_io.export_xlsx()
     Defender.objects.filter(country="GT").update(city="Otra ciudad", capacity=9)
     ids = set(Defender.objects.values_list("pk", flat=True))
-    result = directory_io.import_file(coordinator, "directorio.xlsx", data)
+    result = import_file(coordinator, "directorio.xlsx", data)
     assert result.updated == {"defenders": 2, "advocates": 1} and result.created == {"defenders": 0, "advocates": 0}
     assert set(Defender.objects.values_list("pk", flat=True)) == ids  # updated, not duplicated
     assert snapshot() == before
@@ -96,7 +101,7 @@ def test_row_errors_name_file_row_and_column_and_write_nothing(coordinator):
         ",organisation,XX,,,,,,abc,EUR,dormant,,,,,",
     ]).encode()
     with pytest.raises(ImportFailed) as exc:
-        directory_io.import_file(coordinator, "nuevos.csv", content)
+        import_file(coordinator, "nuevos.csv", content)
     errors = exc.value.errors
     text = "\n".join(errors)
     assert "nuevos.csv, row 3, column regions: unknown code(s) GT-99" in text
@@ -114,7 +119,7 @@ def test_region_must_be_in_or_next_to_the_country(coordinator):
     content = (HEADER + "\nLejos,organisation,GT,,NI-RI,spa,,3,200,GTQ,active,,,,,\n"
                "Vecino,organisation,GT,,GT-13;MX-CHP,spa,,3,200,GTQ,active,,,,,\n").encode()
     with pytest.raises(ImportFailed) as exc:
-        directory_io.import_file(coordinator, "f.csv", content)
+        import_file(coordinator, "f.csv", content)
     assert exc.value.errors == ["f.csv, row 2, column regions: NI-RI not in or next to GT"]
 
 
@@ -122,9 +127,9 @@ def test_phone_numbers_checked_on_import(coordinator):
     content = (HEADER + "\nCentro,organisation,HN,,HN-CR,spa,,3,500,HNL,active,,9123 4567,,,\n"
                "Otro,organisation,HN,,HN-CR,spa,,3,500,HNL,active,,,12,,\n").encode()
     with pytest.raises(ImportFailed) as exc:
-        directory_io.import_file(coordinator, "tel.csv", content)
+        import_file(coordinator, "tel.csv", content)
     assert len(exc.value.errors) == 1 and exc.value.errors[0].startswith("tel.csv, row 3, column whatsapp:")
-    directory_io.import_file(coordinator, "tel.csv", content.replace(b",12,", b",,"))
+    import_file(coordinator, "tel.csv", content.replace(b",12,", b",,"))
     assert Defender.objects.get(name="Centro").phone == "+504 9123-4567"
 
 
@@ -133,7 +138,7 @@ def test_duplicate_rows_and_bad_advocate(coordinator):
     content = (header + "\nana@x.org,Ana,Pérez,Clinic,US,,US-NC,eng,,2025-13-40,,en\n"
                "ANA@x.org,Ana,Pérez,Clinic,MX,,US-ZZ,eng,,,,fr\n").encode()
     with pytest.raises(ImportFailed) as exc:
-        directory_io.import_file(coordinator, "abogados.csv", content)
+        import_file(coordinator, "abogados.csv", content)
     text = "\n".join(exc.value.errors)
     assert "abogados.csv, row 2, column agreement_signed_at" in text
     assert "abogados.csv, row 3, column email: same entry as row 2" in text
@@ -145,9 +150,9 @@ def test_duplicate_rows_and_bad_advocate(coordinator):
 
 def test_unknown_file_type_and_header(coordinator):
     with pytest.raises(ImportFailed):
-        directory_io.import_file(coordinator, "x.pdf", b"%PDF")
+        import_file(coordinator, "x.pdf", b"%PDF")
     with pytest.raises(ImportFailed) as exc:
-        directory_io.import_file(coordinator, "x.csv", b"foo,bar\n1,2\n")
+        import_file(coordinator, "x.csv", b"foo,bar\n1,2\n")
     assert "x.csv, row 1" in exc.value.errors[0]
 
 
@@ -212,5 +217,5 @@ def test_formulas_are_not_exported_as_formulas(coordinator, fmt):
         assert bio.data_type == "s" and bio.value.startswith("'=")
     # Import restores the text as it was.
     Defender.objects.all().delete()
-    directory_io.import_file(coordinator, f"d.{fmt}", data)
+    import_file(coordinator, f"d.{fmt}", data)
     assert Defender.objects.get().bio == '=HYPERLINK("http://evil.example","clic")'

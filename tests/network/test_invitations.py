@@ -4,12 +4,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from auditlog.models import LogEntry
 from django.core import mail
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from puente.core.action_contract import ActionRefused
 from puente.core.roles import Role
 from puente.network import actions
 from puente.network.models import Advocate, Invitation, User
@@ -17,6 +18,13 @@ from puente.network.tokens import InvitationTokenGenerator
 from tests.factories import PASSWORD, make_coordinator, make_defender_org, make_defender_user
 
 NEW_PASSWORD = "cuaderno-azul-7319"
+
+
+def committed(action, *args, **kwargs):
+    """Run an action with its after-commit side effects (the invitation email) carried out, as
+    they are when a request's transaction commits (a test's transaction never does)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return action(*args, **kwargs)
 
 
 def _link(message):
@@ -40,10 +48,11 @@ def coordinator(db):
     return make_coordinator()
 
 
-def test_invite_defender_sends_spanish_one_time_link(coordinator):
+def test_invite_defender_sends_spanish_one_time_link(coordinator, settings):
+    settings.PUENTE_BASE_URL = "https://puente.example"  # emails carry absolute links built from it
     org = make_defender_org(name="Colectivo Mam por la Justicia", country="GT", regions=("GT-13",))
-    invitation = actions.do_invite(coordinator, email="Maria.Tzoc@Example.org", first_name="María", last_name="Tzoc Cux",
-                                   role=Role.DEFENDER, defender=org, base_url="https://puente.example/")
+    invitation = committed(actions.do_invite, acting_user=coordinator, email="Maria.Tzoc@Example.org",
+                           first_name="María", last_name="Tzoc Cux", role=Role.DEFENDER, defender=org)
     user = invitation.user
     assert user.email == "maria.tzoc@example.org" and user.defender == org and user.language == "es"
     assert not user.has_usable_password()
@@ -72,15 +81,16 @@ def test_invite_defender_sends_spanish_one_time_link(coordinator):
 
 
 def test_invite_advocate_creates_profile(coordinator):
-    invitation = actions.do_invite(coordinator, email="sarah@fjp.org", first_name="Sarah", last_name="Miller",
-                                   role=Role.ADVOCATE, organisation="Farmworker Justice Project", advocate_country="US")
+    invitation = committed(actions.do_invite, acting_user=coordinator, email="sarah@fjp.org", first_name="Sarah",
+                           last_name="Miller", role=Role.ADVOCATE, organisation="Farmworker Justice Project",
+                           advocate_country="US")
     assert Advocate.objects.get(user=invitation.user).organisation == "Farmworker Justice Project"
     assert invitation.user.language == "en"
     assert "invited" in mail.outbox[0].subject.lower()
 
 
 def test_expired_link_does_not_work(coordinator, monkeypatch):
-    invitation = actions.do_invite(coordinator, email="late@example.org", first_name="Ana", last_name="Pérez",
+    invitation = committed(actions.do_invite, acting_user=coordinator, email="late@example.org", first_name="Ana", last_name="Pérez",
                                    role=Role.ADVOCATE, organisation="Clinic")
     link = _link(mail.outbox[0])
     later = InvitationTokenGenerator._now(InvitationTokenGenerator()) + timedelta(days=15)
@@ -95,10 +105,10 @@ def test_expired_link_does_not_work(coordinator, monkeypatch):
 
 
 def test_resend_replaces_the_old_link(coordinator):
-    first = actions.do_invite(coordinator, email="twice@example.org", first_name="Ana", last_name="Pérez",
+    first = committed(actions.do_invite, acting_user=coordinator, email="twice@example.org", first_name="Ana", last_name="Pérez",
                               role=Role.ADVOCATE, organisation="Clinic")
     old_link = _link(mail.outbox[0])
-    second = actions.do_resend_invitation(coordinator, first.user)
+    second = committed(actions.do_resend_invitation, first.user, acting_user=coordinator)
     new_link = _link(mail.outbox[1])
     first.refresh_from_db()
     assert first.revoked_at is not None and second.is_pending
@@ -111,23 +121,23 @@ def test_resend_replaces_the_old_link(coordinator):
 
 def test_existing_account_cannot_be_invited_again(coordinator):
     defender = make_defender_user()
-    with pytest.raises(ValidationError):
-        actions.do_invite(coordinator, email=defender.email, first_name="X", last_name="Y", role=Role.DEFENDER,
+    with pytest.raises(ActionRefused):
+        committed(actions.do_invite, acting_user=coordinator, email=defender.email, first_name="X", last_name="Y", role=Role.DEFENDER,
                           defender=defender.defender)
     assert Invitation.objects.count() == 0 and not mail.outbox
 
 
 def test_only_coordinators_invite(db):
     defender = make_defender_user()
-    with pytest.raises(PermissionDenied):
-        actions.do_invite(defender, email="friend@example.org", first_name="A", last_name="B", role=Role.DEFENDER,
+    with pytest.raises(ActionRefused, match="You may not do this"):
+        committed(actions.do_invite, acting_user=defender, email="friend@example.org", first_name="A", last_name="B", role=Role.DEFENDER,
                           defender=defender.defender)
     assert not User.objects.filter(email="friend@example.org").exists()
 
 
 def test_defender_invitation_needs_a_defender(coordinator):
-    with pytest.raises(ValidationError):
-        actions.do_invite(coordinator, email="x@example.org", first_name="A", last_name="B", role=Role.DEFENDER)
+    with pytest.raises(ActionRefused):
+        committed(actions.do_invite, acting_user=coordinator, email="x@example.org", first_name="A", last_name="B", role=Role.DEFENDER)
     assert not User.objects.filter(email="x@example.org").exists()
 
 
@@ -135,10 +145,11 @@ def test_invite_through_the_page(coordinator):
     org = make_defender_org(name="Defensoría Popular de Oaxaca", country="MX", regions=("MX-OAX",))
     client = Client()
     client.force_login(coordinator)
-    response = client.post(reverse("network:invite"), {
-        "email": "rosa@example.org", "first_name": "Rosa", "last_name": "Martínez Cruz", "role": "defender",
-        "defender": org.pk, "language": "",
-    })
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("network:invite"), {
+            "email": "rosa@example.org", "first_name": "Rosa", "last_name": "Martínez Cruz", "role": "defender",
+            "defender": org.pk, "language": "",
+        })
     assert response.status_code == 302
     assert User.objects.get(email="rosa@example.org").defender == org
     assert len(mail.outbox) == 1
@@ -153,27 +164,25 @@ def test_deactivated_account_cannot_log_in(coordinator):
     session = Client()
     assert session.login(email=defender.email, password=PASSWORD)
     assert session.get(reverse("network:my_profile")).status_code == 200
-    actions.do_deactivate_account(coordinator, defender)
+    actions.do_deactivate_account(defender, acting_user=coordinator)
     # The open session stops working at once.
     response = session.get(reverse("network:my_profile"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     defender.refresh_from_db()
     assert not defender.is_active
     assert not Client().login(email=defender.email, password=PASSWORD)
-    actions.do_reactivate_account(coordinator, defender)
+    actions.do_reactivate_account(defender, acting_user=coordinator)
     assert Client().login(email=defender.email, password=PASSWORD)
 
 
 def test_cannot_deactivate_self(coordinator):
-    with pytest.raises(ValidationError):
-        actions.do_deactivate_account(coordinator, coordinator)
+    with pytest.raises(ActionRefused):
+        actions.do_deactivate_account(coordinator, acting_user=coordinator)
 
 
 def test_deactivation_is_audited(coordinator):
-    from auditlog.models import LogEntry
-
     defender = make_defender_user()
-    actions.do_deactivate_account(coordinator, defender)
+    actions.do_deactivate_account(defender, acting_user=coordinator)
     entry = LogEntry.objects.get_for_object(defender).latest("timestamp")
     assert entry.actor == coordinator and "is_active" in entry.changes_dict
 
@@ -197,7 +206,7 @@ def test_password_reset_by_email(db):
 
 
 def test_token_covers_password_change(coordinator):
-    invitation = actions.do_invite(coordinator, email="a@example.org", first_name="A", last_name="B",
+    invitation = committed(actions.do_invite, acting_user=coordinator, email="a@example.org", first_name="A", last_name="B",
                                    role=Role.ADVOCATE, organisation="Clinic")
     token = InvitationTokenGenerator().make_token(invitation)
     assert InvitationTokenGenerator().check_token(invitation, token)

@@ -6,6 +6,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from puente.core.roles import Role
+from puente.network import actions, directory_io
+from puente.network.models import User
 
 
 class Command(BaseCommand):
@@ -30,8 +32,6 @@ class Command(BaseCommand):
         return self._export(options)
 
     def _actor(self, email):
-        from puente.network.models import User
-
         qs = User.objects.filter(role=Role.COORDINATOR, is_active=True)
         actor = qs.filter(email__iexact=email).first() if email else qs.order_by("pk").first()
         if actor is None:
@@ -39,10 +39,6 @@ class Command(BaseCommand):
         return actor
 
     def _import(self, options):
-        from django.db import transaction
-
-        from puente.network import directory_io
-
         actor = self._actor(options["actor"])
         sheets, errors = [], []
         for name in options["files"]:
@@ -56,8 +52,7 @@ class Command(BaseCommand):
                 errors += exc.errors
         if not errors:
             try:
-                with transaction.atomic():
-                    result = directory_io.do_import_directory(actor, sheets)
+                result = actions.do_import_directory(sheets, acting_user=actor)
             except directory_io.ImportFailed as exc:
                 errors = exc.errors
         if errors:
@@ -69,8 +64,6 @@ class Command(BaseCommand):
             f"{result.created['advocates']} Advocates created, {result.updated['advocates']} updated."))
 
     def _export(self, options):
-        from puente.network import directory_io
-
         if options["format"] == "csv":
             data = directory_io.export_csv(options["kind"])
             if not options["output"] or options["output"] == "-":
