@@ -72,6 +72,11 @@ INSTALLED_APPS = [
     "puente.billing",
     "puente.visas",
     "puente.abuse",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "puente.api",
     "django_q",
     "puente.jobs",
 ]
@@ -294,3 +299,43 @@ LOGGING = {
 }
 
 AUDITLOG_MASK_CALLABLE = "puente.core.audit.redact"
+
+# The API (/api/v1/, puente.api; docs/api.md): Django REST Framework, described by drf-spectacular.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "puente.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["puente.api.permissions.PuentePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["puente.api.throttling.PuenteRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "puente.api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "puente.api.schema.PuenteAutoSchema",
+    "EXCEPTION_HANDLER": "puente.api.errors.exception_handler",
+}
+# Requests per minute per token (per user for the browser's session, per address for anonymous calls).
+PUENTE_API_RATES = {
+    "token": os.environ.get("PUENTE_API_RATE_TOKEN", "600/min"),
+    "user": os.environ.get("PUENTE_API_RATE_USER", "600/min"),
+    "anon": os.environ.get("PUENTE_API_RATE_ANON", "120/min"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Puente API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from drf-spectacular-sidecar's static files: no CDN (the CSP forbids one).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

@@ -15,6 +15,8 @@ urlpatterns = [
     path("abuse/", include("puente.abuse.urls")),
     path("visas/", include("puente.visas.urls")),
     path("core/", include("puente.core.urls")),
+    path("api/v1/", include("puente.api.urls")),
+    path("account/tokens/", include("puente.api.urls_account")),
     path("jobs/", include("puente.jobs.urls")),
 ]
 
