@@ -32,7 +32,7 @@ from locate_synth import Generator, write_csv  # noqa: E402
 
 from puente.locate.linkage import link_frames, prepare_frame, read_people_csv, write_pairs  # noqa: E402
 
-OUT = "/tmp/locate_bench"
+OUT = "/tmp/locate_bench"  # noqa: S108 - a benchmark's scratch files on the developer's own machine
 
 
 def scores(pred: dict, truth: dict, n_left: int):
@@ -54,7 +54,7 @@ def run_splink(truth, n_left, n_right):
     write_pairs(pairs, f"{OUT}/pairs.csv")
     wall, cpu = time.perf_counter() - t, time.process_time() - c
     best = pairs.drop_duplicates("left_id")
-    pred = dict(zip(best["left_id"], best["right_id"]))
+    pred = dict(zip(best["left_id"], best["right_id"], strict=True))
     p, r, f1 = scores(pred, truth, n_left)
     print(f"link_splink_precision: {p:.4f} ratio")
     print(f"link_splink_recall: {r:.4f} ratio")
@@ -119,8 +119,10 @@ def main():
     print(f"link_rapidfuzz_scan_precision: {p:.4f} ratio (sample of {len(sample)} left rows)")
     print(f"link_rapidfuzz_scan_recall: {r:.4f} ratio (sample of {len(sample)} left rows)")
     print(f"link_rapidfuzz_scan_f1: {f1:.4f} ratio (sample of {len(sample)} left rows)")
-    print(f"link_rapidfuzz_scan_wall_time: {elapsed * n_left / len(sample):.0f} s (extrapolated from "
-          f"{elapsed:.1f} s for {len(sample)} rows)")
+    print(
+        f"link_rapidfuzz_scan_wall_time: {elapsed * n_left / len(sample):.0f} s (extrapolated from "
+        f"{elapsed:.1f} s for {len(sample)} rows)"
+    )
 
     # --- recordlinkage on a sample -----------------------------------------------------------
     import recordlinkage
@@ -156,8 +158,10 @@ def main():
     print(f"link_recordlinkage_precision: {p:.4f} ratio (sample of {n_sample} left rows, {len(candidates)} pairs)")
     print(f"link_recordlinkage_recall: {r:.4f} ratio (sample of {n_sample} left rows)")
     print(f"link_recordlinkage_f1: {f1:.4f} ratio (sample of {n_sample} left rows)")
-    print(f"link_recordlinkage_wall_time: {prep_right + elapsed * n_left / n_sample:.0f} s (right-hand preparation "
-          f"{prep_right:.0f} s + {elapsed:.1f} s for {n_sample} rows, extrapolated)")
+    print(
+        f"link_recordlinkage_wall_time: {prep_right + elapsed * n_left / n_sample:.0f} s (right-hand preparation "
+        f"{prep_right:.0f} s + {elapsed:.1f} s for {n_sample} rows, extrapolated)"
+    )
 
 
 if __name__ == "__main__":

@@ -30,10 +30,26 @@ from puente.locate.search import PersonIndex, Query  # noqa: E402
 def build(people):
     index = PersonIndex()
     for p in people:
-        k = compute_keys(p["given_names"], p["surname_1"], p["surname_2"], "", p["birth_date"], p["municipality"],
-                         [p["phone"]] if p["phone"] else [])
-        index.add(int(p["id"]), k.search_keys, k.birth_year, k.birth_keys, k.phone_keys, k.place_key, p["sex"],
-                  p["country"], p["admin1"])
+        k = compute_keys(
+            p["given_names"],
+            p["surname_1"],
+            p["surname_2"],
+            "",
+            p["birth_date"],
+            p["municipality"],
+            [p["phone"]] if p["phone"] else [],
+        )
+        index.add(
+            int(p["id"]),
+            k.search_keys,
+            k.birth_year,
+            k.birth_keys,
+            k.phone_keys,
+            k.place_key,
+            p["sex"],
+            p["country"],
+            p["admin1"],
+        )
     return index
 
 
@@ -49,11 +65,11 @@ def main():
     for size in sizes:
         gen = Generator(seed=size)
         people = gen.people(size)
-        cache = f"/tmp/locate_bench/index_{size}.pickle"
+        cache = f"/tmp/locate_bench/index_{size}.pickle"  # noqa: S108 - benchmark scratch file
         if "--cached" in sys.argv and os.path.exists(cache):
             # A re-run of the queries only: the index built by an earlier run, same seed.
             with open(cache, "rb") as fh:
-                index = pickle.load(fh)
+                index = pickle.load(fh)  # noqa: S301 - the cache this benchmark wrote itself
             print(f"search_index_loaded_from_cache_{size}: 1 flag")
         else:
             before = rss_mb()
@@ -71,8 +87,12 @@ def main():
         for p in targets:
             q = gen.corrupt(p)
             # Typed as one line, as in the search box; date and state as entered.
-            query = Query(name=" ".join(x for x in (q["given_names"], q["surname_1"], q["surname_2"]) if x),
-                          birth_date=q["birth_date"], region=q["admin1"], municipality=q["municipality"])
+            query = Query(
+                name=" ".join(x for x in (q["given_names"], q["surname_1"], q["surname_2"]) if x),
+                birth_date=q["birth_date"],
+                region=q["admin1"],
+                municipality=q["municipality"],
+            )
             t, c = time.perf_counter(), time.thread_time()
             results = index.search(query, limit=5)
             latencies.append(time.perf_counter() - t)

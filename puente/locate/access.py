@@ -22,8 +22,7 @@ def visible_people(user):
         if advocate is None:
             return Person.objects.none()
         return Person.objects.filter(
-            Q(client_cases__advocate=advocate)
-            | Q(consents__advocate=advocate, consents__withdrawn_at__isnull=True)
+            Q(client_cases__advocate=advocate) | Q(consents__advocate=advocate, consents__withdrawn_at__isnull=True)
         ).distinct()
     if user.is_defender and user.defender_id:
         return Person.objects.filter(
@@ -51,4 +50,3 @@ def visible_entries(user):
     if user.is_defender and user.defender_id:
         return ProjectPerson.objects.filter(defender_id=user.defender_id)
     return ProjectPerson.objects.none()
-

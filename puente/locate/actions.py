@@ -15,45 +15,88 @@ from puente.network.models import Defender
 
 from .keys import format_partial_date, normalise_phone, parse_partial_date
 from .models import (
-    ContactAttempt, ImportBatch, LinkReview, Person, PersonConsent, PersonMerge, ProjectPerson,
-    ReunificationProject, SearchStatus,
+    ContactAttempt,
+    ImportBatch,
+    LinkReview,
+    Person,
+    PersonConsent,
+    PersonMerge,
+    ProjectPerson,
+    ReunificationProject,
+    SearchStatus,
 )
 
 PERSON_FIELDS = [
-    "given_names", "surname_1", "surname_2", "other_names", "sex", "birth_date", "country", "region",
-    "municipality", "community", "phone", "whatsapp", "other_phones", "language", "speaks_spanish",
-    "relatives", "last_known_address", "notes", "consent_to_search",
+    "given_names",
+    "surname_1",
+    "surname_2",
+    "other_names",
+    "sex",
+    "birth_date",
+    "country",
+    "region",
+    "municipality",
+    "community",
+    "phone",
+    "whatsapp",
+    "other_phones",
+    "language",
+    "speaks_spanish",
+    "relatives",
+    "last_known_address",
+    "notes",
+    "consent_to_search",
 ]
 # Fields a merge may fill on the kept person when they are empty there.
-FILLABLE = ["other_names", "sex", "birth_date", "country", "region", "municipality", "community", "phone",
-            "whatsapp", "relatives", "last_known_address"]
+FILLABLE = [
+    "other_names",
+    "sex",
+    "birth_date",
+    "country",
+    "region",
+    "municipality",
+    "community",
+    "phone",
+    "whatsapp",
+    "relatives",
+    "last_known_address",
+]
 
 
-def normalise_person_fields(data: dict) -> dict:
-    """Phones to E.164 (ValidationError naming the field), dates checked, whitespace trimmed."""
+def normalise_person_fields(data: dict, country: str = "") -> dict:
+    """Phones normalised (``keys.normalise_phone``: E.164 when valid, else kept as written and
+    flagged), dates checked, whitespace trimmed; ValidationError naming the field. ``country``:
+    the person's country when ``data`` does not change it (a partial edit)."""
     out = dict(data)
     errors = {}
-    country = out.get("country") or ""
+    country = out.get("country", country) or ""
+
+    def phone(value):
+        try:
+            return normalise_phone(value, country)
+        except ValueError:
+            raise ValidationError(_("“%(v)s” is not a valid phone number.") % {"v": value.strip()}) from None
+
     for f in ("phone", "whatsapp"):
         if out.get(f):
             try:
-                out[f] = normalise_phone(out[f], country)
-            except ValueError as e:
-                errors[f] = str(e)
+                out[f] = phone(out[f])
+            except ValidationError as e:
+                errors[f] = e.messages[0]
     if out.get("other_phones"):
         phones = []
         for line in str(out["other_phones"]).replace(",", "\n").splitlines():
             if line.strip():
                 try:
-                    phones.append(normalise_phone(line, country))
-                except ValueError as e:
-                    errors["other_phones"] = str(e)
+                    phones.append(phone(line))
+                except ValidationError as e:
+                    errors["other_phones"] = e.messages[0]
         out["other_phones"] = "\n".join(phones)
     if out.get("birth_date"):
         try:
             out["birth_date"] = format_partial_date(*parse_partial_date(out["birth_date"]))
-        except ValueError as e:
-            errors["birth_date"] = str(e)
+        except ValueError:
+            errors["birth_date"] = _("“%(v)s” is not a date (YYYY, YYYY-MM or YYYY-MM-DD).") % {"v": out["birth_date"]}
     if errors:
         raise ValidationError(errors)
     for k, v in out.items():
@@ -98,7 +141,7 @@ def do_update_person(person, *, acting_user, **fields) -> Person:
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"do_update_person: unknown fields {sorted(unknown)}")
-    fields = normalise_person_fields(fields)
+    fields = normalise_person_fields(fields, country=person.country)
     if "consent_to_search" in fields:
         _set_consent(person, acting_user, fields["consent_to_search"])
     for k, v in fields.items():
@@ -114,8 +157,9 @@ def do_record_consent(person, advocate, *, acting_user, how="", given_at=None) -
     existing = PersonConsent.objects.filter(person=person, advocate=advocate, withdrawn_at__isnull=True).first()
     if existing:
         return existing
-    return PersonConsent.objects.create(person=person, advocate=advocate, how=how,
-                                        given_at=given_at or timezone.now(), recorded_by=acting_user)
+    return PersonConsent.objects.create(
+        person=person, advocate=advocate, how=how, given_at=given_at or timezone.now(), recorded_by=acting_user
+    )
 
 
 @action("people.manage")
@@ -135,8 +179,11 @@ def _move_cases(from_person, to_person, *, acting_user, reason, case_ids=None) -
     """Cases are the cases app's: it moves their client (timeline and audit) when asked."""
     if not from_person.client_cases.exists():
         return []
-    return list(providers.call("locate.client_moved", from_person, to_person, acting_user=acting_user,
-                               reason=reason, case_ids=case_ids))
+    return list(
+        providers.call(
+            "locate.client_moved", from_person, to_person, acting_user=acting_user, reason=reason, case_ids=case_ids
+        )
+    )
 
 
 @action("people.manage")
@@ -150,9 +197,12 @@ def do_merge_people(kept, merged, *, acting_user, reason="") -> PersonMerge:
     if merged.merged_into_id or kept.merged_into_id:
         raise ActionRefused(_("One of these people has already been merged."), code="state")
     moved: dict = {"cases": [], "project_people": [], "consents": [], "filled": []}
-    moved["cases"] = _move_cases(merged, kept, acting_user=acting_user,
-                                 reason=_("Duplicate person #%(merged)s merged into #%(kept)s")
-                                 % {"merged": merged.pk, "kept": kept.pk})
+    moved["cases"] = _move_cases(
+        merged,
+        kept,
+        acting_user=acting_user,
+        reason=_("Duplicate person #%(merged)s merged into #%(kept)s") % {"merged": merged.pk, "kept": kept.pk},
+    )
     kept_projects = set(kept.project_entries.values_list("project_id", flat=True))
     entries = [e for e in merged.project_entries.all() if e.project_id not in kept_projects]
     moved["project_people"] = [e.pk for e in entries]
@@ -187,12 +237,19 @@ def do_undo_merge(merge, *, acting_user) -> PersonMerge:
     kept = Person.objects.select_for_update().get(pk=merge.kept_id)
     merged = Person.objects.select_for_update().get(pk=merge.merged_id)
     if kept.merged_into_id:
-        raise ActionRefused(_("Person #%(id)s has since been merged into another: undo that merge first.")
-                            % {"id": kept.pk}, code="state")
+        raise ActionRefused(
+            _("Person #%(id)s has since been merged into another: undo that merge first.") % {"id": kept.pk},
+            code="state",
+        )
     moved = merge.moved
     if moved.get("cases"):
-        _move_cases(kept, merged, acting_user=acting_user, case_ids=moved["cases"],
-                    reason=_("Merge of person #%(merged)s into #%(kept)s undone") % {"merged": merged.pk, "kept": kept.pk})
+        _move_cases(
+            kept,
+            merged,
+            acting_user=acting_user,
+            case_ids=moved["cases"],
+            reason=_("Merge of person #%(merged)s into #%(kept)s undone") % {"merged": merged.pk, "kept": kept.pk},
+        )
     ProjectPerson.objects.filter(pk__in=moved.get("project_people", []), person=kept).update(person=merged)
     PersonConsent.objects.filter(pk__in=moved.get("consents", []), person=kept).update(person=merged)
     for f in moved.get("filled", []):
@@ -220,8 +277,9 @@ def do_undo_merge(merge, *, acting_user) -> PersonMerge:
 def do_create_project(*, acting_user, name, court="", docket_number="", description="") -> ReunificationProject:
     if not name.strip():
         raise ActionRefused(_("Give the project a name."), field="name", code="required")
-    return ReunificationProject.objects.create(name=name.strip(), court=court, docket_number=docket_number,
-                                               description=description, created_by=acting_user)
+    return ReunificationProject.objects.create(
+        name=name.strip(), court=court, docket_number=docket_number, description=description, created_by=acting_user
+    )
 
 
 def suggest_defender(project, person):
@@ -288,8 +346,9 @@ def _entry_for(user, entry) -> ProjectPerson:
 @action(("reunification.manage", "reunification.search_assigned"))
 def do_log_contact_attempt(entry, *, acting_user, date, method, result, notes="") -> ContactAttempt:
     entry = _entry_for(acting_user, entry)
-    attempt = ContactAttempt.objects.create(entry=entry, date=date, method=method, result=result, notes=notes,
-                                            by=acting_user)
+    attempt = ContactAttempt.objects.create(
+        entry=entry, date=date, method=method, result=result, notes=notes, by=acting_user
+    )
     new = _AFTER_ATTEMPT.get(result)
     if new is None and entry.status == SearchStatus.NOT_SEARCHED:
         new = SearchStatus.SEARCHING

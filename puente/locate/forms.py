@@ -10,15 +10,18 @@ from .models import ContactAttempt, ContactMethod, Person, Preference, Reunifica
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Name"), max_length=200, required=False,
-                        help_text=_("Any order, nicknames and misspellings are fine."))
-    birth_date = forms.CharField(label=_("Date of birth"), max_length=20, required=False,
-                                 help_text=_("1984, 1984-07 or 1984-07-15"))
+    q = forms.CharField(
+        label=_("Name"), max_length=200, required=False, help_text=_("Any order, nicknames and misspellings are fine.")
+    )
+    birth_date = forms.CharField(
+        label=_("Date of birth"), max_length=20, required=False, help_text=_("1984, 1984-07 or 1984-07-15")
+    )
     region = forms.CharField(label=_("State or department"), max_length=100, required=False)
     municipality = forms.CharField(label=_("Municipality"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    project = forms.ModelChoiceField(label=_("Reunification project"), queryset=ReunificationProject.objects.none(),
-                                     required=False)
+    project = forms.ModelChoiceField(
+        label=_("Reunification project"), queryset=ReunificationProject.objects.none(), required=False
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,8 +95,9 @@ class ProjectForm(forms.ModelForm):
 
 
 class AssignForm(forms.Form):
-    defender = forms.ModelChoiceField(label=_("Defender"), queryset=Defender.objects.filter(status="active"),
-                                      required=False)
+    defender = forms.ModelChoiceField(
+        label=_("Defender"), queryset=Defender.objects.filter(status="active"), required=False
+    )
 
 
 class AttemptForm(forms.Form):
@@ -110,14 +114,19 @@ class StatusForm(forms.Form):
 class PreferenceForm(forms.Form):
     preference = forms.ChoiceField(label=_("Stated preference"), choices=[c for c in Preference.choices if c[0]])
     method = forms.ChoiceField(label=_("How it was obtained"), choices=ContactMethod.choices)
-    at = forms.DateTimeField(label=_("When"), initial=timezone.now, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    at = forms.DateTimeField(
+        label=_("When"), initial=timezone.now, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("List of people (CSV or XLSX)"))
-    project = forms.ModelChoiceField(label=_("Add them to a reunification project"),
-                                     queryset=ReunificationProject.objects.filter(active=True), required=False)
+    project = forms.ModelChoiceField(
+        label=_("Add them to a reunification project"),
+        queryset=ReunificationProject.objects.filter(active=True),
+        required=False,
+    )
 
     def clean_file(self):
         f = self.cleaned_data["file"]
@@ -132,12 +141,21 @@ class MappingForm(forms.Form):
     def __init__(self, *args, headers=(), initial_map=None, **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("", "—")] + [(h, h) for h in headers]
-        labels = {"given_names": _("Given names"), "surname_1": _("First surname"), "surname_2": _("Second surname"),
-                  "sex": _("Sex"), "birth_date": _("Date of birth"), "country": _("Country"),
-                  "admin1": _("State or department"), "municipality": _("Municipality"), "phone": _("Phone")}
+        labels = {
+            "given_names": _("Given names"),
+            "surname_1": _("First surname"),
+            "surname_2": _("Second surname"),
+            "sex": _("Sex"),
+            "birth_date": _("Date of birth"),
+            "country": _("Country"),
+            "admin1": _("State or department"),
+            "municipality": _("Municipality"),
+            "phone": _("Phone"),
+        }
         for t in TARGETS:
-            self.fields[t] = forms.ChoiceField(label=labels[t], choices=choices, required=False,
-                                               initial=(initial_map or {}).get(t, ""))
+            self.fields[t] = forms.ChoiceField(
+                label=labels[t], choices=choices, required=False, initial=(initial_map or {}).get(t, "")
+            )
 
 
 class AddToProjectForm(forms.Form):

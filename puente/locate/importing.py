@@ -17,14 +17,30 @@ from openpyxl.utils.exceptions import InvalidFileException
 from puente.network.models import Region
 
 from . import keys as K
-from . import names
+from . import names, places
 
-TARGETS = ["given_names", "surname_1", "surname_2", "sex", "birth_date", "country", "admin1", "municipality",
-           "phone"]
-SEX_VALUES = {"f": "F", "female": "F", "mujer": "F", "femenino": "F", "m": "M", "male": "M", "hombre": "M",
-              "masculino": "M", "h": "M", "x": "X", "": ""}
-COUNTRY_NAMES = {"mexico": "MX", "guatemala": "GT", "el salvador": "SV", "salvador": "SV", "honduras": "HN",
-                 "nicaragua": "NI"}
+TARGETS = ["given_names", "surname_1", "surname_2", "sex", "birth_date", "country", "admin1", "municipality", "phone"]
+SEX_VALUES = {
+    "f": "F",
+    "female": "F",
+    "mujer": "F",
+    "femenino": "F",
+    "m": "M",
+    "male": "M",
+    "hombre": "M",
+    "masculino": "M",
+    "h": "M",
+    "x": "X",
+    "": "",
+}
+# Folded country names and upper-case codes people write for the five countries.
+COUNTRY_NAMES = {
+    "mexico": "MX", "estados unidos mexicanos": "MX", "republica mexicana": "MX", "MEX": "MX",
+    "guatemala": "GT", "republica de guatemala": "GT", "guate": "GT", "GTM": "GT", "GUA": "GT",
+    "el salvador": "SV", "salvador": "SV", "republica de el salvador": "SV", "SLV": "SV", "ESA": "SV",
+    "honduras": "HN", "republica de honduras": "HN", "HND": "HN", "HON": "HN",
+    "nicaragua": "NI", "republica de nicaragua": "NI", "NIC": "NI",
+}  # fmt: skip
 
 
 class ImportErrors(Exception):
@@ -45,6 +61,7 @@ MAX_XLSX_UNZIPPED = 200 * 1024 * 1024
 def _xlsx_rows(fileobj, filename: str) -> list[list[str]]:
     """Every row of the first sheet as text. A file that is not a spreadsheet, is damaged, or
     declares XML entities (which can expand to gigabytes) is refused, naming the file."""
+
     def refuse(why):
         return ImportErrors([_("%(file)s: %(why)s") % {"file": filename, "why": why}])
 
@@ -82,8 +99,16 @@ def _xlsx_rows(fileobj, filename: str) -> list[list[str]]:
             wb.close()
     except ImportErrors:
         raise
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, IndexError, ValueError, TypeError,
-            AttributeError, OSError):  # what openpyxl raises on a damaged or foreign file
+    except (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        KeyError,
+        IndexError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        OSError,
+    ):  # what openpyxl raises on a damaged or foreign file
         raise refuse(_("not an XLSX spreadsheet (or the file is damaged)")) from None
     return rows
 
@@ -110,8 +135,12 @@ def read_table(fileobj, filename: str) -> tuple[list[str], list[list[str]]]:
             for r in reader:
                 rows.append(r)
         except csv.Error as e:
-            raise ImportErrors([_("%(file)s row %(row)s: not readable as CSV (%(why)s)")
-                                % {"file": filename, "row": reader.line_num, "why": e}]) from None
+            raise ImportErrors(
+                [
+                    _("%(file)s row %(row)s: not readable as CSV (%(why)s)")
+                    % {"file": filename, "row": reader.line_num, "why": e}
+                ]
+            ) from None
     else:
         raise ImportErrors([_("%(file)s: not a CSV or XLSX file") % {"file": filename}])
     _check_cells(rows, filename)
@@ -136,10 +165,15 @@ def _check_cells(rows: list[list[str]], filename: str) -> None:
             elif "\x00" in cell:
                 problem = _("the cell contains a NUL character")
             if problem:
-                col = (header[i].strip()[:60] if n > 1 and i < len(header) and header[i].strip()
-                       else get_column_letter(i + 1))
-                errors.append(_("%(file)s row %(row)s, column %(col)s: %(msg)s")
-                              % {"file": filename, "row": n, "col": col, "msg": problem})
+                col = (
+                    header[i].strip()[:60]
+                    if n > 1 and i < len(header) and header[i].strip()
+                    else get_column_letter(i + 1)
+                )
+                errors.append(
+                    _("%(file)s row %(row)s, column %(col)s: %(msg)s")
+                    % {"file": filename, "row": n, "col": col, "msg": problem}
+                )
                 if len(errors) >= 100:
                     raise ImportErrors(errors)
     if errors:
@@ -175,16 +209,77 @@ class CleanRow:
     fields: dict
 
 
+COUNTRY_CODES = ("MX", "GT", "SV", "HN", "NI")
+
+
+def _country(text: str) -> str | None:
+    """ISO code from "MX", "MEX", "México", "Republica de Guatemala"...; None when unknown."""
+    if not text:
+        return ""
+    upper = text.strip().upper()
+    if upper in COUNTRY_CODES:
+        return upper
+    return COUNTRY_NAMES.get(upper) or COUNTRY_NAMES.get(names.fold(text))
+
+
+class _Row:
+    """One row being validated: its cells by target and the errors it collects."""
+
+    def __init__(self, line: int, row: list[str], index: dict[str, int], mapping: dict[str, str], filename: str):
+        self.line, self.row, self.index, self.mapping, self.filename = line, row, index, mapping, filename
+        self.errors: list[str] = []
+
+    def cell(self, target: str) -> str:
+        i = self.index.get(target)
+        return self.row[i].strip() if i is not None and i < len(self.row) else ""
+
+    def err(self, col: str, msg: str) -> None:
+        self.errors.append(
+            _("%(file)s row %(row)s, column %(col)s: %(msg)s")
+            % {"file": self.filename, "row": self.line, "col": self.mapping.get(col, col), "msg": msg}
+        )
+
+
+def _region(r: _Row, country: str, regions: dict) -> tuple[object, str]:
+    """(Region or None, country) for the row's admin-1 value, through the alias table."""
+    admin1 = r.cell("admin1")
+    if not admin1:
+        return None, country
+    found = places.resolve_region(admin1, country)
+    if not found.code and not found.candidates and country:
+        elsewhere = places.resolve_region(admin1, "")
+        if elsewhere.code:
+            r.err("admin1", _("region “%(v)s” is not in %(c)s") % {"v": admin1, "c": country})
+            return None, country
+    if not found.code:
+        if len(found.candidates) > 1:
+            r.err("admin1", _("“%(v)s” names regions in several countries (%(codes)s): give the country")
+                  % {"v": admin1, "codes": ", ".join(found.candidates)})
+        else:
+            r.err("admin1", _("“%(v)s” is not a known region code or name") % {"v": admin1})
+        return None, country
+    region = regions.get(found.code)
+    if region is None:
+        r.err("admin1", _("“%(v)s” is not a known region code or name") % {"v": admin1})
+        return None, country
+    return region, country or region.country
+
+
 def validate(headers, rows, mapping: dict[str, str], filename: str) -> list[CleanRow]:
-    """Person fields for each row, or ImportErrors listing every problem (file, row, column)."""
+    """Person fields for each row, or ImportErrors listing every problem (file, row, column).
+
+    Regions are read through the alias table (``places``). A phone that is not a valid number
+    for the row's country is kept as written (``keys.normalise_phone``), not refused."""
     errors = []
     index = {}
     for target, header in mapping.items():
         if not header:
             continue
         if header not in headers:
-            errors.append(_("%(file)s: column “%(col)s” (for %(target)s) is not in the file")
-                          % {"file": filename, "col": header, "target": target})
+            errors.append(
+                _("%(file)s: column “%(col)s” (for %(target)s) is not in the file")
+                % {"file": filename, "col": header, "target": target}
+            )
         else:
             index[target] = headers.index(header)
     if "given_names" not in index and "surname_1" not in index:
@@ -192,54 +287,37 @@ def validate(headers, rows, mapping: dict[str, str], filename: str) -> list[Clea
     if errors:
         raise ImportErrors(errors)
     regions = {r.code: r for r in Region.objects.all()}
-    region_names = {(r.country, names.fold(r.name)): r for r in regions.values()}
     out = []
     for n, row in enumerate(rows, start=2):
-        def cell(target):
-            i = index.get(target)
-            return row[i].strip() if i is not None and i < len(row) else ""
-
-        def err(col, msg):
-            errors.append(_("%(file)s row %(row)s, column %(col)s: %(msg)s")
-                          % {"file": filename, "row": n, "col": mapping.get(col, col), "msg": msg})
-
-        f = {"given_names": cell("given_names"), "surname_1": cell("surname_1"), "surname_2": cell("surname_2"),
-             "municipality": cell("municipality")}
+        r = _Row(n, row, index, mapping, filename)
+        f = {
+            "given_names": r.cell("given_names"),
+            "surname_1": r.cell("surname_1"),
+            "surname_2": r.cell("surname_2"),
+            "municipality": r.cell("municipality"),
+        }
         if not (names.fold(f["given_names"]) or names.fold(f["surname_1"]) or names.fold(f["surname_2"])):
-            err("given_names", _("a name is required"))
-        sex = SEX_VALUES.get(names.fold(cell("sex")))
+            r.err("given_names", _("a name is required"))
+        sex = SEX_VALUES.get(names.fold(r.cell("sex")))
         if sex is None:
-            err("sex", _("“%(v)s” is not F, M or X") % {"v": cell("sex")})
+            r.err("sex", _("“%(v)s” is not F, M or X") % {"v": r.cell("sex")})
         f["sex"] = sex or ""
         try:
-            f["birth_date"] = K.format_partial_date(*K.parse_partial_date(cell("birth_date")))
+            f["birth_date"] = K.format_partial_date(*K.parse_partial_date(r.cell("birth_date")))
         except ValueError:
-            err("birth_date", _("“%(v)s” is not a date (YYYY, YYYY-MM or YYYY-MM-DD)") % {"v": cell("birth_date")})
-        country = cell("country").upper()
-        if country and len(country) != 2:
-            country = COUNTRY_NAMES.get(names.fold(country), country)
-        if country and country not in ("MX", "GT", "SV", "HN", "NI"):
-            err("country", _("“%(v)s” is not one of MX, GT, SV, HN, NI") % {"v": cell("country")})
+            r.err("birth_date", _("“%(v)s” is not a date (YYYY, YYYY-MM or YYYY-MM-DD)") % {"v": r.cell("birth_date")})
+        country = _country(r.cell("country"))
+        if country is None:
+            r.err("country", _("“%(v)s” is not one of MX, GT, SV, HN, NI") % {"v": r.cell("country")})
             country = ""
-        f["country"] = country
-        admin1 = cell("admin1")
-        region = None
-        if admin1:
-            region = regions.get(admin1.upper()) or regions.get(f"{country}-{admin1.upper()}") \
-                or region_names.get((country, names.fold(admin1)))
-            if region is None:
-                err("admin1", _("“%(v)s” is not a known region code or name") % {"v": admin1})
-            elif country and region.country != country:
-                err("admin1", _("region %(v)s is not in %(c)s") % {"v": admin1, "c": country})
-            elif not country:
-                f["country"] = region.country
-        f["region"] = region
-        phone = cell("phone")
+        f["region"], f["country"] = _region(r, country, regions)
+        phone = r.cell("phone")
         if phone:
             try:
                 f["phone"] = K.normalise_phone(phone, f["country"])
             except ValueError:
-                err("phone", _("“%(v)s” is not a valid phone number") % {"v": phone})
+                r.err("phone", _("“%(v)s” is not a valid phone number") % {"v": phone})
+        errors += r.errors
         out.append(CleanRow(n, f))
     if errors:
         raise ImportErrors(errors)

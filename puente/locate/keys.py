@@ -8,19 +8,23 @@
 - ``birth_keys``: two keyed hashes (HMAC-SHA256, 8 hex digits each) of the month and day of birth:
   in order, and as an unordered pair (so a swapped day and month still match). Without the key
   they reveal only which people share a birthday.
-- ``phone_keys``: a keyed hash of each phone in E.164 form: equal phones match, nothing else shows.
+- ``phone_keys``: a keyed hash of the national part of each phone (``national_number``): equal
+  numbers match whatever country code they were written with, nothing else shows.
 - ``place_key``: a keyed hash of the municipality's phonetic code.
 
 The hash key is derived from the oldest data-encryption key (``puente.core.crypto``), held
 outside the database. After that key is retired, ``puente locate reindex`` recomputes them.
 """
 
+import calendar
 import hashlib
 import hmac
 import re
 from dataclasses import dataclass
 
 import phonenumbers
+
+from puente.core.crypto import load_keys
 
 from . import names
 
@@ -31,8 +35,6 @@ _SECRET: bytes | None = None
 def _secret() -> bytes:
     global _SECRET
     if _SECRET is None:
-        from puente.core.crypto import load_keys
-
         _SECRET = hashlib.sha256(b"puente-locate-keys-v1|" + load_keys()[-1]).digest()
     return _SECRET
 
@@ -55,7 +57,7 @@ _DMY_RE = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s*$")
 
 
 def parse_partial_date(text: str) -> tuple[int | None, int | None, int | None]:
-    """"1984", "1984-07", "1984-07-15" (or "15/07/1984", day first as written in the five countries)
+    """ "1984", "1984-07", "1984-07-15" (or "15/07/1984", day first as written in the five countries)
     -> (year, month, day); empty -> (None, None, None). Raises ValueError on anything else."""
     text = (text or "").strip()
     if not text:
@@ -73,8 +75,6 @@ def parse_partial_date(text: str) -> tuple[int | None, int | None, int | None]:
     if mo is not None and not 1 <= mo <= 12:
         raise ValueError(f"month out of range: {text!r}")
     if d is not None:
-        import calendar
-
         if not 1 <= d <= calendar.monthrange(y, mo)[1]:
             raise ValueError(f"day out of range: {text!r}")
     return y, mo, d
@@ -102,28 +102,79 @@ def birth_day_keys(month: int | None, day: int | None) -> tuple[str, str]:
 # Phones
 
 
-def normalise_phone(text: str, country: str = "") -> str:
-    """E.164 form of a phone written in any of the network's countries; ValueError if invalid.
+_CALLING_CODES = ("52", "502", "503", "504", "505", "1")
 
-    Tries the person's country first, then the others (a Guatemalan number written without +502
-    in a Mexican record is still found)."""
+
+def normalise_phone(text: str, country: str = "") -> str:
+    """A phone as stored: E.164 when it is a valid number, else the digits as written.
+
+    - Written with ``+`` or ``00``: the country is the one written. Valid: E.164 ("+50588881234").
+      Not valid: ``+`` and the digits as written ("+50537531134"), never another country's code.
+    - Written without a country code: parsed for the row's ``country``. Valid: E.164 with that
+      country's code. Not valid, or no country: the national digits as written ("37531134").
+    - The old Mexican mobile prefix ``+52 1`` is folded (no longer dialled since 2019).
+
+    A stored number that is not valid E.164 is *flagged*: ``phone_is_valid`` says so and the
+    person's page shows it. Raises ValueError only for what cannot be a phone at all (letters,
+    fewer than 6 or more than 15 digits)."""
     text = (text or "").strip()
     if not text:
         return ""
-    digits = re.sub(r"[^\d+]", "", text)
-    if digits.startswith(("+521", "00521")) and len(digits.lstrip("+0")) == 13:
-        # Mexican mobiles were written +52 1 ... until 2019; the 1 is no longer dialled.
-        text = "+52" + digits[-10:]
-    regions = [country] if country in PHONE_REGIONS else []
-    regions += [r for r in PHONE_REGIONS if r not in regions]
-    for region in ([None] if text.startswith("+") or text.startswith("00") else []) + regions:
+    if re.search(r"[A-Za-z]", re.sub(r"(?i)\b(ext|ext\.|x)\s*\d+$", "", text)):
+        raise ValueError(f"not a phone number: {text!r}")
+    text = re.sub(r"(?i)\s*(ext\.?|x)\s*\d+$", "", text)
+    international = text.startswith("+") or text.startswith("00")
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("00"):
+        digits = digits[2:]
+    if not 6 <= len(digits) <= 15:
+        raise ValueError(f"not a phone number: {text!r}")
+    if international and digits.startswith("521") and len(digits) == 13:
+        digits = "52" + digits[3:]
+    if international:
         try:
-            number = phonenumbers.parse(text.replace("00", "+", 1) if text.startswith("00") else text, region)
+            number = phonenumbers.parse("+" + digits, None)
         except phonenumbers.NumberParseException:
-            continue
+            return "+" + digits
         if phonenumbers.is_valid_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    raise ValueError(f"not a valid phone number for MX, GT, SV, HN, NI, US or CA: {text!r}")
+        return "+" + digits
+    if country in PHONE_REGIONS:
+        try:
+            number = phonenumbers.parse(digits, country)
+        except phonenumbers.NumberParseException:
+            return digits
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return digits
+
+
+def phone_is_valid(stored: str) -> bool:
+    """True when a stored phone is a valid number in E.164 (else it is kept as written, flagged)."""
+    if not stored or not stored.startswith("+"):
+        return False
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(stored, None))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def national_number(stored: str) -> str:
+    """The national part of a stored phone: what two records are compared on, so that a number
+    written with +505, with another code or with none still matches ("+50588881234",
+    "88881234" -> "88881234"). The last eight digits: the national number in GT, SV, HN and NI,
+    the local number in MX, US and CA."""
+    digits = re.sub(r"\D", "", stored or "")
+    if stored and stored.startswith("+"):
+        try:
+            number = phonenumbers.parse(stored, None)
+            digits = str(number.national_number)
+        except phonenumbers.NumberParseException:
+            for code in _CALLING_CODES:
+                if digits.startswith(code) and len(digits) - len(code) >= 8:
+                    digits = digits[len(code):]
+                    break
+    return digits[-8:] if len(digits) >= 7 else ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,8 +190,9 @@ class Keys:
     place_key: str
 
 
-def compute_keys(given_names="", surname_1="", surname_2="", other_names="", birth_date="", municipality="",
-                 phones=()) -> Keys:
+def compute_keys(
+    given_names="", surname_1="", surname_2="", other_names="", birth_date="", municipality="", phones=()
+) -> Keys:
     items: list[str] = []
     items += [f"g={c}" for c in names.name_codes(given_names)]
     # A surname field may hold a married form ("López de García") or both surnames at once.
@@ -161,7 +213,7 @@ def compute_keys(given_names="", surname_1="", surname_2="", other_names="", bir
     except ValueError:
         year = month = day = None
     md, mds = birth_day_keys(month, day)
-    phone_hashes = sorted({keyed_hash("tel:" + p) for p in phones if p})
+    phone_hashes = sorted({keyed_hash("tel:" + n) for n in (national_number(p) for p in phones if p) if n})
     place = names.surname_code(municipality) if municipality else ""
     return Keys(
         search_keys=" ".join(dict.fromkeys(items)),
@@ -174,14 +226,16 @@ def compute_keys(given_names="", surname_1="", surname_2="", other_names="", bir
 
 def apply_keys(person) -> None:
     """Recompute and set every key of ``person`` from its (decrypted) fields."""
-    phones = []
-    for p in person.all_phones:
-        try:
-            phones.append(normalise_phone(p, person.country))
-        except ValueError:
-            phones.append(p)
-    k = compute_keys(person.given_names, person.surname_1, person.surname_2, person.other_names,
-                     person.birth_date, person.municipality, phones)
+    phones = list(person.all_phones)
+    k = compute_keys(
+        person.given_names,
+        person.surname_1,
+        person.surname_2,
+        person.other_names,
+        person.birth_date,
+        person.municipality,
+        phones,
+    )
     person.search_keys = k.search_keys
     person.birth_year = k.birth_year
     person.birth_keys = k.birth_keys

@@ -14,15 +14,24 @@ For lists too big for one machine, Splink's Spark backend takes the same setting
 
 import csv
 import logging
-import re
 
 import pandas as pd
 
 from . import keys as K
 from . import names
 
-COLUMNS = ["id", "given_names", "surname_1", "surname_2", "sex", "birth_date", "country", "admin1",
-           "municipality", "phone"]
+COLUMNS = [
+    "id",
+    "given_names",
+    "surname_1",
+    "surname_2",
+    "sex",
+    "birth_date",
+    "country",
+    "admin1",
+    "municipality",
+    "phone",
+]
 CERTAIN = 0.95  # linked at once on import
 REVIEW = 0.5  # below CERTAIN and from here: a Coordinator decides
 
@@ -81,17 +90,19 @@ def prepare_frame(rows: pd.DataFrame) -> pd.DataFrame:
     muni_u = {v: (names.surname_code(v) or None) for v in df["municipality"].unique()}
     out["muni"] = df["municipality"].map(muni_u)
 
-    e164 = re.compile(r"\+\d{8,15}")
-
     def phone(v, cc):
-        if e164.fullmatch(v):
-            return v  # already international: parsing a million of them would take seconds
+        # The national part only: a number written with another country's code, or none, still
+        # agrees (keys.national_number).
         try:
-            return K.normalise_phone(v, cc) or None
+            return K.national_number(K.normalise_phone(v, cc)) or None
         except ValueError:
             return None
 
-    out["phone"] = [phone(v, cc) if v else None for v, cc in zip(df["phone"], df["country"])]
+    phones_u = {}
+    for v, cc in zip(df["phone"], df["country"], strict=True):
+        if v and (v, cc) not in phones_u:
+            phones_u[(v, cc)] = phone(v, cc)
+    out["phone"] = [phones_u.get((v, cc)) if v else None for v, cc in zip(df["phone"], df["country"], strict=True)]
     return out
 
 
@@ -121,7 +132,9 @@ def _settings(link_type: str, prior: float):
             cll.CustomLevel("s1_l = s2_r OR s2_l = s1_r", "second surname as last name"),
             cll.CustomLevel(
                 "jaro_winkler_similarity(s1_l, s1_r) >= 0.88 AND (s2_l IS NULL OR s2_r IS NULL "
-                "OR jaro_winkler_similarity(s2_l, s2_r) >= 0.88)", "surname typos"),
+                "OR jaro_winkler_similarity(s2_l, s2_r) >= 0.88)",
+                "surname typos",
+            ),
             cll.CustomLevel("s1_l = s1_r", "first surname only"),
             cll.ElseLevel(),
         ],
@@ -136,8 +149,10 @@ def _settings(link_type: str, prior: float):
             cll.CustomLevel("byr_l = byr_r AND bmo_l = bmo_r AND bdy_l = bdy_r", "same date"),
             cll.CustomLevel("byr_l = byr_r AND bmo_l = bdy_r AND bdy_l = bmo_r", "day and month swapped"),
             cll.CustomLevel("abs(byr_l - byr_r) = 1 AND bmo_l = bmo_r AND bdy_l = bdy_r", "year off by one"),
-            cll.CustomLevel("byr_l = byr_r AND (bmo_l IS NULL OR bmo_r IS NULL OR bdy_l IS NULL OR bdy_r IS NULL)",
-                            "same year, date partial"),
+            cll.CustomLevel(
+                "byr_l = byr_r AND (bmo_l IS NULL OR bmo_r IS NULL OR bdy_l IS NULL OR bdy_r IS NULL)",
+                "same year, date partial",
+            ),
             cll.CustomLevel("byr_l = byr_r", "same year"),
             cll.CustomLevel("abs(byr_l - byr_r) <= 1", "year within one"),
             cll.ElseLevel(),
@@ -220,7 +235,9 @@ def link_frames(left: pd.DataFrame, right: pd.DataFrame, threshold: float = REVI
         return pd.DataFrame(columns=["left_id", "right_id", "match_probability"])
     # Splink puts the first registered table on the left unless ids sort otherwise: use the source.
     src_l = df["source_dataset_l"].astype(str)
-    first = sorted(df["source_dataset_l"].astype(str).unique().tolist() + df["source_dataset_r"].astype(str).unique().tolist())[0]
+    first = sorted(
+        df["source_dataset_l"].astype(str).unique().tolist() + df["source_dataset_r"].astype(str).unique().tolist()
+    )[0]
     flip = src_l != first
     left_ids = df["unique_id_l"].where(~flip, df["unique_id_r"]).astype(str)
     right_ids = df["unique_id_r"].where(~flip, df["unique_id_l"]).astype(str)
@@ -254,10 +271,16 @@ def write_pairs(pairs: pd.DataFrame, path) -> None:
 
 def person_row(person) -> dict:
     return {
-        "id": str(person.pk), "given_names": person.given_names, "surname_1": person.surname_1,
-        "surname_2": person.surname_2, "sex": person.sex, "birth_date": person.birth_date,
-        "country": person.country, "admin1": person.region.code if person.region_id else "",
-        "municipality": person.municipality, "phone": person.phone,
+        "id": str(person.pk),
+        "given_names": person.given_names,
+        "surname_1": person.surname_1,
+        "surname_2": person.surname_2,
+        "sex": person.sex,
+        "birth_date": person.birth_date,
+        "country": person.country,
+        "admin1": person.region.code if person.region_id else "",
+        "municipality": person.municipality,
+        "phone": person.phone,
     }
 
 

@@ -14,10 +14,23 @@ from django.utils.translation import gettext_lazy as _
 from puente.core.fields import EncryptedCharField, EncryptedTextField
 from puente.network.models import Country, Language, Region
 
+from .keys import apply_keys, phone_is_valid
+
 # Fields whose values must never be written to the audit history in clear text.
 PERSON_SENSITIVE_FIELDS = [
-    "given_names", "surname_1", "surname_2", "other_names", "birth_date", "municipality", "community",
-    "phone", "whatsapp", "relatives", "last_known_address", "notes", "search_keys",
+    "given_names",
+    "surname_1",
+    "surname_2",
+    "other_names",
+    "birth_date",
+    "municipality",
+    "community",
+    "phone",
+    "whatsapp",
+    "relatives",
+    "last_known_address",
+    "notes",
+    "search_keys",
 ]
 
 
@@ -63,7 +76,11 @@ class Person(models.Model):
     place_key = models.CharField(max_length=20, blank=True, editable=False)
     other_phones = EncryptedTextField(_("other phones"), blank=True, help_text=_("One a line."))
     consent_recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("consent recorded by"),
     )
     # A person merged into another (a duplicate) is kept, hidden from search, so the merge can be undone.
@@ -88,24 +105,31 @@ class Person(models.Model):
 
     def save(self, *args, **kwargs):
         # The search keys follow the fields on every save, whoever saves (cases creates clients too).
-        from .keys import apply_keys
-
         apply_keys(self)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = set(update_fields) | {
-                "search_keys", "birth_year", "birth_keys", "phone_keys", "place_key"}
+                "search_keys",
+                "birth_year",
+                "birth_keys",
+                "phone_keys",
+                "place_key",
+            }
         super().save(*args, **kwargs)
 
     @property
     def full_name(self):
         return " ".join(p for p in (self.given_names, self.surname_1, self.surname_2) if p)
 
-
     @property
     def all_phones(self):
         phones = [self.phone, self.whatsapp, *(self.other_phones or "").splitlines()]
         return [p.strip() for p in phones if p and p.strip()]
+
+    @property
+    def unverified_phones(self):
+        """Phones kept as written because they are not valid numbers (keys.normalise_phone)."""
+        return [p for p in self.all_phones if not phone_is_valid(p)]
 
     @property
     def cases(self):
@@ -117,8 +141,9 @@ class PersonConsent(models.Model):
     recorded it, when, and when it was withdrawn."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
-    advocate = models.ForeignKey("network.Advocate", on_delete=models.CASCADE, related_name="person_consents",
-                                 verbose_name=_("Advocate"))
+    advocate = models.ForeignKey(
+        "network.Advocate", on_delete=models.CASCADE, related_name="person_consents", verbose_name=_("Advocate")
+    )
     given_at = models.DateTimeField(_("given"))
     how = models.CharField(_("how it was obtained"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -149,11 +174,15 @@ class PersonMerge(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
     undone_at = models.DateTimeField(null=True, blank=True)
-    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-at"]
+
+    def __str__(self):
+        return f"merge #{self.pk}"
 
 
 class ReunificationProject(models.Model):
@@ -207,16 +236,24 @@ class ProjectPerson(models.Model):
 
     project = models.ForeignKey(ReunificationProject, on_delete=models.CASCADE, related_name="people")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="project_entries")
-    defender = models.ForeignKey("network.Defender", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="search_assignments", verbose_name=_("Defender"))
+    defender = models.ForeignKey(
+        "network.Defender",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="search_assignments",
+        verbose_name=_("Defender"),
+    )
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=SearchStatus.choices,
-                              default=SearchStatus.NOT_SEARCHED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=SearchStatus.choices, default=SearchStatus.NOT_SEARCHED
+    )
     status_changed_at = models.DateTimeField(_("status since"), auto_now_add=True)
     preference = models.CharField(_("stated preference"), max_length=20, choices=Preference.choices, blank=True)
     preference_at = models.DateTimeField(_("preference stated on"), null=True, blank=True)
-    preference_method = models.CharField(_("how it was obtained"), max_length=20, choices=ContactMethod.choices,
-                                         blank=True)
+    preference_method = models.CharField(
+        _("how it was obtained"), max_length=20, choices=ContactMethod.choices, blank=True
+    )
     preference_notes = EncryptedTextField(_("notes on the preference"), blank=True)
 
     class Meta:
@@ -252,6 +289,9 @@ class ContactAttempt(models.Model):
         verbose_name = _("contact attempt")
         verbose_name_plural = _("contact attempts")
 
+    def __str__(self):
+        return f"attempt #{self.pk}"
+
 
 class ImportBatch(models.Model):
     """A list of people imported by a Coordinator; its uncertain links wait in ``LinkReview``."""
@@ -263,11 +303,15 @@ class ImportBatch(models.Model):
     created = models.PositiveIntegerField(default=0)
     linked = models.PositiveIntegerField(default=0)
     duplicates_in_list = models.PositiveIntegerField(default=0)
-    project = models.ForeignKey(ReunificationProject, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="imports")
+    project = models.ForeignKey(
+        ReunificationProject, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports"
+    )
 
     class Meta:
         ordering = ["-at"]
+
+    def __str__(self):
+        return f"import #{self.pk}"
 
 
 class LinkReview(models.Model):
@@ -283,17 +327,23 @@ class LinkReview(models.Model):
     existing = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     probability = models.FloatField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     merge = models.ForeignKey(PersonMerge, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-probability", "pk"]
 
+    def __str__(self):
+        return f"link review #{self.pk}"
 
-auditlog.register(Person, mask_fields=PERSON_SENSITIVE_FIELDS + ["other_phones", "birth_keys", "phone_keys",
-                                                                  "place_key", "birth_year"])
+
+auditlog.register(
+    Person,
+    mask_fields=PERSON_SENSITIVE_FIELDS + ["other_phones", "birth_keys", "phone_keys", "place_key", "birth_year"],
+)
 auditlog.register(PersonConsent)
 auditlog.register(PersonMerge)
 auditlog.register(ReunificationProject)

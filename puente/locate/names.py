@@ -88,7 +88,7 @@ def split_surnames(text: str) -> tuple[str, str, str]:
     # "X de Y" where X is a surname (not a particle) and Y one more surname word ends the string.
     for i in range(1, len(words) - 1):
         if words[i] == "de" and words[i - 1] not in PARTICLES and words[i + 1] not in PARTICLES:
-            rest = _fuse(words[i + 1:])
+            rest = _fuse(words[i + 1 :])
             if len(rest) == 1:
                 married = rest[0]
                 words = words[:i]

@@ -12,8 +12,11 @@ from .models import Preference, SearchStatus
 
 
 def project_report(project) -> dict:
-    entries = project.people.select_related("person", "person__region", "defender").annotate(
-        n_attempts=Count("attempts"), last_attempt=Max("attempts__date")).order_by("pk")
+    entries = (
+        project.people.select_related("person", "person__region", "defender")
+        .annotate(n_attempts=Count("attempts"), last_attempt=Max("attempts__date"))
+        .order_by("pk")
+    )
     by_status = dict(project.people.values_list("status").annotate(n=Count("pk")))
     contacted = project.people.filter(status=SearchStatus.CONTACTED)
     by_pref = dict(contacted.values_list("preference").annotate(n=Count("pk")))
@@ -27,8 +30,19 @@ def project_report(project) -> dict:
     }
 
 
-HEADER = ["person_id", "name", "country", "region", "status", "preference", "preference_date",
-          "preference_obtained_by", "assigned_defender", "contact_attempts", "last_attempt"]
+HEADER = [
+    "person_id",
+    "name",
+    "country",
+    "region",
+    "status",
+    "preference",
+    "preference_date",
+    "preference_obtained_by",
+    "assigned_defender",
+    "contact_attempts",
+    "last_attempt",
+]
 
 
 def report_csv(project) -> str:
@@ -45,15 +59,21 @@ def report_csv(project) -> str:
         w.writerow([])
         w.writerow(HEADER)
         for e in data["entries"]:
-            w.writerow([
-                e.person_id, e.person.full_name, e.person.get_country_display(),
-                e.person.region.name if e.person.region_id else "", e.get_status_display(),
-                e.get_preference_display() if e.preference else "",
-                e.preference_at.date().isoformat() if e.preference_at else "",
-                e.get_preference_method_display() if e.preference_method else "",
-                e.defender.name if e.defender_id else "", e.n_attempts,
-                e.last_attempt.isoformat() if e.last_attempt else "",
-            ])
+            w.writerow(
+                [
+                    e.person_id,
+                    e.person.full_name,
+                    e.person.get_country_display(),
+                    e.person.region.name if e.person.region_id else "",
+                    e.get_status_display(),
+                    e.get_preference_display() if e.preference else "",
+                    e.preference_at.date().isoformat() if e.preference_at else "",
+                    e.get_preference_method_display() if e.preference_method else "",
+                    e.defender.name if e.defender_id else "",
+                    e.n_attempts,
+                    e.last_attempt.isoformat() if e.last_attempt else "",
+                ]
+            )
         return out.getvalue()
 
 

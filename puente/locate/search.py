@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from . import keys as K
-from . import names
+from . import names, places
 
 PRESELECT = 60
 LIKELY = 0.85
@@ -62,8 +62,12 @@ class Query:
     phone: str = ""
 
     def has_name(self) -> bool:
-        return bool(names.fold(self.name) or names.fold(self.given_names) or names.fold(self.surname_1)
-                    or names.fold(self.surname_2))
+        return bool(
+            names.fold(self.name)
+            or names.fold(self.given_names)
+            or names.fold(self.surname_1)
+            or names.fold(self.surname_2)
+        )
 
 
 @dataclass
@@ -99,41 +103,6 @@ class _Prepared:
     sim_cache: dict = field(default_factory=dict)
 
 
-def _region_lookup():
-    """{country: [(folded name, code, name)]} of the admin-1 regions, from pycountry."""
-    global _REGIONS
-    if _REGIONS is None:
-        import pycountry
-
-        _REGIONS = {}
-        for cc in ("MX", "GT", "SV", "HN", "NI"):
-            for sub in pycountry.subdivisions.get(country_code=cc) or []:
-                _REGIONS.setdefault(cc, []).append((names.fold(sub.name), sub.code, sub.name))
-    return _REGIONS
-
-
-_REGIONS = None
-
-
-def resolve_region(text: str, country: str = "") -> tuple[str, str, float]:
-    """A region code from a code or a (misspelled) name: (code, official name, similarity 0-100)."""
-    text = (text or "").strip()
-    if not text:
-        return "", "", 0
-    regions = _region_lookup()
-    upper = text.upper()
-    for cc, items in regions.items():
-        for _folded, code, name in items:
-            if code == upper:
-                return code, name, 100
-    pool = [item for cc, items in regions.items() if not country or cc == country for item in items]
-    best = process.extractOne(names.fold(text), [p[0] for p in pool], scorer=fuzz.WRatio, score_cutoff=80)
-    if not best:
-        return "", "", 0
-    _folded, code, name = pool[best[2]]
-    return code, name, best[1]
-
-
 def prepare(query: Query) -> _Prepared:
     if query.name.strip():
         text = query.name
@@ -165,15 +134,19 @@ def prepare(query: Query) -> _Prepared:
     prepared.md, prepared.mds = K.birth_day_keys(m, d)
     prepared.sex = (query.sex or "").strip().upper()[:1]
     prepared.country = (query.country or "").strip().upper()[:2]
-    code, name, sim = resolve_region(query.region, prepared.country)
+    code, name, sim = places.fuzzy_region(query.region, prepared.country)
     prepared.region = code
     if code and sim < 100:
-        prepared.region_note = (gettext_noop("place “%(typed)s” read as %(name)s"), {"typed": query.region, "name": name})
+        prepared.region_note = (
+            gettext_noop("place “%(typed)s” read as %(name)s"),
+            {"typed": query.region, "name": name},
+        )
     if query.municipality.strip():
         prepared.place = K.keyed_hash("place:" + names.surname_code(query.municipality))
     if query.phone.strip():
         try:
-            prepared.phone = K.keyed_hash("tel:" + K.normalise_phone(query.phone, prepared.country))
+            national = K.national_number(K.normalise_phone(query.phone, prepared.country))
+            prepared.phone = K.keyed_hash("tel:" + national) if national else ""
         except ValueError:
             prepared.phone = ""
     return prepared
@@ -216,8 +189,21 @@ class Candidate:
             elif role == "o":
                 other.append(code)
         md, _sp, mds = (birth_keys or "").partition(" ")
-        return cls(given, s1, s2, married, other, birth_year or None, md, mds, sex or "", country or "",
-                   region or "", place_key or "", frozenset((phone_keys or "").split()))
+        return cls(
+            given,
+            s1,
+            s2,
+            married,
+            other,
+            birth_year or None,
+            md,
+            mds,
+            sex or "",
+            country or "",
+            region or "",
+            place_key or "",
+            frozenset((phone_keys or "").split()),
+        )
 
 
 def _sim(p: _Prepared, q: str, c: str) -> tuple[float, str, str]:
@@ -258,8 +244,12 @@ def _given_part(p, qtoks, cand: Candidate, reasons):
                 best = (*s, c)
         sims.append(best[0])
         if best[1] == "nickname":
-            reasons.append((gettext_noop("nickname %(nick)s = %(formal)s"), {
-                "nick": t.raw.capitalize(), "formal": names.display_name(best[2])}))
+            reasons.append(
+                (
+                    gettext_noop("nickname %(nick)s = %(formal)s"),
+                    {"nick": t.raw.capitalize(), "formal": names.display_name(best[2])},
+                )
+            )
         elif best[1] == "typo":
             reasons.append((gettext_noop("“%(word)s” spelled differently"), {"word": t.raw.capitalize()}))
         elif best[1] == "prefix":
@@ -295,13 +285,18 @@ def _surname_part(p, qtoks, cand: Candidate, reasons):
         a, b = qtoks[0], qtoks[1]
         if cand.s1 and cand.s2:
             options.append(((s(a.code, cand.s1) + s(b.code, cand.s2)) / 2, typo_reasons([(a, cand.s1), (b, cand.s2)])))
-            options.append(((s(a.code, cand.s2) + s(b.code, cand.s1)) / 2 - 0.02,
-                            [(gettext_noop("surnames in the other order"), None)] + typo_reasons([(a, cand.s2), (b, cand.s1)])))
+            options.append(
+                (
+                    (s(a.code, cand.s2) + s(b.code, cand.s1)) / 2 - 0.02,
+                    [(gettext_noop("surnames in the other order"), None)] + typo_reasons([(a, cand.s2), (b, cand.s1)]),
+                )
+            )
             # Both surnames written as one word in the record.
             options.append((s(a.code + b.code, cand.s1 + cand.s2), [(gettext_noop("surnames written together"), None)]))
         if cand.married and cand.s1:
-            options.append(((s(a.code, cand.s1) + s(b.code, cand.married)) / 2 - 0.01,
-                            [(gettext_noop("married surname"), None)]))
+            options.append(
+                ((s(a.code, cand.s1) + s(b.code, cand.married)) / 2 - 0.01, [(gettext_noop("married surname"), None)])
+            )
         if len(cs) == 1:
             c = cs[0]
             best = max((s(a.code, c), 0), (s(b.code, c) - 0.03, 1))
@@ -311,12 +306,20 @@ def _surname_part(p, qtoks, cand: Candidate, reasons):
     else:
         a = qtoks[0]
         if cand.s1:
-            options.append((s(a.code, cand.s1) * (0.97 if cand.s2 else 1.0),
-                            ([(gettext_noop("second surname missing in the search"), None)] if cand.s2 else [])
-                            + typo_reasons([(a, cand.s1)])))
+            options.append(
+                (
+                    s(a.code, cand.s1) * (0.97 if cand.s2 else 1.0),
+                    ([(gettext_noop("second surname missing in the search"), None)] if cand.s2 else [])
+                    + typo_reasons([(a, cand.s1)]),
+                )
+            )
         if cand.s2:
-            options.append((s(a.code, cand.s2) * 0.95, [(gettext_noop("second surname used as the last name"), None)]
-                            + typo_reasons([(a, cand.s2)])))
+            options.append(
+                (
+                    s(a.code, cand.s2) * 0.95,
+                    [(gettext_noop("second surname used as the last name"), None)] + typo_reasons([(a, cand.s2)]),
+                )
+            )
         if cand.s1 and cand.s2:
             options.append((s(a.code, cand.s1 + cand.s2), [(gettext_noop("surnames written together"), None)]))
         if cand.married:
@@ -381,7 +384,11 @@ def _name_parts(p: _Prepared, cand: Candidate):
         for k in range(1, n):
             if k == k0:
                 continue
-            note = ((gettext_noop("first surname written as a middle name"), None) if k < k0 else (gettext_noop("a given name written as a surname"), None))
+            note = (
+                (gettext_noop("first surname written as a middle name"), None)
+                if k < k0
+                else (gettext_noop("a given name written as a surname"), None)
+            )
             splits.append((k, 0.03, [note]))
     else:
         for k in range(1, n):
@@ -404,8 +411,7 @@ def _name_parts(p: _Prepared, cand: Candidate):
             best = (total, g, s, reasons)
     # Free text may also be written surnames first without a comma ("LOPEZ GARCIA JOSE").
     if p.boundary is None and n >= 2:
-        rotated = _Prepared(tokens=toks[-1:] + toks[:-1], boundary=1, surname_first=False,
-                            sim_cache=p.sim_cache)
+        rotated = _Prepared(tokens=toks[-1:] + toks[:-1], boundary=1, surname_first=False, sim_cache=p.sim_cache)
         g = _given_part(rotated, rotated.tokens[:1], cand, r := [])
         s = _surname_part(rotated, rotated.tokens[1:], cand, r)
         if g is not None and s is not None:
@@ -502,18 +508,35 @@ class PersonIndex:
             self._values.append(value)
         return v
 
-    def add(self, person_id, search_keys, birth_year=None, birth_keys="", phone_keys="", place_key="", sex="",
-            country="", region="", consent=True):
+    def add(
+        self,
+        person_id,
+        search_keys,
+        birth_year=None,
+        birth_keys="",
+        phone_keys="",
+        place_key="",
+        sex="",
+        country="",
+        region="",
+        consent=True,
+    ):
         attrs = self._code(sex or "") | self._code(country or "") << 8 | self._code(region or "") << 16
         md_hex, _sp, mds_hex = (birth_keys or "").partition(" ")
         md, mds = int(md_hex or "0", 16), int(mds_hex or "0", 16)
         with self.lock:
             old = self.pos.get(person_id)
             if old is not None:
-                if (self.keys[old] == (search_keys or "") and self.years[old] == (birth_year or 0)
-                        and self.md[old] == md and self.mds[old] == mds and self.phones[old] == (phone_keys or "")
-                        and self.places[old] == (place_key or "") and self.attrs[old] == attrs
-                        and self.consent[old] == (1 if consent else 0)):
+                if (
+                    self.keys[old] == (search_keys or "")
+                    and self.years[old] == (birth_year or 0)
+                    and self.md[old] == md
+                    and self.mds[old] == mds
+                    and self.phones[old] == (phone_keys or "")
+                    and self.places[old] == (place_key or "")
+                    and self.attrs[old] == attrs
+                    and self.consent[old] == (1 if consent else 0)
+                ):
                     return  # unchanged (re-read because its updated_at equals the last one seen)
                 self.alive[old] = 0
             i = len(self.ids)
@@ -548,8 +571,16 @@ class PersonIndex:
     def candidate(self, i: int) -> Candidate:
         a = self.attrs[i]
         birth = f"{self.md[i]:08x} {self.mds[i]:08x}" if self.md[i] else ""
-        return Candidate.from_keys(self.keys[i], self.years[i], birth, self.phones[i], self.places[i],
-                                   self._values[a & 0xFF], self._values[(a >> 8) & 0xFF], self._values[a >> 16])
+        return Candidate.from_keys(
+            self.keys[i],
+            self.years[i],
+            birth,
+            self.phones[i],
+            self.places[i],
+            self._values[a & 0xFF],
+            self._values[(a >> 8) & 0xFF],
+            self._values[a >> 16],
+        )
 
     @property
     def vocab(self) -> list[str]:
@@ -564,8 +595,9 @@ class PersonIndex:
         out |= {c for c in (self._reverse_nick().get(code, ()))}
         if len(code) >= 3:
             cutoff = 1 if len(code) <= 5 else 2
-            for hit, _score, _i in process.extract(code, self.vocab, scorer=Levenshtein.distance,
-                                                   score_cutoff=cutoff, limit=12):
+            for hit, _score, _i in process.extract(
+                code, self.vocab, scorer=Levenshtein.distance, score_cutoff=cutoff, limit=12
+            ):
                 out.add(hit)
             # Search-as-you-type: a word being typed matches the codes it begins.
             if code not in self.postings and len(code) >= 3:
@@ -681,12 +713,24 @@ class PersonIndex:
 
 _INDEX: PersonIndex | None = None
 _INDEX_LOCK = threading.Lock()
-FIELDS = ("id", "search_keys", "birth_year", "birth_keys", "phone_keys", "place_key", "sex", "country",
-          "region__code", "consent_to_search", "merged_into_id", "updated_at")
+FIELDS = (
+    "id",
+    "search_keys",
+    "birth_year",
+    "birth_keys",
+    "phone_keys",
+    "place_key",
+    "sex",
+    "country",
+    "region__code",
+    "consent_to_search",
+    "merged_into_id",
+    "updated_at",
+)
 
 
 def _add_rows(index: PersonIndex, rows):
-    for (pid, sk, by, bk, pk, pl, sex, country, region, consent, merged, updated) in rows:
+    for pid, sk, by, bk, pk, pl, sex, country, region, consent, merged, updated in rows:
         if merged:
             index.remove(pid)
         else:

@@ -20,8 +20,17 @@ from puente.core.roles import has_perm
 from . import actions
 from .access import visible_entries, visible_people, visible_projects
 from .forms import (
-    AddToProjectForm, AssignForm, AttemptForm, ConsentForm, MappingForm, PersonForm, PreferenceForm, ProjectForm,
-    SearchForm, StatusForm, UploadForm,
+    AddToProjectForm,
+    AssignForm,
+    AttemptForm,
+    ConsentForm,
+    MappingForm,
+    PersonForm,
+    PreferenceForm,
+    ProjectForm,
+    SearchForm,
+    StatusForm,
+    UploadForm,
 )
 from .importing import ImportErrors, guess_mapping, read_table, validate
 from .models import ImportBatch, LinkReview, PersonConsent, PersonMerge
@@ -45,15 +54,25 @@ def search(request):
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         project = d.get("project")
-        query = Query(name=d["q"], birth_date=d["birth_date"], region=d["region"], municipality=d["municipality"],
-                      phone=d["phone"])
+        query = Query(
+            name=d["q"],
+            birth_date=d["birth_date"],
+            region=d["region"],
+            municipality=d["municipality"],
+            phone=d["phone"],
+        )
         searched = query.has_name()
         if searched:
             matches = search_people(request.user, query, limit=20, project=project)
             people = visible_people(request.user).select_related("region").in_bulk([m.person_id for m in matches])
             results = [(m, people[m.person_id]) for m in matches if m.person_id in people]
-    context = {"form": form, "results": results, "searched": searched, "project": project,
-               "add_form": AddToProjectForm()}
+    context = {
+        "form": form,
+        "results": results,
+        "searched": searched,
+        "project": project,
+        "add_form": AddToProjectForm(),
+    }
     template = "locate/_results.html" if request.htmx else "locate/search.html"
     return render(request, template, context)
 
@@ -81,8 +100,9 @@ def person_detail(request, pk):
     context = {
         "person": person,
         "cases": _visible_cases(request.user, person).select_related("advocate__user", "defender"),
-        "entries": person.project_entries.select_related("project", "defender") if is_coord else
-        person.project_entries.filter(pk__in=visible_entries(request.user)),
+        "entries": person.project_entries.select_related("project", "defender")
+        if is_coord
+        else person.project_entries.filter(pk__in=visible_entries(request.user)),
         "consents": person.consents.select_related("advocate__user") if is_coord else [],
         "merges": PersonMerge.objects.filter(kept=person).select_related("merged") if is_coord else [],
         "consent_form": ConsentForm() if is_coord else None,
@@ -123,8 +143,9 @@ def consent_add(request, pk):
     person = get_visible_or_404(visible_people(request.user), pk=pk)
     form = ConsentForm(request.POST)
     if form.is_valid():
-        actions.do_record_consent(person, form.cleaned_data["advocate"], acting_user=request.user,
-                                  how=form.cleaned_data["how"])
+        actions.do_record_consent(
+            person, form.cleaned_data["advocate"], acting_user=request.user, how=form.cleaned_data["how"]
+        )
         messages.success(request, _("Consent recorded."))
     return redirect("locate:person_detail", pk=person.pk)
 
@@ -172,7 +193,8 @@ def import_people(request):
                 return render(request, "locate/import.html", {"form": form, "errors": e.errors})
             # The uploaded list is kept encrypted in the session between the steps, never in clear.
             request.session[SESSION_KEY] = {
-                "name": f.name, "data": base64.b64encode(crypto.encrypt_bytes(content)).decode("ascii"),
+                "name": f.name,
+                "data": base64.b64encode(crypto.encrypt_bytes(content)).decode("ascii"),
                 "project": form.cleaned_data["project"].pk if form.cleaned_data["project"] else None,
             }
             return redirect("locate:import")
@@ -197,8 +219,9 @@ def import_people(request):
             return render(request, "locate/import_map.html", context)
         project = visible_projects(request.user).filter(pk=stored.get("project")).first()
         try:
-            batch = actions.do_import_people([c.fields for c in clean], acting_user=request.user,
-                                             filename=stored["name"], project=project)
+            batch = actions.do_import_people(
+                [c.fields for c in clean], acting_user=request.user, filename=stored["name"], project=project
+            )
         except ActionRefused as e:
             context["errors"] = e.messages
             return render(request, "locate/import_map.html", context)
@@ -255,9 +278,14 @@ def project_new(request):
 @require_perm("reunification.manage", "reunification.search_assigned")
 def project_detail(request, pk):
     project = get_visible_or_404(visible_projects(request.user), pk=pk)
-    entries = visible_entries(request.user).filter(project=project).select_related("person", "person__region", "defender")
-    context = {"project": project, "entries": entries, "report": project_report(project)
-               if request.user.is_coordinator else None}
+    entries = (
+        visible_entries(request.user).filter(project=project).select_related("person", "person__region", "defender")
+    )
+    context = {
+        "project": project,
+        "entries": entries,
+        "report": project_report(project) if request.user.is_coordinator else None,
+    }
     return render(request, "locate/project_detail.html", context)
 
 
@@ -276,12 +304,16 @@ def project_add_person(request, pk):
 
 @require_perm("reunification.manage", "reunification.search_assigned")
 def entry_detail(request, pk):
-    entry = get_visible_or_404(visible_entries(request.user).select_related("project", "person", "defender",
-                                                                           "person__region"), pk=pk)
+    entry = get_visible_or_404(
+        visible_entries(request.user).select_related("project", "person", "defender", "person__region"), pk=pk
+    )
     log_access(entry.person)
     context = {
-        "entry": entry, "person": entry.person, "attempts": entry.attempts.select_related("by"),
-        "attempt_form": AttemptForm(), "status_form": StatusForm(initial={"status": entry.status}),
+        "entry": entry,
+        "person": entry.person,
+        "attempts": entry.attempts.select_related("by"),
+        "attempt_form": AttemptForm(),
+        "status_form": StatusForm(initial={"status": entry.status}),
         "preference_form": PreferenceForm(initial={"preference": entry.preference or None}),
         "assign_form": AssignForm(initial={"defender": entry.defender_id}) if request.user.is_coordinator else None,
     }

@@ -22,8 +22,16 @@ HEADER = "given_names,surname_1,surname_2,sex,birth_date,country,admin1,municipa
 @pytest.fixture
 def person(coordinator):
     return actions.do_create_person(
-        acting_user=coordinator, given_names="María Guadalupe", surname_1="Tzoc", surname_2="Ajanel",
-        birth_date="1988-04-12", country="GT", municipality="Chiantla", phone="5555 1234", consent_to_search=True)
+        acting_user=coordinator,
+        given_names="María Guadalupe",
+        surname_1="Tzoc",
+        surname_2="Ajanel",
+        birth_date="1988-04-12",
+        country="GT",
+        municipality="Chiantla",
+        phone="5555 1234",
+        consent_to_search=True,
+    )
 
 
 def _client(user):
@@ -62,16 +70,24 @@ def test_the_full_edit_form_can_still_untick_a_box(coordinator, person):
     client = _client(coordinator)
     page = client.get(reverse("locate:person_edit", args=[person.pk])).content.decode()
     assert 'name="shown"' in page
-    data = {"given_names": "María Guadalupe", "surname_1": "Tzoc", "surname_2": "Ajanel",
-            "shown": "speaks_spanish,consent_to_search", "speaks_spanish": "on"}
+    data = {
+        "given_names": "María Guadalupe",
+        "surname_1": "Tzoc",
+        "surname_2": "Ajanel",
+        "shown": "speaks_spanish,consent_to_search",
+        "speaks_spanish": "on",
+    }
     assert _post(client, reverse("locate:person_edit", args=[person.pk]), data).status_code == 302
     fresh = Person.objects.get(pk=person.pk)
     assert not fresh.consent_to_search and fresh.speaks_spanish and fresh.birth_date == "1988-04-12"
 
 
 def test_a_person_always_keeps_a_name(coordinator, person):
-    response = _post(_client(coordinator), reverse("locate:person_edit", args=[person.pk]),
-                                         {"given_names": "", "surname_1": "", "surname_2": ""})
+    response = _post(
+        _client(coordinator),
+        reverse("locate:person_edit", args=[person.pk]),
+        {"given_names": "", "surname_1": "", "surname_2": ""},
+    )
     assert response.status_code == 200
     assert "Give at least the given names or a surname." in response.content.decode()
     assert Person.objects.get(pk=person.pk).given_names == "María Guadalupe"
@@ -127,11 +143,14 @@ def _with_entities(xlsx: bytes) -> bytes:
     """The same workbook with a billion-laughs entity declaration in its shared strings."""
     src = zipfile.ZipFile(io.BytesIO(xlsx))
     out = io.BytesIO()
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-            + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-                       for i in range(1, 10))
-            + b']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
-              b"<si><t>&lol9;</t></si></sst>")
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(
+            b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10)
+        )
+        + b']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+        b"<si><t>&lol9;</t></si></sst>"
+    )
     with zipfile.ZipFile(out, "w") as dst:
         for item in src.infolist():
             data = bomb if item.filename == "xl/sharedStrings.xml" else src.read(item.filename)
@@ -141,13 +160,23 @@ def _with_entities(xlsx: bytes) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("name,content,expected", [
-    ("dañado.xlsx", b"PK\x03\x04 not really a zip", "dañado.xlsx: not an XLSX spreadsheet (or the file is damaged)"),
-    ("foto.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "foto.xlsx: not an XLSX spreadsheet (or the file is damaged)"),
-    ("lista.xlsx", None, "lista.xlsx: the spreadsheet declares XML entities, which Puente does not read"),
-])
-def test_damaged_foreign_and_entity_expanding_spreadsheets_are_refused(coordinator, tmp_path, name, content,
-                                                                       expected):
+@pytest.mark.parametrize(
+    "name,content,expected",
+    [
+        (
+            "dañado.xlsx",
+            b"PK\x03\x04 not really a zip",
+            "dañado.xlsx: not an XLSX spreadsheet (or the file is damaged)",
+        ),
+        (
+            "foto.xlsx",
+            b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+            "foto.xlsx: not an XLSX spreadsheet (or the file is damaged)",
+        ),
+        ("lista.xlsx", None, "lista.xlsx: the spreadsheet declares XML entities, which Puente does not read"),
+    ],
+)
+def test_damaged_foreign_and_entity_expanding_spreadsheets_are_refused(coordinator, tmp_path, name, content, expected):
     if content is None:
         content = _with_entities(_xlsx_bytes([["given_names", "surname_1"], ["Ana", "Xol"]]))
     with pytest.raises(ImportErrors) as e:
@@ -162,9 +191,14 @@ def test_damaged_foreign_and_entity_expanding_spreadsheets_are_refused(coordinat
 
 
 def test_oversized_cells_and_nul_bytes_are_named_by_row_and_column(coordinator, tmp_path):
-    text = (HEADER + "Ana,Xol,,F,1990,GT,,,\n"
-            + "Rosa,Chuc," + "x" * 131_073 + ",F,1990,GT,,,\n"
-            + "Juan,Pé\x00rez,,M,1980,MX,,,\n")
+    text = (
+        HEADER
+        + "Ana,Xol,,F,1990,GT,,,\n"
+        + "Rosa,Chuc,"
+        + "x" * 131_073
+        + ",F,1990,GT,,,\n"
+        + "Juan,Pé\x00rez,,M,1980,MX,,,\n"
+    )
     with pytest.raises(ImportErrors) as e:
         read_table(io.BytesIO(text.encode()), "lista.csv")
     assert e.value.errors == [
@@ -177,8 +211,9 @@ def test_oversized_cells_and_nul_bytes_are_named_by_row_and_column(coordinator, 
         call_command("locate", "import", str(path))
     assert not ImportBatch.objects.exists()
     # openpyxl writes at most Excel's 32,767 characters a cell; another program may write more.
-    xlsx = _replace_in_xlsx(_xlsx_bytes([["given_names", "surname_1"], ["Ana", "PLACEHOLDER"]]),
-                            b"PLACEHOLDER", b"y" * 131_073)
+    xlsx = _replace_in_xlsx(
+        _xlsx_bytes([["given_names", "surname_1"], ["Ana", "PLACEHOLDER"]]), b"PLACEHOLDER", b"y" * 131_073
+    )
     with pytest.raises(ImportErrors) as e:
         read_table(io.BytesIO(xlsx), "lista.xlsx")
     assert e.value.errors == ["lista.xlsx row 2, column surname_1: the cell is longer than 131,072 characters"]

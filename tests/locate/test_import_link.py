@@ -17,10 +17,14 @@ def write(tmp_path, name, text):
 
 
 def test_import_errors_name_file_row_and_column_and_write_nothing(tmp_path, coordinator):
-    path = write(tmp_path, "padres.csv", HEADER
-                 + "1,José,Hernández,López,M,1984-07-12,MX,MX-OAX,Juchitán,9511234567\n"
-                 + "2,Rosa,Chuc,,F,1990-13-02,GT,,,\n"
-                 + "3,,,,X,1970,XX,,,12\n")
+    path = write(
+        tmp_path,
+        "padres.csv",
+        HEADER
+        + "1,José,Hernández,López,M,1984-07-12,MX,MX-OAX,Juchitán,9511234567\n"
+        + "2,Rosa,Chuc,,F,1990-13-02,GT,,,\n"
+        + "3,,,,X,1970,XX,,,12\n",
+    )
     before = Person.objects.count()
     with pytest.raises(CommandError):
         call_command("locate", "import", str(path))
@@ -37,13 +41,25 @@ def test_import_errors_name_file_row_and_column_and_write_nothing(tmp_path, coor
 
 
 def test_import_cli_links_duplicates_and_known_people(tmp_path, coordinator):
-    known = actions.do_create_person(acting_user=coordinator, given_names="José", surname_1="Hernández", surname_2="López",
-                                     sex="M", birth_date="1984-07-12", country="MX", phone="9511234567")
-    path = write(tmp_path, "lista.csv", HEADER
-                 + "a,JOSE,HERNANDEZ,LOPEZ,M,1984-07-12,MX,,,951 123 4567\n"
-                 + "b,María Guadalupe,Tzoc,Ajanel,F,1990-03-02,GT,,Chiantla,\n"
-                 + "c,Guadalupe,Tzoc,Ajanel,F,1990-03-02,GT,,Chiantla,\n"
-                 + "d,Pedro,Cux,,M,1975,GT,,,\n")
+    known = actions.do_create_person(
+        acting_user=coordinator,
+        given_names="José",
+        surname_1="Hernández",
+        surname_2="López",
+        sex="M",
+        birth_date="1984-07-12",
+        country="MX",
+        phone="9511234567",
+    )
+    path = write(
+        tmp_path,
+        "lista.csv",
+        HEADER
+        + "a,JOSE,HERNANDEZ,LOPEZ,M,1984-07-12,MX,,,951 123 4567\n"
+        + "b,María Guadalupe,Tzoc,Ajanel,F,1990-03-02,GT,,Chiantla,\n"
+        + "c,Guadalupe,Tzoc,Ajanel,F,1990-03-02,GT,,Chiantla,\n"
+        + "d,Pedro,Cux,,M,1975,GT,,,\n",
+    )
     call_command("locate", "import", str(path), "--as", coordinator.email)
     batch = ImportBatch.objects.get()
     assert batch.created == 4 and batch.linked == 1 and batch.duplicates_in_list == 1
@@ -54,10 +70,14 @@ def test_import_cli_links_duplicates_and_known_people(tmp_path, coordinator):
 
 
 def test_uncertain_link_goes_to_review_and_can_be_decided(coordinator):
-    existing = actions.do_create_person(acting_user=coordinator, given_names="Pedro", surname_1="Cux", birth_date="1975",
-                                        country="GT")
-    batch = actions.do_import_people([dict(given_names="Pedro", surname_1="Cux", birth_date="1976", country="GT")],
-                                     acting_user=coordinator, filename="x.csv")
+    existing = actions.do_create_person(
+        acting_user=coordinator, given_names="Pedro", surname_1="Cux", birth_date="1975", country="GT"
+    )
+    batch = actions.do_import_people(
+        [dict(given_names="Pedro", surname_1="Cux", birth_date="1976", country="GT")],
+        acting_user=coordinator,
+        filename="x.csv",
+    )
     review = LinkReview.objects.get(batch=batch)
     assert review.existing == existing and 0.5 <= review.probability < 0.95
     actions.do_decide_review(review, acting_user=coordinator, confirm=True)
@@ -67,15 +87,23 @@ def test_uncertain_link_goes_to_review_and_can_be_decided(coordinator):
 
 
 def test_link_cli_on_small_files(tmp_path):
-    left = write(tmp_path, "left.csv", HEADER
-                 + "L1,Pepe,Hernandez,Lopez,M,1984-07-12,MX,MX-OAX,Juchitan,\n"
-                 + "L2,Guadalupe,Ajanel,Tzoc,F,1990-02-03,GT,GT-13,Chiantla,\n"
-                 + "L3,Xiomara,Zúñiga,Bonilla,F,2001-01-01,HN,,,\n")
-    right = write(tmp_path, "right.csv", HEADER
-                  + "R1,José,Hernández,López,M,1984-07-12,MX,MX-OAX,Juchitán de Zaragoza,\n"
-                  + "R2,María Guadalupe,Tzoc,Ajanel,F,1990-03-02,GT,GT-13,Chiantla,\n"
-                  + "R3,José,Hernández,López,M,1962-11-30,MX,MX-GRO,,\n"
-                  + "R4,Juan Carlos,Hernández,López,M,1987-02-03,MX,MX-OAX,,\n")
+    left = write(
+        tmp_path,
+        "left.csv",
+        HEADER
+        + "L1,Pepe,Hernandez,Lopez,M,1984-07-12,MX,MX-OAX,Juchitan,\n"
+        + "L2,Guadalupe,Ajanel,Tzoc,F,1990-02-03,GT,GT-13,Chiantla,\n"
+        + "L3,Xiomara,Zúñiga,Bonilla,F,2001-01-01,HN,,,\n",
+    )
+    right = write(
+        tmp_path,
+        "right.csv",
+        HEADER
+        + "R1,José,Hernández,López,M,1984-07-12,MX,MX-OAX,Juchitán de Zaragoza,\n"
+        + "R2,María Guadalupe,Tzoc,Ajanel,F,1990-03-02,GT,GT-13,Chiantla,\n"
+        + "R3,José,Hernández,López,M,1962-11-30,MX,MX-GRO,,\n"
+        + "R4,Juan Carlos,Hernández,López,M,1987-02-03,MX,MX-OAX,,\n",
+    )
     out = tmp_path / "pairs.csv"
     call_command("locate", "link", str(left), str(right), "--out", str(out))
     rows = list(csv.DictReader(out.open()))
@@ -84,8 +112,14 @@ def test_link_cli_on_small_files(tmp_path):
 
 
 def test_batch_search_cli(tmp_path, coordinator):
-    p = actions.do_create_person(acting_user=coordinator, given_names="Jesús", surname_1="de la Cruz", surname_2="Pérez",
-                                 birth_date="1992-01-15", consent_to_search=True)
+    p = actions.do_create_person(
+        acting_user=coordinator,
+        given_names="Jesús",
+        surname_1="de la Cruz",
+        surname_2="Pérez",
+        birth_date="1992-01-15",
+        consent_to_search=True,
+    )
     queries = write(tmp_path, "q.csv", "query_id,name,birth_date\nq1,Chuy Cruz Peres,1992-15-01\nq2,,\n")
     out = tmp_path / "r.csv"
     call_command("locate", "search", "--batch", str(queries), "--limit", "5", "--out", str(out))
@@ -116,8 +150,14 @@ def test_web_import_maps_columns_shows_errors_then_imports(coordinator, tmp_path
     assert client.post(url, {"file": upload}).status_code == 302
     page = client.get(url).content.decode()
     assert 'value="Apellido paterno" selected' in page  # guessed mapping
-    mapping = {"given_names": "Nombre", "surname_1": "Apellido paterno", "surname_2": "Apellido materno",
-               "birth_date": "Fecha de nacimiento", "country": "País", "phone": "Teléfono"}
+    mapping = {
+        "given_names": "Nombre",
+        "surname_1": "Apellido paterno",
+        "surname_2": "Apellido materno",
+        "birth_date": "Fecha de nacimiento",
+        "country": "País",
+        "phone": "Teléfono",
+    }
     page = client.post(url, {**mapping, "confirm": "1"}).content.decode()
     assert "padres.xlsx row 3, column Fecha de nacimiento" in page
     assert Person.objects.count() == 0 and not ImportBatch.objects.exists()
@@ -133,8 +173,13 @@ def test_web_import_maps_columns_shows_errors_then_imports(coordinator, tmp_path
 
 
 def test_reindex_recomputes_keys(coordinator):
-    p = actions.do_create_person(acting_user=coordinator, given_names="Concepción", surname_1="Xol", birth_date="1960-03-04",
-                                 consent_to_search=True)
+    p = actions.do_create_person(
+        acting_user=coordinator,
+        given_names="Concepción",
+        surname_1="Xol",
+        birth_date="1960-03-04",
+        consent_to_search=True,
+    )
     Person.objects.filter(pk=p.pk).update(search_keys="", birth_keys="")
     call_command("locate", "reindex")
     p.refresh_from_db()

@@ -17,15 +17,26 @@ from puente.locate.search import Query, search_people
 @pytest.fixture
 def person(coordinator):
     return actions.do_create_person(
-        acting_user=coordinator, given_names="María Guadalupe", surname_1="Tzoc", surname_2="Ajanel", birth_date="1988-04-12",
-        country="GT", municipality="Chiantla", phone="5555 1234", relatives="hija: Ana, 7 años",
-        consent_to_search=True)
+        acting_user=coordinator,
+        given_names="María Guadalupe",
+        surname_1="Tzoc",
+        surname_2="Ajanel",
+        birth_date="1988-04-12",
+        country="GT",
+        municipality="Chiantla",
+        phone="5555 1234",
+        relatives="hija: Ana, 7 años",
+        consent_to_search=True,
+    )
 
 
 def test_sensitive_fields_are_ciphertext_in_the_database(person):
     with connection.cursor() as cur:
-        cur.execute("SELECT given_names, surname_1, birth_date, phone, relatives, municipality, search_keys, "
-                    "birth_keys, phone_keys, birth_year FROM locate_person WHERE id = %s", [person.pk])
+        cur.execute(
+            "SELECT given_names, surname_1, birth_date, phone, relatives, municipality, search_keys, "
+            "birth_keys, phone_keys, birth_year FROM locate_person WHERE id = %s",
+            [person.pk],
+        )
         row = cur.fetchone()
     given, surname, birth, phone, relatives, municipality, search_keys, birth_keys, phone_keys, year = row
     for value in (given, surname, birth, phone, relatives, municipality):
@@ -40,8 +51,15 @@ def test_sensitive_fields_are_ciphertext_in_the_database(person):
 
 
 def test_phones_are_normalised_to_e164(coordinator):
-    p = actions.do_create_person(acting_user=coordinator, given_names="Juan", surname_1="Pérez", country="MX",
-                                 phone="951 123 4567", whatsapp="+52 1 951 123 4567", other_phones="+1 (919) 555-0142")
+    p = actions.do_create_person(
+        acting_user=coordinator,
+        given_names="Juan",
+        surname_1="Pérez",
+        country="MX",
+        phone="951 123 4567",
+        whatsapp="+52 1 951 123 4567",
+        other_phones="+1 (919) 555-0142",
+    )
     assert p.phone == "+529511234567" and p.whatsapp == "+529511234567"
     assert p.other_phones == "+19195550142"
     assert normalise_phone("2222-3333", "SV") == "+50322223333"
@@ -101,8 +119,9 @@ def test_search_page_htmx_partial(world):
 
 def test_merge_and_undo(coordinator, world):
     w = world
-    dup = actions.do_create_person(acting_user=coordinator, given_names="Lupita", surname_1="Tzoc", phone="5555 1234",
-                                   country="GT")
+    dup = actions.do_create_person(
+        acting_user=coordinator, given_names="Lupita", surname_1="Tzoc", phone="5555 1234", country="GT"
+    )
     case = Case.objects.create(reference="LOC-M-1", advocate=w.advocate_profile, client=dup, claim_type="other")
     merge = actions.do_merge_people(w.locate_person, dup, acting_user=coordinator, reason="same phone")
     w.locate_person.refresh_from_db()
@@ -114,7 +133,9 @@ def test_merge_and_undo(coordinator, world):
     actions.do_undo_merge(merge, acting_user=coordinator)
     w.locate_person.refresh_from_db()
     case.refresh_from_db()
-    assert case.client_id == dup.pk and w.locate_person.phone == "" and "Lupita" not in (w.locate_person.other_names or "")
+    assert (
+        case.client_id == dup.pk and w.locate_person.phone == "" and "Lupita" not in (w.locate_person.other_names or "")
+    )
     assert Person.objects.get(pk=dup.pk).merged_into_id is None
     assert LogEntry.objects.get_for_object(merge).exists()
 
@@ -122,8 +143,14 @@ def test_merge_and_undo(coordinator, world):
 def test_person_form_rejects_a_bad_phone_and_saves_a_good_one(coordinator):
     client = Client()
     client.force_login(coordinator)
-    data = {"given_names": "Refugio", "surname_1": "Ramírez", "country": "MX", "phone": "12", "speaks_spanish": "on",
-            "birth_date": "1970-06"}
+    data = {
+        "given_names": "Refugio",
+        "surname_1": "Ramírez",
+        "country": "MX",
+        "phone": "12",
+        "speaks_spanish": "on",
+        "birth_date": "1970-06",
+    }
     response = client.post(reverse("locate:person_new"), data)
     assert response.status_code == 200 and "not a valid phone number" in response.content.decode()
     assert not Person.objects.exists()

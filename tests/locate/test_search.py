@@ -6,26 +6,77 @@ from puente.locate.keys import compute_keys
 from puente.locate.search import PersonIndex, Query
 
 PEOPLE = {
-    1: dict(given_names="José", surname_1="Hernández", surname_2="López", birth_date="1984-07-12", sex="M",
-            country="MX", region="MX-OAX", municipality="Juchitán de Zaragoza"),
+    1: dict(
+        given_names="José",
+        surname_1="Hernández",
+        surname_2="López",
+        birth_date="1984-07-12",
+        sex="M",
+        country="MX",
+        region="MX-OAX",
+        municipality="Juchitán de Zaragoza",
+    ),
     # His brother: same surnames, same region.
-    2: dict(given_names="Juan Carlos", surname_1="Hernández", surname_2="López", birth_date="1987-02-03", sex="M",
-            country="MX", region="MX-OAX"),
+    2: dict(
+        given_names="Juan Carlos",
+        surname_1="Hernández",
+        surname_2="López",
+        birth_date="1987-02-03",
+        sex="M",
+        country="MX",
+        region="MX-OAX",
+    ),
     # Same name, another man.
-    3: dict(given_names="José", surname_1="Hernández", surname_2="Martínez", birth_date="1962-11-30", sex="M",
-            country="MX", region="MX-GRO"),
-    4: dict(given_names="María Guadalupe", surname_1="Tzoc", surname_2="Ajanel", birth_date="1990-03-02", sex="F",
-            country="GT", region="GT-13"),
+    3: dict(
+        given_names="José",
+        surname_1="Hernández",
+        surname_2="Martínez",
+        birth_date="1962-11-30",
+        sex="M",
+        country="MX",
+        region="MX-GRO",
+    ),
+    4: dict(
+        given_names="María Guadalupe",
+        surname_1="Tzoc",
+        surname_2="Ajanel",
+        birth_date="1990-03-02",
+        sex="F",
+        country="GT",
+        region="GT-13",
+    ),
     5: dict(given_names="Roberto", surname_1="Vásquez", surname_2="Jiménez", birth_date="1979", sex="M", country="HN"),
-    6: dict(given_names="Alberto", surname_1="Llamas", surname_2="Cervantes", birth_date="1981-05-20", sex="M",
-            country="SV"),
+    6: dict(
+        given_names="Alberto", surname_1="Llamas", surname_2="Cervantes", birth_date="1981-05-20", sex="M", country="SV"
+    ),
     7: dict(given_names="Ana", surname_1="López de García", birth_date="1975-09-09", sex="F", country="NI"),
-    8: dict(given_names="Jesús", surname_1="de la Cruz", surname_2="Pérez", birth_date="1992-01-15", sex="M",
-            country="MX", region="MX-CHP"),
-    9: dict(given_names="María", surname_1="Tzoc", surname_2="Ixcoy", birth_date="1991-08-08", sex="F", country="GT",
-            region="GT-09"),
-    10: dict(given_names="Dolores", surname_1="Ramírez", surname_2="Soto", birth_date="1970-06-01", sex="F",
-             country="SV", other_names="Lola"),
+    8: dict(
+        given_names="Jesús",
+        surname_1="de la Cruz",
+        surname_2="Pérez",
+        birth_date="1992-01-15",
+        sex="M",
+        country="MX",
+        region="MX-CHP",
+    ),
+    9: dict(
+        given_names="María",
+        surname_1="Tzoc",
+        surname_2="Ixcoy",
+        birth_date="1991-08-08",
+        sex="F",
+        country="GT",
+        region="GT-09",
+    ),
+    10: dict(
+        given_names="Dolores",
+        surname_1="Ramírez",
+        surname_2="Soto",
+        birth_date="1970-06-01",
+        sex="F",
+        country="SV",
+        other_names="Lola",
+    ),
 }
 
 
@@ -33,10 +84,25 @@ PEOPLE = {
 def index():
     idx = PersonIndex()
     for pid, f in PEOPLE.items():
-        k = compute_keys(f.get("given_names", ""), f.get("surname_1", ""), f.get("surname_2", ""),
-                         f.get("other_names", ""), f.get("birth_date", ""), f.get("municipality", ""))
-        idx.add(pid, k.search_keys, k.birth_year, k.birth_keys, k.phone_keys, k.place_key, f.get("sex", ""),
-                f.get("country", ""), f.get("region", ""))
+        k = compute_keys(
+            f.get("given_names", ""),
+            f.get("surname_1", ""),
+            f.get("surname_2", ""),
+            f.get("other_names", ""),
+            f.get("birth_date", ""),
+            f.get("municipality", ""),
+        )
+        idx.add(
+            pid,
+            k.search_keys,
+            k.birth_year,
+            k.birth_keys,
+            k.phone_keys,
+            k.place_key,
+            f.get("sex", ""),
+            f.get("country", ""),
+            f.get("region", ""),
+        )
     return idx
 
 
@@ -80,13 +146,16 @@ def test_one_of_two_given_names(index):
     assert "one of two given names" in reasons(best)
 
 
-@pytest.mark.parametrize("query,expected,why", [
-    ("Pepe Hernández López", 1, "nickname Pepe = José"),
-    ("Lupita Tzoc Ajanel", 4, "nickname Lupita = Guadalupe"),
-    ("Chucho de la Cruz Pérez", 8, "nickname Chucho = Jesús"),
-    ("Beto Vásquez Jiménez", 5, "nickname Beto = Roberto"),
-    ("Beto Llamas Cervantes", 6, "nickname Beto = Alberto"),
-])
+@pytest.mark.parametrize(
+    "query,expected,why",
+    [
+        ("Pepe Hernández López", 1, "nickname Pepe = José"),
+        ("Lupita Tzoc Ajanel", 4, "nickname Lupita = Guadalupe"),
+        ("Chucho de la Cruz Pérez", 8, "nickname Chucho = Jesús"),
+        ("Beto Vásquez Jiménez", 5, "nickname Beto = Roberto"),
+        ("Beto Llamas Cervantes", 6, "nickname Beto = Alberto"),
+    ],
+)
 def test_nicknames(index, query, expected, why):
     best, _ = top(index, name=query)
     assert best.person_id == expected
@@ -98,13 +167,16 @@ def test_nickname_recorded_as_other_name(index):
     assert best.person_id == 10
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("Roberto Basquez Ximenes", 5),  # b/v, s/z, x/j
-    ("Alberto Yamas Servantes", 6),  # ll/y, c/s
-    ("Jose Ernandes Lopes", 1),  # silent h, z/s
-    ("Jesus Cruz Peres", 8),  # "de la" dropped
-    ("Maria Guadalupe Zoc Ajanel", 4),  # tz/z in a Mayan surname
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("Roberto Basquez Ximenes", 5),  # b/v, s/z, x/j
+        ("Alberto Yamas Servantes", 6),  # ll/y, c/s
+        ("Jose Ernandes Lopes", 1),  # silent h, z/s
+        ("Jesus Cruz Peres", 8),  # "de la" dropped
+        ("Maria Guadalupe Zoc Ajanel", 4),  # tz/z in a Mayan surname
+    ],
+)
 def test_spanish_phonetics(index, query, expected):
     best, _ = top(index, name=query)
     assert best.person_id == expected
