@@ -35,8 +35,10 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar, cast
 
+from auditlog.context import auditlog_value
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.signals import pre_save
 from django.utils.translation import gettext_lazy as _
 
 from .audit import actor as audit_actor
@@ -124,6 +126,7 @@ def action(permission: str | Iterable[str], *, system: bool = False) -> Callable
             user = kwargs["acting_user"]
             if not (system and user is None):
                 _check_permission(user, perms)
+            _forget_finished_audit_context()
             try:
                 with transaction.atomic():
                     if user is not None and getattr(user, "is_authenticated", False):
@@ -139,6 +142,23 @@ def action(permission: str | Iterable[str], *, system: bool = False) -> Callable
         return cast(F, wrapper)
 
     return decorate
+
+
+def _forget_finished_audit_context() -> None:
+    """Drop an audit context whose request (or block) is over.
+
+    auditlog leaves its last context visible after the ``set_actor`` block that made it ends
+    (its signal receiver disconnected): an action run later in the same thread (a command after
+    a test's request, a job in a worker that served a request) would otherwise take that
+    finished request's address as its own. A context is live while its receiver, keyed by its
+    ``signal_duid``, is connected to ``pre_save``."""
+    try:
+        context = auditlog_value.get()
+    except LookupError:
+        return
+    duid = (context or {}).get("signal_duid")
+    if duid is not None and not any(key[0] == duid for key, *_rest in pre_save.receivers):
+        auditlog_value.set({"signal_duid": None})  # receivers still connected ignore it
 
 
 def _check_permission(user: Any, perms: tuple[str, ...]) -> None:
