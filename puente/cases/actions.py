@@ -8,18 +8,21 @@ which asks ``workflow.check`` whether the move is allowed for this role now, and
 changed rows; ``set_actor`` ties them to the user even outside a request.
 """
 
-import functools
-
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from puente.core.audit import set_actor
+from puente.core.action_contract import SIGNED_IN, ActionRefused, action
 from puente.core.roles import Role
+from puente.locate import actions as locate_actions
+from puente.network.models import Advocate
 
+from . import conflicts
 from . import contract as contract_text
 from . import workflow
+from .access import visible_cases
+from .api import find_case
 from .evaluation import CRITERIA
 from .evaluation import overall as overall_rating
 from .models import (
@@ -27,38 +30,9 @@ from .models import (
     InfoRequest, InternalNote, MatchRecord, Message, Notification, Outcome, Task,
 )
 from .notify import case_parties, coordinators, defender_users, notify
+from .uploads import check_upload
 
 S = CaseState
-
-
-class ActionError(Exception):
-    """A change that is not allowed, with a message for the user."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = str(message)
-
-
-def _as_actor(fn):
-    """Run the action with ``by`` as the audit history's actor, in a request or not (a management
-    command, the demo). auditlog's ``set_actor`` leaves its own context behind when it ends, so
-    the caller's (the request's, set by AuditlogMiddleware) is put back afterwards."""
-    from auditlog.context import auditlog_value
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        by = kwargs.get("by")
-        if by is None:
-            return fn(*args, **kwargs)
-        previous = auditlog_value.get(None)
-        try:
-            with set_actor(by):
-                return fn(*args, **kwargs)
-        finally:
-            if previous is not None:
-                auditlog_value.set(previous)
-
-    return wrapper
 
 
 def _lock(case) -> Case:
@@ -67,9 +41,10 @@ def _lock(case) -> Case:
     return Case.objects.select_for_update(of=("self",)).select_related("advocate__user", "defender").get(pk=case.pk)
 
 
-def _require(condition, message):
+def _require(condition, message, *, field=None, code="state"):
+    """Refuse the action with ``message`` (on the form field ``field``) unless ``condition``."""
     if not condition:
-        raise ActionError(message)
+        raise ActionRefused(message, field=field, code=code)
 
 
 def is_party(case, user) -> bool:
@@ -93,9 +68,9 @@ def _in_both_languages(text, params=None) -> str:
     return " / ".join(out)
 
 
-def _move(case, target, by, note=""):
+def _move(case, target, acting_user, note=""):
     """Move a locked case to ``target`` if the workflow allows it for ``by``'s role."""
-    transition, reason = workflow.check(case, target, by.role)
+    transition, reason = workflow.check(case, target, acting_user.role)
     _require(transition is not None, reason)
     source = case.state
     now = timezone.now()
@@ -108,11 +83,11 @@ def _move(case, target, by, note=""):
     if target == S.CLOSED:
         case.closed_at = now
     case.save()
-    CaseTransition.objects.create(case=case, from_state=source, to_state=target, actor=by, note=note)
+    CaseTransition.objects.create(case=case, from_state=source, to_state=target, actor=acting_user, note=note)
     notify(
         case_parties(case), Notification.Kind.STATE, case,
         gettext_lazy("Case %(ref)s moved from “%(source)s” to “%(target)s”."),
-        {"source": S(source).label, "target": S(target).label}, exclude=by,
+        {"source": S(source).label, "target": S(target).label}, exclude=acting_user,
     )
     return case
 
@@ -126,23 +101,19 @@ PERSON_FIELDS = [
 ]
 
 
-def _create_client_person(data: dict, by):
-    """The client as a locate.Person. Missing details are normal (no phone, no birth date)."""
-    from puente.locate.models import Person
-
-    # Person.save computes locate's search keys itself.
-    person = Person(created_by=by, **{k: v for k, v in data.items() if k in PERSON_FIELDS and v is not None})
-    person.save()
-    return person
+def _create_client_person(data: dict, acting_user):
+    """The client as a locate Person, created by locate's own action (which normalises phones and
+    dates and computes the search keys). Missing details are normal (no phone, no birth date)."""
+    fields = {k: v for k, v in data.items() if k in PERSON_FIELDS and v is not None}
+    return locate_actions.do_create_person(acting_user=acting_user, **fields)
 
 
-@_as_actor
-@transaction.atomic
-def do_submit_request(advocate, *, by, client: dict, case: dict, parties=(), tasks=()) -> Case:
+@action("cases.request")
+def do_submit_request(advocate, *, acting_user, client: dict, case: dict, parties=(), tasks=()) -> Case:
     """An Advocate's request: the client, the case, its opposing parties and the tasks needed."""
-    _require(by.role == Role.ADVOCATE and advocate.user_id == by.pk, _("Only the Advocate may submit a request."))
+    _require(acting_user.role == Role.ADVOCATE and advocate.user_id == acting_user.pk, _("Only the Advocate may submit a request."))
     _require(list(tasks), _("Name at least one task the Defender should do."))
-    person = _create_client_person(client, by)
+    person = _create_client_person(client, acting_user)
     allowed = {"claim_type", "court", "docket_number", "summary", "urgency", "deadline"}
     new = Case.objects.create(advocate=advocate, client=person, **{k: v for k, v in case.items() if k in allowed})
     new.reference = f"PU-{new.submitted_at:%Y}-{new.pk:05d}"
@@ -151,126 +122,133 @@ def do_submit_request(advocate, *, by, client: dict, case: dict, parties=(), tas
         CaseParty.objects.create(case=new, kind=party["kind"], name=party["name"])
     for task in tasks:
         Task.objects.create(case=new, kind=task["kind"], description=task.get("description", ""), due_date=task.get("due_date"))
-    CaseTransition.objects.create(case=new, from_state="", to_state=S.SUBMITTED, actor=by)
+    CaseTransition.objects.create(case=new, from_state="", to_state=S.SUBMITTED, actor=acting_user)
     notify(coordinators(), Notification.Kind.STATE, new, gettext_lazy("New request %(ref)s to review."))
     return new
 
 
-@_as_actor
-@transaction.atomic
-def do_transition(case, target, *, by, note="") -> Case:
+@action(("cases.review", "cases.view_assigned"))
+def do_transition(case, target, *, acting_user, note="") -> Case:
     """A generic move (start review, start reporting, move to evaluation, close). Moves that need
     more data (decline, assign, sign ...) have their own action and are refused here."""
     case = _lock(case)
-    _require(is_party(case, by), _("You do not take part in this case."))
+    _require(is_party(case, acting_user), _("You do not take part in this case."))
     transition = workflow.find(case.state, target)
     _require(transition is None or not transition.internal, _("This move has its own form."))
-    return _move(case, target, by, note)
+    return _move(case, target, acting_user, note)
 
 
-@_as_actor
-@transaction.atomic
-def do_add_internal_note(case, *, by, body) -> InternalNote:
-    _require(by.role == Role.COORDINATOR, _("Only Coordinators write internal notes."))
+@action("cases.review")
+def do_add_internal_note(case, *, acting_user, body) -> InternalNote:
+    _require(acting_user.role == Role.COORDINATOR, _("Only Coordinators write internal notes."))
     _require(body.strip(), _("The note is empty."))
-    return InternalNote.objects.create(case=case, author=by, body=body.strip())
+    return InternalNote.objects.create(case=case, author=acting_user, body=body.strip())
 
 
-@_as_actor
-@transaction.atomic
-def do_request_info(case, *, by, question) -> InfoRequest:
+@action("cases.review")
+def do_request_info(case, *, acting_user, question) -> InfoRequest:
     case = _lock(case)
     _require(question.strip(), _("Write the question for the Advocate."))
     if case.state == S.SUBMITTED:
-        _move(case, S.IN_REVIEW, by)
-    _move(case, S.INFO_REQUESTED, by)
-    request = InfoRequest.objects.create(case=case, question=question.strip(), asked_by=by)
+        _move(case, S.IN_REVIEW, acting_user)
+    _move(case, S.INFO_REQUESTED, acting_user)
+    request = InfoRequest.objects.create(case=case, question=question.strip(), asked_by=acting_user)
     notify([case.advocate.user], Notification.Kind.INFO, case,
            gettext_lazy("The network asks for more information on case %(ref)s."))
     return request
 
 
-@_as_actor
-@transaction.atomic
-def do_answer_info(case, *, by, answer) -> InfoRequest:
+@action("cases.request")
+def do_answer_info(case, *, acting_user, answer) -> InfoRequest:
     case = _lock(case)
-    _require(by.role == Role.ADVOCATE and case.advocate.user_id == by.pk, _("Only the case's Advocate may answer."))
+    _require(acting_user.role == Role.ADVOCATE and case.advocate.user_id == acting_user.pk, _("Only the case's Advocate may answer."))
     _require(answer.strip(), _("Write your answer."))
     request = case.info_requests.filter(answered_at__isnull=True).order_by("-asked_at").first()
     _require(request is not None, _("There is no open question on this case."))
     request.answer = answer.strip()
-    request.answered_by = by
+    request.answered_by = acting_user
     request.answered_at = timezone.now()
     request.save()
-    _move(case, S.IN_REVIEW, by)
+    _move(case, S.IN_REVIEW, acting_user)
     notify(coordinators(), Notification.Kind.INFO, case, gettext_lazy("The Advocate answered on case %(ref)s."))
     return request
 
 
-@_as_actor
-@transaction.atomic
-def do_decline(case, *, by, reason) -> Case:
+@action("cases.review")
+def do_decline(case, *, acting_user, reason) -> Case:
     case = _lock(case)
     _require(reason.strip(), _("Give the reason for declining: the Advocate will read it."))
     case.decline_reason = reason.strip()
-    return _move(case, S.DECLINED, by, note=reason.strip())
+    return _move(case, S.DECLINED, acting_user, note=reason.strip())
 
 
-@_as_actor
-@transaction.atomic
-def do_assign_defender(case, defender, *, by, note="", suggestions=None) -> MatchRecord:
+def _refuse_conflict(case, defender) -> None:
+    """Refuse ``defender`` for the locked ``case`` when it is in conflict with one of its parties.
+    The message names the party as this case names it and why, never another case."""
+    conflict = conflicts.conflict_of(case, defender)
+    _require(
+        conflict is None,
+        _("%(defender)s cannot take this case: conflict of interest with %(party)s (%(reason)s).")
+        % {"defender": defender.name, "party": conflict.party if conflict else "",
+           "reason": conflict.reason if conflict else ""},
+        field="defender", code="conflict",
+    )
+
+
+@action("cases.review")
+def do_assign_defender(case, defender, *, acting_user, note="", suggestions=None) -> MatchRecord:
     """The Coordinator chooses a Defender. Records what matching suggested (``suggestions``: the
     list of {"defender_id", "rank", "score", "reasons"} that was shown) and whom they chose, moves
-    the case to agreement_pending and generates the first version of the contract."""
+    the case to agreement_pending and generates the first version of the contract.
+
+    The conflict-of-interest check (``conflicts.conflict_of``) runs here, under the case's lock,
+    whatever the route (review page, matching panel, a command): a Defender in conflict with one
+    of the case's parties is refused, with the party and the reason."""
     case = _lock(case)
-    _require(by.role == Role.COORDINATOR, _("Only Coordinators choose the Defender."))
-    _require(defender.is_active, _("This Defender is paused and takes no new cases."))
+    _require(acting_user.role == Role.COORDINATOR, _("Only Coordinators choose the Defender."))
+    _require(defender.is_active, _("This Defender is paused and takes no new cases."), field="defender")
     _require(case.state in (S.SUBMITTED, S.IN_REVIEW), _("A Defender can be chosen only while the case is in review."))
     _require(case.advocate.has_signed_agreement, _("The Advocate has not signed the Advocate Agreement yet."))
+    _refuse_conflict(case, defender)
     if case.state == S.SUBMITTED:
-        _move(case, S.IN_REVIEW, by)
+        _move(case, S.IN_REVIEW, acting_user)
     suggestions = list(suggestions or [])
     rank = next((s.get("rank") for s in suggestions if s.get("defender_id") == defender.pk), None)
     record = MatchRecord.objects.create(
-        case=case, suggestions=suggestions, chosen=defender, chosen_rank=rank, chosen_by=by, note=note or "",
+        case=case, suggestions=suggestions, chosen=defender, chosen_rank=rank, chosen_by=acting_user, note=note or "",
     )
     case.defender = defender
     case.assigned_at = timezone.now()
     case.save()
-    _move(case, S.AGREEMENT_PENDING, by, note=note or "")
-    ContractVersion.objects.create(case=case, number=1, text=contract_text.generate_text(case), created_by=by,
+    _move(case, S.AGREEMENT_PENDING, acting_user, note=note or "")
+    ContractVersion.objects.create(case=case, number=1, text=contract_text.generate_text(case), created_by=acting_user,
                                    note=_in_both_languages(gettext_lazy("Generated from the template")))
     notify(case_parties(case), Notification.Kind.ASSIGNMENT, case,
            gettext_lazy("Case %(ref)s has been assigned to %(defender)s. Please review the contract."),
-           {"defender": defender.name}, exclude=by)
+           {"defender": defender.name}, exclude=acting_user)
     return record
 
 
-@_as_actor
-@transaction.atomic
-def do_hold(case, *, by, reason="") -> Case:
+@action("cases.review")
+def do_hold(case, *, acting_user, reason="") -> Case:
     case = _lock(case)
-    return _move(case, S.ON_HOLD, by, note=reason)
+    return _move(case, S.ON_HOLD, acting_user, note=reason)
 
 
-@_as_actor
-@transaction.atomic
-def do_resume(case, *, by, note="") -> Case:
+@action("cases.review")
+def do_resume(case, *, acting_user, note="") -> Case:
     case = _lock(case)
     _require(case.state == S.ON_HOLD, _("The case is not on hold."))
-    return _move(case, case.held_from_state, by, note=note)
+    return _move(case, case.held_from_state, acting_user, note=note)
 
 
 # --- Step 2: agreement and contract --------------------------------------------------------------
 
 
-@_as_actor
-@transaction.atomic
-def do_sign_advocate_agreement(advocate, *, by, typed_name, accepted):
-    from puente.network.models import Advocate
-
+@action("cases.request")
+def do_sign_advocate_agreement(advocate, *, acting_user, typed_name, accepted):
     advocate = Advocate.objects.select_for_update().get(pk=advocate.pk)
-    _require(by.role == Role.ADVOCATE and advocate.user_id == by.pk, _("Only the Advocate may sign their agreement."))
+    _require(acting_user.role == Role.ADVOCATE and advocate.user_id == acting_user.pk, _("Only the Advocate may sign their agreement."))
     _require(accepted, _("Tick the box to accept the Advocate Agreement."))
     _require(typed_name.strip(), _("Type your full name to sign."))
     if advocate.agreement_version == contract_text.AGREEMENT_VERSION and advocate.agreement_signed_at:
@@ -288,14 +266,13 @@ def latest_version(case):
     return case.contract_versions.order_by("-number").first()
 
 
-@_as_actor
-@transaction.atomic
-def do_propose_contract_edit(case, *, by, text, note="", base_number=None) -> ContractVersion:
+@action(SIGNED_IN)
+def do_propose_contract_edit(case, *, acting_user, text, note="", base_number=None) -> ContractVersion:
     """A party proposes new contract text: a new version, needing all three signatures again.
     ``base_number`` is the version the party edited; if someone saved a newer one meanwhile the
     edit is refused rather than silently overwriting theirs."""
     case = _lock(case)
-    _require(is_party(case, by), _("You do not take part in this case."))
+    _require(is_party(case, acting_user), _("You do not take part in this case."))
     _require(case.state in CONTRACT_STATES, _("The contract cannot be changed at this step."))
     latest = latest_version(case)
     _require(latest is not None, _("This case has no contract yet."))
@@ -305,10 +282,10 @@ def do_propose_contract_edit(case, *, by, text, note="", base_number=None) -> Co
     text = contract_text.normalise(text)
     _require(text.strip(), _("The contract text is empty."))
     _require(text != latest.text, _("The text is unchanged."))
-    version = ContractVersion.objects.create(case=case, number=latest.number + 1, text=text, created_by=by, note=note)
+    version = ContractVersion.objects.create(case=case, number=latest.number + 1, text=text, created_by=acting_user, note=note)
     notify(case_parties(case, include_coordinators=True), Notification.Kind.CONTRACT, case,
            gettext_lazy("New version %(n)s of the contract for case %(ref)s: it needs your signature."),
-           {"n": version.number}, exclude=by)
+           {"n": version.number}, exclude=acting_user)
     return version
 
 
@@ -317,14 +294,13 @@ def side_of(user):
             Role.DEFENDER: ContractSignature.Side.DEFENDER}[user.role]
 
 
-@_as_actor
-@transaction.atomic
-def do_sign_contract(case, *, by, typed_name, accepted, sha256) -> ContractSignature:
+@action(SIGNED_IN)
+def do_sign_contract(case, *, acting_user, typed_name, accepted, sha256) -> ContractSignature:
     """Sign the latest version. ``sha256`` is the hash of the text the signer was shown: if the
     contract changed since, the signature is refused. When the third party signs, the version is
     locked and a case waiting for its agreement becomes active."""
     case = _lock(case)
-    _require(is_party(case, by), _("You do not take part in this case."))
+    _require(is_party(case, acting_user), _("You do not take part in this case."))
     _require(case.state in CONTRACT_STATES, _("The contract cannot be signed at this step."))
     _require(case.defender_id is not None, _("No Defender has been chosen."))
     _require(case.advocate.has_signed_agreement, _("The Advocate has not signed the Advocate Agreement yet."))
@@ -333,13 +309,13 @@ def do_sign_contract(case, *, by, typed_name, accepted, sha256) -> ContractSigna
     _require(sha256 == version.sha256, _("The contract changed since you opened it: read the new version and sign again."))
     _require(accepted, _("Tick the box to accept the contract."))
     _require(typed_name.strip(), _("Type your full name to sign."))
-    side = side_of(by)
+    side = side_of(acting_user)
     _require(not version.signatures.filter(side=side).exists(), _("Your side has already signed this version."))
     signature = ContractSignature.objects.create(
-        version=version, side=side, user=by, typed_name=typed_name.strip(), accepted=True, text_sha256=version.sha256,
+        version=version, side=side, user=acting_user, typed_name=typed_name.strip(), accepted=True, text_sha256=version.sha256,
     )
     if version.fully_signed and case.state == S.AGREEMENT_PENDING:
-        _move(case, S.ACTIVE, by, note=_("Contract version %(n)s signed by all parties.") % {"n": version.number})
+        _move(case, S.ACTIVE, acting_user, note=_("Contract version %(n)s signed by all parties.") % {"n": version.number})
     return signature
 
 
@@ -362,9 +338,8 @@ def _refuse_defender_change(case, latest):
     return None
 
 
-@_as_actor
-@transaction.atomic
-def do_change_defender(case, defender, *, by, reason) -> ContractVersion:
+@action("cases.review")
+def do_change_defender(case, defender, *, acting_user, reason) -> ContractVersion:
     """A Coordinator gives the case to another Defender while the contract waits for signatures
     (the Defender declined, or does not answer). In one transaction, under the case's row lock
     (a party signing at the same moment waits, then finds a new version and is refused):
@@ -377,11 +352,12 @@ def do_change_defender(case, defender, *, by, reason) -> ContractVersion:
     - the timeline gets a row with the reason (Coordinators read it), auditlog the changed rows;
     - the old Defender's users lose the case (``access.visible_cases`` follows ``Case.defender``;
       checked here, so that a wider access rule cannot silently keep them in);
-    - the old Defender, the new one, the Advocate and the other Coordinators are told."""
-    from .access import visible_cases
+    - the old Defender, the new one, the Advocate and the other Coordinators are told.
 
+    The conflict-of-interest check (``conflicts.conflict_of``) runs here, under the lock: no
+    route can give the case to a Defender in conflict with one of its parties."""
     case = _lock(case)
-    _require(by.role == Role.COORDINATOR, _("Only Coordinators change the Defender."))
+    _require(acting_user.role == Role.COORDINATOR, _("Only Coordinators change the Defender."))
     latest = latest_version(case)
     refusal = _refuse_defender_change(case, latest)
     _require(refusal is None, refusal)
@@ -389,7 +365,8 @@ def do_change_defender(case, defender, *, by, reason) -> ContractVersion:
     _require(reason, _("Give the reason for changing the Defender."))
     old = case.defender
     _require(defender.pk != old.pk, _("This Defender already has the case."))
-    _require(defender.is_active, _("This Defender is paused and takes no new cases."))
+    _require(defender.is_active, _("This Defender is paused and takes no new cases."), field="defender")
+    _refuse_conflict(case, defender)
 
     now = timezone.now()
     voided = 0
@@ -413,10 +390,10 @@ def do_change_defender(case, defender, *, by, reason) -> ContractVersion:
         text = contract_text.generate_text(case)
         note = gettext_lazy("The Defender changed: the contract is generated again from the current template. "
                             "Changes made to earlier versions must be proposed again.")
-    version = ContractVersion.objects.create(case=case, number=latest.number + 1, text=text, created_by=by,
+    version = ContractVersion.objects.create(case=case, number=latest.number + 1, text=text, created_by=acting_user,
                                              note=_in_both_languages(note))
     CaseTransition.objects.create(
-        case=case, from_state=case.state, to_state=case.state, actor=by, event=CaseTransition.Event.DEFENDER_CHANGED,
+        case=case, from_state=case.state, to_state=case.state, actor=acting_user, event=CaseTransition.Event.DEFENDER_CHANGED,
         note=_("%(old)s → %(new)s (signatures voided: %(voided)s): %(reason)s") % {
             "old": old.name, "new": defender.name, "voided": voided, "reason": reason},
     )
@@ -426,26 +403,25 @@ def do_change_defender(case, defender, *, by, reason) -> ContractVersion:
     notify(old_users, Notification.Kind.REASSIGNED, None,
            gettext_lazy("The network has given case %(ref)s to another Defender. You no longer have access to it; "
                         "any signature you gave to its contract is void."),
-           {"ref": case.reference}, exclude=by)
+           {"ref": case.reference}, exclude=acting_user)
     notify(defender_users(defender.pk), Notification.Kind.ASSIGNMENT, case,
            gettext_lazy("Case %(ref)s has been assigned to %(defender)s. Please review the contract."),
-           {"defender": defender.name}, exclude=by)
+           {"defender": defender.name}, exclude=acting_user)
     notify([case.advocate.user, *coordinators()], Notification.Kind.CONTRACT, case,
            gettext_lazy("The Defender of case %(ref)s is now %(defender)s: version %(n)s of the contract needs "
                         "your signature."),
-           {"defender": defender.name, "n": version.number}, exclude=by)
+           {"defender": defender.name, "n": version.number}, exclude=acting_user)
     return version
 
 
 # --- Step 3: assignment --------------------------------------------------------------------------
 
 
-@_as_actor
-@transaction.atomic
-def do_update_task(task, *, by, status) -> Task:
+@action(("cases.review", "cases.view_assigned"))
+def do_update_task(task, *, acting_user, status) -> Task:
     task = Task.objects.select_for_update().select_related("case").get(pk=task.pk)
     case = task.case
-    _require(by.role in (Role.COORDINATOR, Role.DEFENDER) and is_party(case, by),
+    _require(acting_user.role in (Role.COORDINATOR, Role.DEFENDER) and is_party(case, acting_user),
              _("Only the assigned Defender or a Coordinator updates tasks."))
     _require(case.state == S.ACTIVE, _("Tasks are updated while the case is active."))
     _require(status in Task.Status.values, _("Unknown task status."))
@@ -459,17 +435,12 @@ MESSAGE_STATES = (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED, S.AGREEMENT_PENDIN
                   S.EVALUATION, S.ON_HOLD)
 
 
-@_as_actor
-@transaction.atomic
-def do_post_message(case, *, by, body="", files=()) -> Message:
+@action(SIGNED_IN)
+def do_post_message(case, *, acting_user, body="", files=()) -> Message:
     """A message on the case thread, with attachments checked by size and by their first bytes.
     One bad file refuses the whole message: nothing is stored."""
-    from django.core.exceptions import ValidationError
-
-    from .uploads import check_upload
-
     case = _lock(case)
-    _require(is_party(case, by), _("You do not take part in this case."))
+    _require(is_party(case, acting_user), _("You do not take part in this case."))
     _require(case.state in MESSAGE_STATES, _("This case is closed to new messages."))
     _require(body.strip() or files, _("Write a message or attach a file."))
     checked = []
@@ -477,28 +448,27 @@ def do_post_message(case, *, by, body="", files=()) -> Message:
         try:
             checked.append((f, check_upload(f)))
         except ValidationError as exc:
-            raise ActionError(" ".join(exc.messages)) from exc
-    message = Message.objects.create(case=case, author=by, body=body.strip())
+            raise ActionRefused(" ".join(exc.messages), field="files", code="upload") from exc
+    message = Message.objects.create(case=case, author=acting_user, body=body.strip())
     for f, content_type in checked:
         attachment = Attachment(message=message, original_name=f.name[:255], content_type=content_type, size=f.size)
         attachment.file.save("upload.bin", f, save=False)
         attachment.save()
     notify(case_parties(case, include_coordinators=False), Notification.Kind.MESSAGE, case,
-           gettext_lazy("New message on case %(ref)s."), exclude=by)
+           gettext_lazy("New message on case %(ref)s."), exclude=acting_user)
     return message
 
 
 # --- Step 5: evaluation and outcome --------------------------------------------------------------
 
 
-@_as_actor
-@transaction.atomic
-def do_submit_evaluation(case, *, by, ratings: dict, comments="") -> Evaluation:
+@action(("cases.view_own", "cases.view_assigned"))
+def do_submit_evaluation(case, *, acting_user, ratings: dict, comments="") -> Evaluation:
     case = _lock(case)
-    _require(by.role in (Role.ADVOCATE, Role.DEFENDER) and is_party(case, by),
+    _require(acting_user.role in (Role.ADVOCATE, Role.DEFENDER) and is_party(case, acting_user),
              _("Only the case's Advocate and Defender evaluate it."))
     _require(case.state == S.EVALUATION, _("The case is not at the evaluation step."))
-    side = by.role
+    side = acting_user.role
     _require(not case.evaluations.filter(side=side).exists(), _("Your side has already evaluated this case."))
     names = [name for name, _label in CRITERIA[side]]
     clean = {}
@@ -507,27 +477,78 @@ def do_submit_evaluation(case, *, by, ratings: dict, comments="") -> Evaluation:
         _require(value is not None and str(value).isdigit() and 1 <= int(value) <= 5,
                  _("Rate “%(criterion)s” from 1 to 5.") % {"criterion": name})
         clean[name] = int(value)
-    return Evaluation.objects.create(case=case, side=side, author=by, ratings=clean, overall=overall_rating(clean),
+    return Evaluation.objects.create(case=case, side=side, author=acting_user, ratings=clean, overall=overall_rating(clean),
                                      comments=comments.strip())
 
 
 OUTCOME_STATES = (S.ACTIVE, S.REPORTING, S.EVALUATION, S.CLOSED, S.ON_HOLD)
 
 
-@_as_actor
-@transaction.atomic
-def do_report_outcome(case, *, by, result, amount_recovered=None, outcome_date=None, note="") -> Outcome:
+@action("cases.view_own")
+def do_report_outcome(case, *, acting_user, result, amount_recovered=None, outcome_date=None, note="") -> Outcome:
     case = _lock(case)
-    _require(by.role == Role.ADVOCATE and case.advocate.user_id == by.pk, _("Only the case's Advocate reports the outcome."))
+    _require(acting_user.role == Role.ADVOCATE and case.advocate.user_id == acting_user.pk, _("Only the case's Advocate reports the outcome."))
     _require(case.state in OUTCOME_STATES, _("An outcome can be reported once the case is active."))
     _require(result in Outcome.Result.values, _("Unknown outcome."))
     outcome, _created = Outcome.objects.update_or_create(
         case=case,
         defaults={"result": result, "amount_recovered": amount_recovered, "outcome_date": outcome_date,
-                  "note": note.strip(), "reported_by": by},
+                  "note": note.strip(), "reported_by": acting_user},
     )
     return outcome
 
 
 def mark_notifications_read(user):
     Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- Asked by lower apps through providers (registered in apps.CasesConfig.ready) ----------------
+
+
+@action("people.manage", system=True)
+def do_move_client(from_person, to_person, *, acting_user, reason, case_ids=None) -> list[int]:
+    """Make ``to_person`` the client of every case whose client is ``from_person`` (with
+    ``case_ids``, only of those cases): locate merges two records of one person, or undoes a
+    merge. Each case row is locked and saved on its own, so the audit history records every
+    change of client, and the case's timeline gets a row naming the two records by number (never
+    by name) with the reason. Returns the pks of the cases moved.
+
+    Permission ``people.manage``, the merge's own; ``system=True`` because locate's bulk imports
+    may merge in a job with no user."""
+    _require(from_person.pk != to_person.pk, _("A client cannot be moved to the same person."))
+    cases = Case.objects.select_for_update().filter(client_id=from_person.pk).order_by("pk")
+    if case_ids is not None:
+        cases = cases.filter(pk__in=list(case_ids))
+    note = _("Client record #%(old)s → #%(new)s: %(reason)s") % {
+        "old": from_person.pk, "new": to_person.pk, "reason": (reason or "").strip() or "—"}
+    moved = []
+    for case in cases:
+        case.client_id = to_person.pk
+        case.save(update_fields=["client"])
+        CaseTransition.objects.create(case=case, from_state=case.state, to_state=case.state, actor=acting_user,
+                                      event=CaseTransition.Event.CLIENT_MOVED, note=note)
+        moved.append(case.pk)
+    return moved
+
+
+@action("retention.manage")
+def do_set_legal_hold(case, *, acting_user, on: bool, reason: str) -> Case:
+    """Put a case under legal hold (the retention schedule then keeps it and its people), or lift
+    the hold. The case row is locked so that a concurrent retention run or a second Coordinator
+    sees one consistent answer; auditlog records the change with the Coordinator as actor."""
+    reason = (reason or "").strip()
+    _require(not on or reason, _("Say why the case is under legal hold."), field="reason")
+    locked = _lock(case)
+    locked.legal_hold = bool(on)
+    locked.legal_hold_reason = reason if on else ""
+    locked.save(update_fields=["legal_hold", "legal_hold_reason"])
+    case.legal_hold, case.legal_hold_reason = locked.legal_hold, locked.legal_hold_reason
+    return locked
+
+
+def set_legal_hold(case_or_reference, *, acting_user, on: bool, reason: str) -> Case:
+    """The ``core.set_legal_hold`` provider: ``do_set_legal_hold`` on a case or its reference."""
+    from_reference = not isinstance(case_or_reference, Case)
+    case = find_case(str(case_or_reference)) if from_reference else case_or_reference
+    _require(case is not None, _("No case has this reference."), field="case")
+    return do_set_legal_hold(case, acting_user=acting_user, on=on, reason=reason)

@@ -85,11 +85,11 @@ def _build(i, target, claim, court, party, tasks, coordinator, advocate, defende
     today = datetime.date.today()
     client = dict(CLIENTS[i % len(CLIENTS)])
     if not advocate.has_signed_agreement and target not in (S.SUBMITTED, S.INFO_REQUESTED):
-        actions.do_sign_advocate_agreement(advocate, by=advocate.user, typed_name=advocate.user.get_full_name() or "Advocate",
+        actions.do_sign_advocate_agreement(advocate, acting_user=advocate.user, typed_name=advocate.user.get_full_name() or "Advocate",
                                            accepted=True)
         advocate.refresh_from_db()
     case = actions.do_submit_request(
-        advocate, by=advocate.user, client=client,
+        advocate, acting_user=advocate.user, client=client,
         case={"claim_type": claim, "court": court, "docket_number": f"DEMO-CASE-{i + 1:02d}",
               "summary": "Demo case: the client returned home before the case ended; the Advocate needs work done there.",
               "urgency": rng.choice(["routine", "soon", "urgent"]),
@@ -103,17 +103,17 @@ def _build(i, target, claim, court, party, tasks, coordinator, advocate, defende
     case.refresh_from_db()
     if target == S.SUBMITTED:
         return case
-    actions.do_transition(case, S.IN_REVIEW, by=coordinator)
-    actions.do_add_internal_note(case, by=coordinator, body="Demo: checked the Advocate's bar admission.")
+    actions.do_transition(case, S.IN_REVIEW, acting_user=coordinator)
+    actions.do_add_internal_note(case, acting_user=coordinator, body="Demo: checked the Advocate's bar admission.")
     if target == S.IN_REVIEW:
         return case
     if target == S.INFO_REQUESTED:
-        actions.do_request_info(case, by=coordinator, question="Which municipality did the client return to?")
+        actions.do_request_info(case, acting_user=coordinator, question="Which municipality did the client return to?")
         return case
     if target == S.DECLINED:
-        actions.do_decline(case, by=coordinator, reason="The client lives outside the network's five countries.")
+        actions.do_decline(case, acting_user=coordinator, reason="The client lives outside the network's five countries.")
         return case
-    actions.do_assign_defender(case, defender_user.defender, by=coordinator, note="Demo: covers the client's region.")
+    actions.do_assign_defender(case, defender_user.defender, acting_user=coordinator, note="Demo: covers the client's region.")
     Case.objects.filter(pk=case.pk).update(
         assigned_at=case.submitted_at + datetime.timedelta(days=rng.randint(2, 15), hours=rng.randint(0, 20)))
     case.refresh_from_db()
@@ -121,33 +121,33 @@ def _build(i, target, claim, court, party, tasks, coordinator, advocate, defende
         return case
     for user in (coordinator, advocate.user, defender_user):
         version = actions.latest_version(case)
-        actions.do_sign_contract(case, by=user, typed_name=user.get_full_name() or user.email, accepted=True,
+        actions.do_sign_contract(case, acting_user=user, typed_name=user.get_full_name() or user.email, accepted=True,
                                  sha256=version.sha256)
     case.refresh_from_db()
-    actions.do_post_message(case, by=advocate.user, body="Gracias por tomar el caso. ¿Pueden confirmar la dirección?")
-    actions.do_post_message(case, by=defender_user, body="Con gusto. Visitaremos la comunidad esta semana.")
+    actions.do_post_message(case, acting_user=advocate.user, body="Gracias por tomar el caso. ¿Pueden confirmar la dirección?")
+    actions.do_post_message(case, acting_user=defender_user, body="Con gusto. Visitaremos la comunidad esta semana.")
     if target == S.ON_HOLD:
-        actions.do_hold(case, by=coordinator, reason="Road to the community closed by the rains.")
+        actions.do_hold(case, acting_user=coordinator, reason="Road to the community closed by the rains.")
         return case
     if target == S.ACTIVE:
         first = case.tasks.first()
-        actions.do_update_task(first, by=defender_user, status=Task.Status.IN_PROGRESS)
+        actions.do_update_task(first, acting_user=defender_user, status=Task.Status.IN_PROGRESS)
         return case
     for task in case.tasks.all():
-        actions.do_update_task(task, by=defender_user, status=Task.Status.DONE)
-    actions.do_transition(case, S.REPORTING, by=defender_user)
-    actions.do_report_outcome(case, by=advocate.user, result="pending")
+        actions.do_update_task(task, acting_user=defender_user, status=Task.Status.DONE)
+    actions.do_transition(case, S.REPORTING, acting_user=defender_user)
+    actions.do_report_outcome(case, acting_user=advocate.user, result="pending")
     if target == S.REPORTING:
         return case
     _force(case, S.EVALUATION, coordinator, "demo data")
-    actions.do_submit_evaluation(case, by=advocate.user, ratings={"communication": 5, "timeliness": 4, "quality": 5, "client_care": 5},
+    actions.do_submit_evaluation(case, acting_user=advocate.user, ratings={"communication": 5, "timeliness": 4, "quality": 5, "client_care": 5},
                                  comments="Very careful with the client.")
     if target == S.EVALUATION:
         return case
-    actions.do_submit_evaluation(case, by=defender_user, ratings={"instructions": 4, "communication": 5, "support": 4, "payment": 3})
-    actions.do_report_outcome(case, by=advocate.user, result="settled", amount_recovered=Money("24500.00", "USD"),
+    actions.do_submit_evaluation(case, acting_user=defender_user, ratings={"instructions": 4, "communication": 5, "support": 4, "payment": 3})
+    actions.do_report_outcome(case, acting_user=advocate.user, result="settled", amount_recovered=Money("24500.00", "USD"),
                               outcome_date=datetime.date.today() - datetime.timedelta(days=3))
-    actions.do_transition(case, S.CLOSED, by=coordinator)
+    actions.do_transition(case, S.CLOSED, acting_user=coordinator)
     return case
 
 

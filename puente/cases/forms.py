@@ -6,7 +6,9 @@ from djmoney.forms.fields import MoneyField
 from puente.locate.models import Person
 from puente.network.models import Country, Defender, Language, Region
 
+from . import conflicts
 from .evaluation import CRITERIA
+from .uploads import check_upload
 from .models import CaseParty, ClaimType, Outcome, Task, TaskKind, Urgency
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -85,28 +87,46 @@ class DeclineForm(forms.Form):
     reason = forms.CharField(label=_("Reason for declining"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class AssignForm(forms.Form):
-    defender = forms.ModelChoiceField(
-        label=_("Defender"), queryset=Defender.objects.filter(status=Defender.Status.ACTIVE)
-    )
-    note = forms.CharField(label=_("Why this Defender"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+class DefenderChoiceField(forms.ModelChoiceField):
+    """A picker of the active Defenders who may take ``case``: those in conflict with one of its
+    parties (``conflicts.conflicts_for``) are not offered, and choosing one anyway (a forged
+    POST, a list loaded before the conflict was recorded) is an error naming the party and why.
+    The action checks again under the case's lock; this keeps them out of sight."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Defender.objects.filter(status=Defender.Status.ACTIVE).order_by("name", "pk"))
+        super().__init__(*args, **kwargs)
+        self.conflicts: dict = {}
+
+    def for_case(self, case, *, exclude_current=False) -> None:
+        self.conflicts = conflicts.conflicts_for(case)
+        queryset = self.queryset.exclude(pk__in=list(self.conflicts))
+        if exclude_current and case.defender_id:
+            queryset = queryset.exclude(pk=case.defender_id)
+        self.queryset = queryset
+
+    def to_python(self, value):
+        if value not in self.empty_values and str(value).isdigit() and int(value) in self.conflicts:
+            conflict = self.conflicts[int(value)]
+            raise forms.ValidationError(
+                _("This Defender cannot take this case: conflict of interest with %(party)s (%(reason)s)."),
+                code="conflict", params={"party": conflict.party, "reason": conflict.reason},
+            )
+        return super().to_python(value)
 
 
 class ChangeDefenderForm(forms.Form):
     """A Coordinator gives the case to another Defender before the contract is signed."""
 
-    defender = forms.ModelChoiceField(
-        label=_("New Defender"), queryset=Defender.objects.filter(status=Defender.Status.ACTIVE)
-    )
+    defender = DefenderChoiceField(label=_("New Defender"))
     reason = forms.CharField(
         label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Kept in the case's timeline, which only Coordinators read with its notes."),
     )
 
-    def __init__(self, *args, case=None, **kwargs):
+    def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        if case is not None and case.defender_id:
-            self.fields["defender"].queryset = self.fields["defender"].queryset.exclude(pk=case.defender_id)
+        self.fields["defender"].for_case(case, exclude_current=True)
 
 
 class HoldForm(forms.Form):
@@ -153,8 +173,6 @@ class MessageForm(forms.Form):
     files = MultipleFileField(label=_("Attachments"), required=False)
 
     def clean_files(self):
-        from .uploads import check_upload
-
         files = self.cleaned_data.get("files") or []
         errors = []
         for f in files:

@@ -4,38 +4,36 @@
 few, the Defenders it had to exclude (paused, conflict of interest) with the reason, and the gaps
 of the network for this case ("no Defender serves Gracias a Dios; nearest: Colón").
 
+Three modules, along the lines this docstring has always drawn:
+
+- ``cases.conflicts``: conflicts of interest, the one implementation, which the assignment
+  actions also call under the case's lock;
+- ``cases.matching_aggregates``: the per-Defender aggregates (load, ratings, uptake) and the
+  reference data, shared by every server process through Django's cache;
+- this module: the scoring, with the reasons in words.
+
 Every weight lives in ``WEIGHTS`` below and is explained in docs/matching.md. The score is a sum
 of points; ties are broken by Defender id, so the same data always gives the same order.
 
 Speed: the network has ~2,000 Defenders and ~100,000 past cases. The Defenders (one flat query)
 and the regions, languages and expertise this case needs (m2m rows filtered in SQL) are read
-fresh. The per-Defender aggregates (load, ratings, uptake), which need GROUP BY over every case,
-are kept per process and each recomputed as soon as a row it depends on is added (a new
-evaluation, any state change, a new case, an activation; see ``_stamps``), and at most every
-``WEIGHTS.history_ttl`` seconds. Every Defender is scored in one tight loop without words; only
-the shown ones are explained.
+fresh; the aggregates come from ``matching_aggregates``. Every Defender is scored in one tight
+loop without words; only the shown ones are explained.
 """
 
 from __future__ import annotations
 
-import itertools
-import re
-import statistics
-import time
-import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from django.db import connection
-from django.db.models import Avg, Count, Min, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from rapidfuzz import fuzz, process
 
-from puente.network.models import Country, Defender, DefenderConflict, Expertise, Language, Region
+from puente.network.models import Country, Defender, Region
 
-from .models import TASK_EXPERTISE, Case, CaseState, CaseTransition, ClaimType, Evaluation, Task
+from . import conflicts as conflict_check
+from . import matching_aggregates
+from .matching_aggregates import LOAD_STATES
+from .models import TASK_EXPERTISE, Case, ClaimType, Task
 
 
 @dataclass(frozen=True)
@@ -67,16 +65,9 @@ class Weights:
     uptake: float = 6.0
     uptake_horizon_days: float = 30.0
     uptake_prior_cases: float = 2.0
-    # Conflict of interest: rapidfuzz token_sort_ratio on normalised names, 0-100.
-    conflict_threshold: float = 90.0
-    # How long the history aggregates may be reused at most (seconds).
-    history_ttl: int = 300
 
 
 WEIGHTS = Weights()
-
-# The case states in which a case occupies one of the Defender's slots.
-LOAD_STATES = (CaseState.AGREEMENT_PENDING, CaseState.ACTIVE, CaseState.REPORTING)
 
 # Which expertise (network.Expertise.code) a claim type calls for, besides its tasks.
 CLAIM_EXPERTISE = {
@@ -116,132 +107,6 @@ class MatchResult:
         ]
 
 
-# ---------------------------------------------------------------------------------------------
-# Party names, for conflicts of interest
-
-# Legal-form suffixes, as token sequences after normalisation (dots removed, lower case).
-_LEGAL_SUFFIXES = [
-    s.split()
-    for s in (
-        "s de rl de cv", "s de r l de c v", "sapi de cv", "sab de cv", "sa de cv", "s a de c v", "s de rl",
-        "sc de rl", "spr de rl", "de cv", "sa", "s a", "sc", "ac", "a c", "srl", "sas",
-        "inc", "incorporated", "llc", "l l c", "llp", "lp", "pllc", "ltd", "limited", "corp", "corporation",
-        "co", "company", "cia", "and co", "y cia",
-    )
-]
-_LEGAL_SUFFIXES.sort(key=len, reverse=True)
-
-
-@lru_cache(maxsize=65536)
-def normalise_party_name(name: str) -> str:
-    """Lower case, no accents, no punctuation, no bracketed notes, no legal-form suffixes:
-    "RECLUTADORA DEL NORTE, S.A. de C.V. (RDN)" -> "reclutadora del norte"."""
-    text = unicodedata.normalize("NFKD", name or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text)
-    text = text.replace("&", " and ")
-    text = re.sub(r"[.'`´’]", "", text)  # "S.A." -> "sa", "O'Brien" -> "obrien"
-    text = re.sub(r"[^0-9a-z]+", " ", text)
-    tokens = text.split()
-    changed = True
-    while changed and tokens:
-        changed = False
-        for suffix in _LEGAL_SUFFIXES:
-            if len(tokens) > len(suffix) and tokens[-len(suffix):] == suffix:
-                del tokens[-len(suffix):]
-                changed = True
-                break
-    return " ".join(tokens)
-
-
-def conflicts_for(case: Case) -> dict[int, str]:
-    """defender id -> why it is in conflict, for Defenders who acted for a party the case names.
-
-    Every name of every opposing party (the abuse app's ``party_aliases`` included) is normalised
-    and compared with every recorded DefenderConflict by rapidfuzz token_sort_ratio (vectorised).
-    A Defender recorded against a recruiter in the abuse app (RecruiterConflict) is in conflict
-    with a case naming that recruiter under any of its names."""
-    from puente.abuse.conflicts import party_aliases
-
-    party_rows = list(case.parties.order_by("pk").values_list("kind", "name"))
-    if not party_rows:
-        return {}
-    rows = list(DefenderConflict.objects.order_by("defender_id", "pk").values_list("defender_id", "party_name"))
-    norms = [normalise_party_name(name) for _d, name in rows]
-    hits: dict[int, tuple[int, str]] = {}  # defender id -> (first matching row, reason)
-    for kind, written in party_rows:
-        for alias in sorted(party_aliases(kind, written) | {written}):
-            alias_norm = normalise_party_name(alias)
-            if not alias_norm or not norms:
-                continue
-            matches = process.extract(
-                alias_norm, norms, scorer=fuzz.token_sort_ratio, score_cutoff=WEIGHTS.conflict_threshold, limit=None
-            )
-            for _match, _score, index in matches:
-                defender_id, party_name = rows[index]
-                if defender_id not in hits or index < hits[defender_id][0]:
-                    hits[defender_id] = (
-                        index,
-                        _("acted for %(party)s (named in the case as %(name)s)") % {"party": party_name, "name": written},
-                    )
-    found = {defender_id: reason for defender_id, (_i, reason) in hits.items()}
-    found.update({d: r for d, r in _recruiter_conflicts(party_rows).items() if d not in found})
-    return found
-
-
-def _recruiter_conflicts(party_rows) -> dict[int, str]:
-    """Conflicts the abuse app records against a recruiter itself, whatever name the case uses."""
-    names = [name for kind, name in party_rows if kind in ("recruiter", "other")]
-    if not names:
-        return {}
-    try:
-        from puente.abuse.models import RecruiterConflict
-        from puente.abuse.resolution import resolve_name
-    except ImportError:  # the abuse app without recruiter resolution
-        return {}
-    found: dict[int, str] = {}
-    for written in names:
-        recruiter = resolve_name(written)
-        if recruiter is None:
-            continue
-        for defender_id in (
-            RecruiterConflict.objects.filter(recruiter=recruiter).order_by("defender_id").values_list("defender_id", flat=True)
-        ):
-            found.setdefault(
-                defender_id,
-                _("acted for recruiter %(party)s (named in the case as %(name)s)") % {"party": recruiter.name, "name": written},
-            )
-    return found
-
-
-# ---------------------------------------------------------------------------------------------
-# Aggregates
-
-
-def _stamps() -> dict[str, tuple]:
-    """What the cached aggregates depend on, read in one query through the primary-key indexes:
-    the newest evaluation, the newest state change (every move of the workflow writes a
-    CaseTransition, assignment included), the newest case and the newest activation."""
-    q = connection.ops.quote_name
-    evaluations, transitions, cases = (q(m._meta.db_table) for m in (Evaluation, CaseTransition, Case))
-    newest = "(SELECT {col} FROM {table}{where} ORDER BY id DESC LIMIT 1)"
-    columns = [
-        ("ratings", evaluations, "id", ""), ("ratings", evaluations, q("submitted_at"), ""),
-        ("loads", transitions, "id", ""), ("loads", transitions, q("at"), ""),
-        ("loads", cases, "id", ""), ("loads", cases, q("submitted_at"), ""), ("loads", cases, q("assigned_at"), ""),
-        ("uptake", transitions, "id", " WHERE to_state = %s"), ("uptake", transitions, q("at"), " WHERE to_state = %s"),
-    ]
-    sql = "SELECT " + ", ".join(newest.format(col=c, table=t, where=w) for _p, t, c, w in columns)
-    params = [str(CaseState.ACTIVE)] * sum(1 for *_x, w in columns if w)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)  # noqa: S608  (names from model metadata)
-        values = cursor.fetchone()
-    stamps: dict[str, tuple] = defaultdict(tuple)
-    for (part, *_rest), value in zip(columns, values):
-        stamps[part] += (str(value),)
-    return stamps
-
-
 def _history_points(ratings: dict, uptake: dict, defender_id: int) -> float:
     """Points for ratings and uptake: they do not depend on the case."""
     w = WEIGHTS
@@ -257,196 +122,6 @@ def _history_points(ratings: dict, uptake: dict, defender_id: int) -> float:
         n, median_days = up
         points += w.uptake * max(0.0, 1 - median_days / w.uptake_horizon_days) * n / (n + w.uptake_prior_cases)
     return points
-
-
-# Days between the assignment (first move to agreement_pending, else Case.assigned_at) and the
-# first move to active, computed by the database: converting 200,000 timestamps in Python would
-# cost seconds.
-_DAYS_SQL = {
-    "sqlite": "julianday({end}) - julianday({start})",
-    "postgresql": "EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0",
-}
-
-
-def _uptake_days():
-    """(defender id, days) for every case with a Defender that became active."""
-    q = connection.ops.quote_name
-    days_sql = _DAYS_SQL.get(connection.vendor)
-    if days_sql is None:  # another database: the same figures, computed in Python
-        rows = (
-            CaseTransition.objects.filter(
-                to_state__in=(CaseState.AGREEMENT_PENDING, CaseState.ACTIVE), case__defender__isnull=False
-            )
-            .order_by()
-            .values("case_id", "case__defender_id", "case__assigned_at")
-            .annotate(
-                pending_at=Min("at", filter=Q(to_state=CaseState.AGREEMENT_PENDING)),
-                active_at=Min("at", filter=Q(to_state=CaseState.ACTIVE)),
-            )
-            .values_list("case__defender_id", "case__assigned_at", "pending_at", "active_at")
-        )
-        for defender_id, assigned_at, pending_at, active_at in rows:
-            start = pending_at or assigned_at
-            if active_at is not None and start is not None:
-                yield defender_id, (active_at - start).total_seconds() / 86400
-        return
-    transitions, cases = q(CaseTransition._meta.db_table), q(Case._meta.db_table)
-    elapsed = days_sql.format(end="t.active_at", start="COALESCE(t.pending_at, c.assigned_at)")
-    sql = (
-        f"SELECT c.defender_id, {elapsed} FROM ("  # noqa: S608  (names from model metadata)
-        f"  SELECT case_id,"
-        f"    MIN(CASE WHEN to_state = %s THEN {q('at')} END) AS pending_at,"
-        f"    MIN(CASE WHEN to_state = %s THEN {q('at')} END) AS active_at"
-        f"  FROM {transitions} WHERE to_state IN (%s, %s) GROUP BY case_id"
-        f") t JOIN {cases} c ON c.id = t.case_id "
-        f"WHERE c.defender_id IS NOT NULL AND t.active_at IS NOT NULL"
-    )
-    pending, active = str(CaseState.AGREEMENT_PENDING), str(CaseState.ACTIVE)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pending, active, pending, active])
-        yield from cursor.fetchall()
-
-
-def _compute_loads() -> dict[int, int]:
-    """defender id -> cases occupying one of its slots."""
-    return dict(
-        Case.objects.filter(state__in=LOAD_STATES, defender__isnull=False)
-        .order_by()
-        .values("defender_id")
-        .annotate(n=Count("id"))
-        .values_list("defender_id", "n")
-    )
-
-
-def _compute_ratings() -> dict[int, tuple[int, float]]:
-    """defender id -> (count, mean) of the Advocates' overall ratings of its cases."""
-    return {
-        row["case__defender_id"]: (row["n"], float(row["mean"]))
-        for row in Evaluation.objects.filter(side=Evaluation.Side.ADVOCATE, case__defender__isnull=False)
-        .order_by()
-        .values("case__defender_id")
-        .annotate(n=Count("id"), mean=Avg("overall"))
-    }
-
-
-def _compute_uptake() -> dict[int, tuple[int, float]]:
-    """defender id -> (count, median days) from assignment to active."""
-    days = defaultdict(list)
-    for defender_id, elapsed in _uptake_days():
-        if elapsed is not None and elapsed >= 0:
-            days[defender_id].append(float(elapsed))
-    return {d: (len(v), statistics.median(v)) for d, v in days.items()}
-
-
-_PARTS = {"loads": _compute_loads, "ratings": _compute_ratings, "uptake": _compute_uptake}
-
-# Per process, per part: (key, expires at, value, generation). Plain references, not Django's
-# cache, which would pickle and unpickle thousands of entries on every suggestion. Each part has
-# its own key, so assigning a case recomputes the loads (one small GROUP BY), not the history.
-_cached: dict[str, tuple] = {}
-_generation = itertools.count(1)
-
-
-def aggregates(use_cache: bool = True) -> dict:
-    """Per Defender: ``loads``, ``ratings``, ``uptake``, and the ``points`` ratings and uptake give.
-
-    Each part is reused until a row it depends on is added (see ``_stamps``), and at most
-    ``WEIGHTS.history_ttl`` seconds, for edits that write no new row."""
-    if not use_cache:
-        data = {part: compute() for part, compute in _PARTS.items()}
-        data["points"] = {d: _history_points(data["ratings"], data["uptake"], d) for d in data["ratings"].keys() | data["uptake"].keys()}
-        return data
-    stamps = _stamps()
-    database = (connection.alias, str(connection.settings_dict["NAME"]))
-    now = time.monotonic()
-    data, generations = {}, {}
-    for part, compute in _PARTS.items():
-        key = (database, stamps.get(part))
-        entry = _cached.get(part)
-        if entry is None or entry[0] != key or entry[1] <= now:
-            entry = (key, now + WEIGHTS.history_ttl, compute(), next(_generation))
-            _cached[part] = entry
-        data[part] = entry[2]
-        generations[part] = entry[3]
-    # Rating and uptake points: recomputed only when either part or the weights changed.
-    key = (generations["ratings"], generations["uptake"], WEIGHTS)
-    entry = _cached.get("points")
-    if entry is None or entry[0] != key:
-        points = {d: _history_points(data["ratings"], data["uptake"], d) for d in data["ratings"].keys() | data["uptake"].keys()}
-        entry = (key, None, points, None)
-        _cached["points"] = entry
-    data["points"] = entry[2]
-    return data
-
-
-def _defender_rows() -> list[tuple[int, str, int, str]]:
-    """(id, country, capacity, status) of every Defender, by id: a plain cursor, 2,000 rows."""
-    q = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, {q('country')}, {q('capacity')}, {q('status')} "  # noqa: S608  (names from model metadata)
-            f"FROM {q(Defender._meta.db_table)} ORDER BY id"
-        )
-        return cursor.fetchall()
-
-
-def _pairs(region_ids, language_ids, expertise_ids) -> tuple[dict, dict, dict]:
-    """defender id -> the given regions it serves, languages it speaks, areas it lists. One
-    query: the three m2m tables filtered in SQL to the ids that matter for this case (a few
-    thousand integer pairs), read with a plain cursor."""
-    q = connection.ops.quote_name
-    parts, params = [], []
-    for kind, through, column, ids in (
-        (0, Defender.regions.through, "region", region_ids),
-        (1, Defender.languages.through, "language", language_ids),
-        (2, Defender.expertise.through, "expertise", expertise_ids),
-    ):
-        ids = sorted(i for i in ids if i is not None)
-        if not ids:
-            continue
-        other = q(through._meta.get_field(column).column)
-        marks = ", ".join(["%s"] * len(ids))
-        parts.append(
-            f"SELECT {kind}, defender_id, {other} FROM {q(through._meta.db_table)} WHERE {other} IN ({marks})"  # noqa: S608
-        )
-        params += ids
-    found: tuple[dict, dict, dict] = (defaultdict(set), defaultdict(set), defaultdict(set))
-    if parts:
-        with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(parts), params)
-            for kind, defender_id, other_id in cursor.fetchall():
-                found[kind][defender_id].add(other_id)
-    return found
-
-
-_reference_cache: dict[tuple, tuple[float, dict]] = {}
-
-
-def clear_caches(**kwargs) -> None:
-    """Forget every per-process cache. Connected to ``post_migrate``: reference data is synced
-    there (and re-created, with new ids, when a test database is flushed), so ids cached before
-    it may no longer exist."""
-    _cached.clear()
-    _reference_cache.clear()
-
-
-def _reference() -> dict:
-    """Regions, languages and areas of expertise (reference data, synced at ``migrate``): read
-    once per process and database, again after ``WEIGHTS.history_ttl`` seconds."""
-    key = (connection.alias, str(connection.settings_dict["NAME"]))
-    entry = _reference_cache.get(key)
-    now = time.monotonic()
-    if entry is not None and entry[0] > now:
-        return entry[1]
-    regions = list(Region.objects.values_list("id", "name", "country"))
-    data = {
-        "region_name": {r[0]: r[1] for r in regions},
-        "region_country": {r[0]: r[2] for r in regions},
-        "languages": {lang[0]: (lang[1], lang[2]) for lang in Language.objects.values_list("id", "name", "code")},
-        "expertise": {e[0]: (e[1], e[2]) for e in Expertise.objects.values_list("id", "code", "name")},
-    }
-    _reference_cache[key] = (now + WEIGHTS.history_ttl, data)
-    return data
 
 
 # ---------------------------------------------------------------------------------------------
@@ -469,7 +144,7 @@ class _Context:
 
     def __init__(self, case: Case, use_cache: bool):
         client = case.client
-        ref = _reference()
+        ref = matching_aggregates.reference()
         self.region_name, self.region_country = ref["region_name"], ref["region_country"]
         self.client_region = client.region_id
         self.client_country = self.region_country.get(client.region_id) or client.country or ""
@@ -501,8 +176,8 @@ class _Context:
         self.needed = {id_by_code[c] for c in codes if c in id_by_code}
         self.expertise_label = {pk: _(name) for pk, (_code, name) in expertise.items() if pk in self.needed}
 
-        self.defenders = _defender_rows()
-        served, spoken, self.covered = _pairs(
+        self.defenders = matching_aggregates.defender_rows()
+        served, spoken, self.covered = matching_aggregates.pairs(
             border_ids | country_regions | ({self.client_region} - {None}),
             {self.language[0]} if self.needs_language else set(),
             self.needed,
@@ -514,13 +189,16 @@ class _Context:
             d[0] for d in self.defenders if self.client_country and d[1] == self.client_country
         }
         self.speakers = set(spoken)
-        agg = aggregates(use_cache)
-        self.ratings, self.uptake, self.history_points = agg["ratings"], agg["uptake"], agg["points"]
+        agg = matching_aggregates.aggregates(use_cache)
+        self.ratings, self.uptake = agg["ratings"], agg["uptake"]
+        self.history_points = {
+            d: _history_points(self.ratings, self.uptake, d) for d in self.ratings.keys() | self.uptake.keys()
+        }
         self.loads = agg["loads"]
         if case.defender_id and case.state in LOAD_STATES and self.loads.get(case.defender_id):
             # The case being matched does not take a slot from its own Defender.
             self.loads = {**self.loads, case.defender_id: self.loads[case.defender_id] - 1}
-        self.conflicts = conflicts_for(case)
+        self.conflicts = {d: c.reason for d, c in conflict_check.conflicts_for(case).items()}
 
 
 _EMPTY: frozenset = frozenset()

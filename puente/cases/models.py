@@ -152,6 +152,7 @@ class CaseTransition(models.Model):
 
     class Event(models.TextChoices):
         DEFENDER_CHANGED = "defender_changed", _("Defender changed")
+        CLIENT_MOVED = "client_moved", _("Client record merged")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
     from_state = models.CharField(max_length=20, choices=CaseState.choices, blank=True)

@@ -22,7 +22,6 @@ urlpatterns = [
     path("<int:pk>/ask/", views.request_info, name="request_info"),
     path("<int:pk>/answer/", views.answer_info, name="answer_info"),
     path("<int:pk>/decline/", views.decline, name="decline"),
-    path("<int:pk>/assign/", views.assign, name="assign"),
     path("<int:pk>/defender/", views.change_defender, name="change_defender"),
     path("<int:pk>/contract/", views.contract_view, name="contract"),
     path("<int:pk>/contract/sign/", views.contract_sign, name="contract_sign"),

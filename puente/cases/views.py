@@ -1,7 +1,8 @@
 """Views of the cases app: thin; rules live in actions.py and workflow.py.
 
 Every view fetches cases through ``access.visible_cases`` (another party's case is a 404) and
-every change goes through a ``do_*`` action; an ``ActionError`` becomes a message on the page.
+every change goes through a ``do_*`` action; its refusal (``ActionRefused``) goes on the form
+(``add_refusal``) when the page shows one again, else into a message on the page it redirects to.
 """
 
 from django.contrib import messages
@@ -14,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from puente.core.access import get_visible_or_404, require_login, require_perm
+from puente.core.action_contract import ActionRefused
+from puente.core.forms import add_refusal
 from puente.core.roles import Role
 from puente.core.storage import serve_private_file
 
@@ -21,7 +24,7 @@ from . import actions, contract, figures, workflow
 from .access import client_for, visible_attachments, visible_cases, visible_internal_notes
 from .evaluation import CRITERIA
 from .forms import (
-    AnswerForm, AssignForm, CaseForm, ChangeDefenderForm, ClientForm, ContractEditForm, ContractSignForm, DeclineForm,
+    AnswerForm, CaseForm, ChangeDefenderForm, ClientForm, ContractEditForm, ContractSignForm, DeclineForm,
     EvaluationForm, FiguresFilterForm, HoldForm, MessageForm, NoteForm, OutcomeForm, PartyFormSet, QuestionForm,
     SignForm, TaskFormSet, TaskStatusForm,
 )
@@ -39,12 +42,16 @@ def _back(case):
     return redirect("cases:detail", case.pk)
 
 
-def _run(request, fn, *args, success=None, **kwargs):
-    """Call an action; turn a refusal into a message. Returns the result or None."""
+def _run(request, fn, *args, success=None, form=None, **kwargs):
+    """Call an action as ``request.user``. A refusal goes on ``form`` (when the page renders it
+    again) or into a message. Returns the result (True for None) or None when refused."""
     try:
-        result = fn(*args, **kwargs)
-    except actions.ActionError as exc:
-        messages.error(request, exc.message)
+        result = fn(*args, acting_user=request.user, **kwargs)
+    except ActionRefused as exc:
+        if form is not None:
+            add_refusal(form, exc)
+        else:
+            messages.error(request, exc.text)
         return None
     if success:
         messages.success(request, success)
@@ -116,7 +123,7 @@ def request_new(request):
         if not task_rows:
             messages.error(request, _("Name at least one task the Defender should do."))
         else:
-            case = _run(request, actions.do_submit_request, advocate, by=request.user, client=client_form.cleaned_data,
+            case = _run(request, actions.do_submit_request, advocate, form=client_form, client=client_form.cleaned_data,
                         case=case_form.cleaned_data, parties=party_rows, tasks=task_rows,
                         success=_("Your request has been sent to the network."))
             if case:
@@ -167,7 +174,7 @@ def review(request, pk):
         "case": case, "client": client_for(request.user, case), "tasks": case.tasks.all(),
         "parties": case.parties.all(), "notes": visible_internal_notes(request.user, case),
         "info_requests": case.info_requests.all(), "note_form": NoteForm(), "question_form": QuestionForm(),
-        "decline_form": DeclineForm(), "assign_form": AssignForm(),
+        "decline_form": DeclineForm(),
         "reviewable": case.state in (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED),
         "match_records": case.match_records.select_related("chosen", "chosen_by"),
     })
@@ -178,7 +185,7 @@ def review(request, pk):
 def move(request, pk):
     case = _case(request, pk)
     target = request.POST.get("to", "")
-    _run(request, actions.do_transition, case, target, by=request.user, note=request.POST.get("note", ""),
+    _run(request, actions.do_transition, case, target, note=request.POST.get("note", ""),
          success=_("The case has moved."))
     return _back(case)
 
@@ -189,7 +196,7 @@ def hold(request, pk):
     case = _case(request, pk)
     form = HoldForm(request.POST)
     form.is_valid()
-    _run(request, actions.do_hold, case, by=request.user, reason=form.cleaned_data.get("reason", ""),
+    _run(request, actions.do_hold, case, reason=form.cleaned_data.get("reason", ""),
          success=_("The case is on hold."))
     return _back(case)
 
@@ -198,7 +205,7 @@ def hold(request, pk):
 @require_perm("cases.review")
 def resume(request, pk):
     case = _case(request, pk)
-    _run(request, actions.do_resume, case, by=request.user, success=_("The case has resumed."))
+    _run(request, actions.do_resume, case, success=_("The case has resumed."))
     return _back(case)
 
 
@@ -208,7 +215,7 @@ def note_add(request, pk):
     case = _case(request, pk)
     form = NoteForm(request.POST)
     if form.is_valid():
-        _run(request, actions.do_add_internal_note, case, by=request.user, body=form.cleaned_data["body"],
+        _run(request, actions.do_add_internal_note, case, body=form.cleaned_data["body"],
              success=_("Note added."))
     else:
         messages.error(request, _("The note is empty."))
@@ -221,7 +228,7 @@ def request_info(request, pk):
     case = _case(request, pk)
     form = QuestionForm(request.POST)
     if form.is_valid():
-        _run(request, actions.do_request_info, case, by=request.user, question=form.cleaned_data["question"],
+        _run(request, actions.do_request_info, case, question=form.cleaned_data["question"],
              success=_("The question has been sent to the Advocate."))
     else:
         messages.error(request, _("Write the question for the Advocate."))
@@ -234,7 +241,7 @@ def answer_info(request, pk):
     case = _case(request, pk)
     form = AnswerForm(request.POST)
     if form.is_valid():
-        _run(request, actions.do_answer_info, case, by=request.user, answer=form.cleaned_data["answer"],
+        _run(request, actions.do_answer_info, case, answer=form.cleaned_data["answer"],
              success=_("Your answer has been sent; the case is back in review."))
     else:
         messages.error(request, _("Write your answer."))
@@ -247,25 +254,10 @@ def decline(request, pk):
     case = _case(request, pk)
     form = DeclineForm(request.POST)
     if form.is_valid():
-        _run(request, actions.do_decline, case, by=request.user, reason=form.cleaned_data["reason"],
+        _run(request, actions.do_decline, case, reason=form.cleaned_data["reason"],
              success=_("The request has been declined."))
     else:
         messages.error(request, _("Give the reason for declining: the Advocate will read it."))
-    return redirect("cases:review", case.pk)
-
-
-@require_POST
-@require_perm("cases.review")
-def assign(request, pk):
-    case = _case(request, pk)
-    form = AssignForm(request.POST)
-    if form.is_valid():
-        done = _run(request, actions.do_assign_defender, case, form.cleaned_data["defender"], by=request.user,
-                    note=form.cleaned_data["note"], success=_("Defender chosen; the contract is ready for review."))
-        if done:
-            return redirect("cases:contract", case.pk)
-    else:
-        messages.error(request, _("Choose an active Defender."))
     return redirect("cases:review", case.pk)
 
 
@@ -276,7 +268,7 @@ def change_defender(request, pk):
     case = _case(request, pk)
     form = ChangeDefenderForm(request.POST, case=case)
     if form.is_valid():
-        _run(request, actions.do_change_defender, case, form.cleaned_data["defender"], by=request.user,
+        _run(request, actions.do_change_defender, case, form.cleaned_data["defender"],
              reason=form.cleaned_data["reason"],
              success=_("The Defender has been changed; the new version of the contract needs every party's signature."))
     else:
@@ -295,7 +287,7 @@ def agreement(request):
         return redirect("home")
     form = SignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _run(request, actions.do_sign_advocate_agreement, advocate, by=request.user,
+        if _run(request, actions.do_sign_advocate_agreement, advocate, form=form,
                 typed_name=form.cleaned_data["typed_name"], accepted=form.cleaned_data["accepted"],
                 success=_("Thank you: the Advocate Agreement is signed.")):
             return redirect("cases:my_cases")
@@ -342,7 +334,7 @@ def contract_sign(request, pk):
     case = _case(request, pk)
     form = ContractSignForm(request.POST)
     if form.is_valid():
-        _run(request, actions.do_sign_contract, case, by=request.user, typed_name=form.cleaned_data["typed_name"],
+        _run(request, actions.do_sign_contract, case, typed_name=form.cleaned_data["typed_name"],
              accepted=form.cleaned_data["accepted"], sha256=form.cleaned_data["sha256"],
              success=_("You have signed the contract."))
     else:
@@ -356,7 +348,7 @@ def contract_edit(request, pk):
     case = _case(request, pk)
     form = ContractEditForm(request.POST)
     if form.is_valid():
-        _run(request, actions.do_propose_contract_edit, case, by=request.user, text=form.cleaned_data["text"],
+        _run(request, actions.do_propose_contract_edit, case, text=form.cleaned_data["text"],
              note=form.cleaned_data["note"], base_number=form.cleaned_data["base_number"],
              success=_("Your version has been saved; it needs all three signatures."))
     else:
@@ -404,7 +396,7 @@ def task_update(request, pk, task_pk):
     task = get_visible_or_404(case.tasks.all(), pk=task_pk)
     form = TaskStatusForm(request.POST)
     if form.is_valid():
-        _run(request, actions.do_update_task, task, by=request.user, status=form.cleaned_data["status"],
+        _run(request, actions.do_update_task, task, status=form.cleaned_data["status"],
              success=_("Task updated."))
     else:
         messages.error(request, _("Unknown task status."))
@@ -417,7 +409,7 @@ def message_post(request, pk):
     case = _case(request, pk)
     form = MessageForm(request.POST, request.FILES)
     if form.is_valid():
-        _run(request, actions.do_post_message, case, by=request.user, body=form.cleaned_data["body"],
+        _run(request, actions.do_post_message, case, body=form.cleaned_data["body"],
              files=form.cleaned_data["files"], success=_("Message sent."))
     else:
         for error in form.errors.get("files", []) + form.non_field_errors():
@@ -441,7 +433,7 @@ def evaluate(request, pk):
     side = request.user.role
     form = EvaluationForm(request.POST or None, side=side)
     if request.method == "POST" and form.is_valid():
-        if _run(request, actions.do_submit_evaluation, case, by=request.user, ratings=form.ratings(),
+        if _run(request, actions.do_submit_evaluation, case, form=form, ratings=form.ratings(),
                 comments=form.cleaned_data["comments"], success=_("Thank you for your evaluation.")):
             return _back(case)
     return render(request, "cases/evaluate.html", {"case": case, "form": form, "criteria": CRITERIA[side]})
@@ -457,7 +449,7 @@ def outcome(request, pk):
                    "outcome_date": current.outcome_date, "note": current.note}
     form = OutcomeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        if _run(request, actions.do_report_outcome, case, by=request.user, result=form.cleaned_data["result"],
+        if _run(request, actions.do_report_outcome, case, form=form, result=form.cleaned_data["result"],
                 amount_recovered=form.cleaned_data["amount_recovered"], outcome_date=form.cleaned_data["outcome_date"],
                 note=form.cleaned_data["note"], success=_("The outcome has been recorded.")):
             return _back(case)

@@ -18,10 +18,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from puente.core.access import get_visible_or_404, require_perm
-from puente.network.models import Defender
+from puente.core.action_contract import ActionRefused
+from puente.core.forms import add_refusal
 
 from . import matching
 from .access import visible_cases
+from .actions import do_assign_defender
+from .forms import DefenderChoiceField
 from .models import MatchRecord
 
 SIGNING_SALT = "puente.cases.matching.shown"
@@ -38,10 +41,8 @@ def _case_url(case):
 
 
 class ChooseForm(forms.Form):
-    defender = forms.ModelChoiceField(
-        queryset=Defender.objects.filter(status=Defender.Status.ACTIVE).order_by("name", "pk"),
-        label=gettext_lazy("Defender"),
-    )
+    # Active Defenders without a conflict with the case (DefenderChoiceField.for_case).
+    defender = DefenderChoiceField(label=gettext_lazy("Defender"))
     note = forms.CharField(
         label=gettext_lazy("Why this Defender"),
         required=False,
@@ -50,10 +51,11 @@ class ChooseForm(forms.Form):
     )
     shown = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, case=None, **kwargs):
+    def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
-        self.shown_list = []
+        self.shown_list: list[dict] = []
+        self.fields["defender"].for_case(case)
 
     def clean_shown(self):
         try:
@@ -72,8 +74,6 @@ class ChooseForm(forms.Form):
         defender = cleaned.get("defender")
         if defender is None or "shown" not in cleaned:
             return cleaned
-        if defender.pk in matching.conflicts_for(self.case):
-            self.add_error("defender", _("%(name)s has a conflict of interest in this case.") % {"name": defender.name})
         rank = self.rank_of(defender)
         if rank != 1 and not cleaned.get("note", "").strip():
             self.add_error("note", _("Say why you chose a Defender other than the first suggestion."))
@@ -120,15 +120,14 @@ def match_choose(request, pk):
     form = ChooseForm(request.POST, case=case)
     if not form.is_valid():
         return _panel(request, case, form=form, status=400)
-    from .actions import ActionError, do_assign_defender
-
     defender = form.cleaned_data["defender"]
     try:
         do_assign_defender(
-            case, defender, by=request.user, note=form.cleaned_data["note"].strip(), suggestions=form.shown_list
+            case, defender, acting_user=request.user, note=form.cleaned_data["note"].strip(),
+            suggestions=form.shown_list,
         )
-    except (ActionError, ValidationError) as exc:
-        form.add_error(None, getattr(exc, "message", str(exc)))
+    except ActionRefused as exc:
+        add_refusal(form, exc)
         return _panel(request, case, form=form, status=409)
     messages.success(request, _("%(name)s was chosen for case %(case)s.") % {"name": defender.name, "case": case})
     url = _case_url(case)

@@ -10,13 +10,15 @@ resuming returns to the state it was held from (``Case.held_from_state``).
 """
 
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from django.utils.translation import gettext_lazy as _
 
+from puente.core import providers
 from puente.core.roles import Role
 
 from .models import CaseState as S
+from .models import Task
 
 
 def _advocate_signed(case):
@@ -42,19 +44,18 @@ def _contract_signed(case):
 
 
 def _tasks_finished(case):
-    from .models import Task
-
     if case.tasks.filter(status__in=[Task.Status.OPEN, Task.Status.IN_PROGRESS]).exists():
         return _("Some tasks are still open: mark them done or cancelled first.")
     return None
 
 
 def _reporting_settled(case):
-    # Billing decides (and says which reports hold the case): every report reviewed and invoiced.
-    from puente.billing.api import case_reporting_settled, reporting_block_reason
-
-    if not case_reporting_settled(case):
-        return reporting_block_reason(case) or _("The Defender's report has not been reviewed and invoiced yet.")
+    """Billing decides, through the provider ``cases.reporting_blockers`` (billing sits above
+    cases): what keeps the case in reporting, each named (a report's ``str`` is "PU-2026-00012
+    v2 (Returned for correction)"; a text is shown as it is)."""
+    blockers = list(providers.call("cases.reporting_blockers", case) or ())
+    if blockers:
+        return _("Reporting is not settled: %(blockers)s.") % {"blockers": "; ".join(str(b) for b in blockers)}
     return None
 
 

@@ -42,8 +42,6 @@ MATRIX = [
           expect={"advocate": 302, "other_advocate": 404}),
     Entry("cases:decline", kwargs=submitted, method="post", data=lambda w: {"reason": "Out of scope"},
           expect={"coordinator": 302}),
-    Entry("cases:assign", kwargs=submitted, method="post", data=lambda w: {"defender": w.defender_org.pk},
-          expect={"coordinator": 302}),
     # Coordinators only; on the active w.case the action then refuses (test_change_defender.py).
     Entry("cases:change_defender", kwargs=case, method="post",
           data=lambda w: {"defender": w.other_defender_org.pk, "reason": "No answer"}, expect={"coordinator": 302}),

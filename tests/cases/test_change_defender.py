@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 
+from puente.core.action_contract import ActionRefused
 from puente.cases import actions, contract
 from puente.cases.access import client_for, visible_cases
 from puente.cases.models import Case, CaseState, CaseTransition, ContractSignature, ContractVersion, Notification
@@ -27,7 +28,7 @@ def pending(world):
     have signed version 1, the Coordinator not yet."""
     sign_agreement(world.advocate_profile)
     case = world.submitted_case
-    actions.do_assign_defender(case, world.defender_org, by=world.coordinator)
+    actions.do_assign_defender(case, world.defender_org, acting_user=world.coordinator)
     case.refresh_from_db()
     for user in (world.advocate, world.defender):
         sign(case, user)
@@ -36,13 +37,13 @@ def pending(world):
 
 def sign(case, user):
     version = actions.latest_version(case)
-    return actions.do_sign_contract(case, by=user, typed_name=user.get_full_name(), accepted=True,
+    return actions.do_sign_contract(case, acting_user=user, typed_name=user.get_full_name(), accepted=True,
                                     sha256=version.sha256)
 
 
 def change(case, world, defender=None, **kw):
     kw.setdefault("reason", REASON)
-    return actions.do_change_defender(case, defender or world.other_defender_org, by=kw.pop("by", world.coordinator),
+    return actions.do_change_defender(case, defender or world.other_defender_org, acting_user=kw.pop("acting_user", world.coordinator),
                                       **kw)
 
 
@@ -74,7 +75,7 @@ def test_change_voids_signatures_and_makes_a_version_naming_the_new_defender(pen
     assert "The Defender changed" in v2.note and "Cambió el Defensor" in v2.note
     # Nobody has signed version 2; all three must, the new Defender included, and the case becomes active.
     assert not v2.signatures.exists()
-    with pytest.raises(actions.ActionError):
+    with pytest.raises(ActionRefused):
         sign(pending, world.defender)
     for user in (world.coordinator, world.advocate, world.other_defender):
         sign(pending, user)
@@ -85,7 +86,7 @@ def test_change_voids_signatures_and_makes_a_version_naming_the_new_defender(pen
 
 def test_the_parties_edits_survive_the_change(pending, world):
     v1 = actions.latest_version(pending)
-    actions.do_propose_contract_edit(pending, by=world.advocate, base_number=1,
+    actions.do_propose_contract_edit(pending, acting_user=world.advocate, base_number=1,
                                      text=v1.text.replace("within 30 days", "within 45 days"))
     v3 = change(pending, world)
     assert v3.number == 3 and "within 45 days" in v3.text
@@ -97,7 +98,7 @@ def test_defender_lines_edited_by_a_party_mean_the_text_is_generated_again(pendi
     v1 = actions.latest_version(pending)
     edited = v1.text.replace("paid GTQ 250.00 per hour", "paid GTQ 300.00 per hour").replace(
         "within 30 days", "within 45 days")
-    actions.do_propose_contract_edit(pending, by=world.defender, base_number=1, text=edited)
+    actions.do_propose_contract_edit(pending, acting_user=world.defender, base_number=1, text=edited)
     v3 = change(pending, world)
     pending.refresh_from_db()
     assert v3.text == contract.generate_text(pending)
@@ -107,15 +108,16 @@ def test_defender_lines_edited_by_a_party_mean_the_text_is_generated_again(pendi
 
 def test_an_english_only_contract_becomes_bilingual_for_the_new_defender(pending, world):
     english = contract.generate_text(pending, template=contract.CONTRACT_TEMPLATES[1])
-    actions.do_propose_contract_edit(pending, by=world.coordinator, base_number=1, text=english)
+    actions.do_propose_contract_edit(pending, acting_user=world.coordinator, base_number=1, text=english)
     v3 = change(pending, world)
     assert "3. TAREAS Y PLAZOS" in v3.text and "Defensoría Popular de Oaxaca, México («el Defensor»)" in v3.text
 
 
 @pytest.mark.parametrize("who", ["advocate", "defender", "other_defender"])
 def test_only_coordinators_change_the_defender(pending, world, who):
-    with pytest.raises(actions.ActionError, match="Only Coordinators"):
-        change(pending, world, by=getattr(world, who))
+    with pytest.raises(ActionRefused, match="You may not do this") as refused:
+        change(pending, world, acting_user=getattr(world, who))
+    assert refused.value.refusal_code == "permission"
     assert_unchanged(pending, world)
 
 
@@ -130,7 +132,7 @@ def assert_unchanged(case, world, defender=None, versions=1):
 
 def test_refused_once_the_contract_is_signed_and_the_case_active(world):
     case = world.case  # active: all three signed version 1
-    with pytest.raises(actions.ActionError, match="signed by all three parties and the case is “Active”"):
+    with pytest.raises(ActionRefused, match="signed by all three parties and the case is “Active”"):
         change(case, world)
     assert_unchanged(case, world)
     assert actions.latest_version(case).fully_signed
@@ -138,38 +140,38 @@ def test_refused_once_the_contract_is_signed_and_the_case_active(world):
 
 def test_refused_before_a_defender_is_chosen(world):
     case = world.submitted_case
-    with pytest.raises(actions.ActionError, match="No Defender has been chosen yet"):
+    with pytest.raises(ActionRefused, match="No Defender has been chosen yet"):
         change(case, world)
     case.refresh_from_db()
     assert case.defender is None
 
 
 def test_refused_on_hold_until_resumed(pending, world):
-    actions.do_hold(pending, by=world.coordinator, reason="Waiting for the Advocate")
-    with pytest.raises(actions.ActionError, match="on hold"):
+    actions.do_hold(pending, acting_user=world.coordinator, reason="Waiting for the Advocate")
+    with pytest.raises(ActionRefused, match="on hold"):
         change(pending, world)
     assert_unchanged(pending, world)
-    actions.do_resume(pending, by=world.coordinator)
+    actions.do_resume(pending, acting_user=world.coordinator)
     change(pending, world)
     pending.refresh_from_db()
     assert pending.defender == world.other_defender_org
 
 
 def test_refused_without_reason_for_the_same_or_a_paused_defender(pending, world):
-    with pytest.raises(actions.ActionError, match="reason"):
+    with pytest.raises(ActionRefused, match="reason"):
         change(pending, world, reason="   ")
-    with pytest.raises(actions.ActionError, match="already has the case"):
+    with pytest.raises(ActionRefused, match="already has the case"):
         change(pending, world, defender=world.defender_org)
     paused = make_defender_org(name="Colectivo en pausa", status=Defender.Status.PAUSED)
-    with pytest.raises(actions.ActionError, match="paused"):
+    with pytest.raises(ActionRefused, match="paused"):
         change(pending, world, defender=paused)
     assert_unchanged(pending, world)
 
 
 def test_refused_and_rolled_back_if_the_old_defender_would_keep_access(pending, world, monkeypatch):
     # A wider access rule (say, past Defenders keep their cases) must not let the change through.
-    monkeypatch.setattr("puente.cases.access.visible_cases", lambda user: Case.objects.all())
-    with pytest.raises(actions.ActionError, match="keep access"):
+    monkeypatch.setattr("puente.cases.actions.visible_cases", lambda user: Case.objects.all())
+    with pytest.raises(ActionRefused, match="keep access"):
         change(pending, world)
     assert_unchanged(pending, world)
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
+from puente.core.action_contract import ActionRefused
 from puente.cases import actions, contract
 from puente.cases.models import CaseState, ContractSignature, ContractVersion
 from tests.cases.helpers import sign_agreement
@@ -23,24 +24,24 @@ S = CaseState
 def pending(world):
     sign_agreement(world.advocate_profile)
     case = world.submitted_case
-    actions.do_assign_defender(case, world.defender_org, by=world.coordinator)
+    actions.do_assign_defender(case, world.defender_org, acting_user=world.coordinator)
     case.refresh_from_db()
     return case
 
 
 def sign(case, user, sha=None):
     version = actions.latest_version(case)
-    return actions.do_sign_contract(case, by=user, typed_name=user.get_full_name(), accepted=True,
+    return actions.do_sign_contract(case, acting_user=user, typed_name=user.get_full_name(), accepted=True,
                                     sha256=sha or version.sha256)
 
 
 def test_agreement_signing(world):
     profile = world.other_advocate_profile
     assert not profile.has_signed_agreement
-    with pytest.raises(actions.ActionError):
-        actions.do_sign_advocate_agreement(profile, by=profile.user, typed_name="Daniel Tremblay", accepted=False)
-    with pytest.raises(actions.ActionError):
-        actions.do_sign_advocate_agreement(profile, by=world.advocate, typed_name="Sarah Miller", accepted=True)
+    with pytest.raises(ActionRefused):
+        actions.do_sign_advocate_agreement(profile, acting_user=profile.user, typed_name="Daniel Tremblay", accepted=False)
+    with pytest.raises(ActionRefused):
+        actions.do_sign_advocate_agreement(profile, acting_user=world.advocate, typed_name="Sarah Miller", accepted=True)
     client = Client()
     client.force_login(profile.user)
     response = client.post(reverse("cases:agreement"), {"typed_name": "Daniel Tremblay", "accepted": "on"})
@@ -118,12 +119,12 @@ def test_defender_reads_the_contract_page_in_spanish(pending, world):
 def test_three_signatures_lock_and_activate(pending, world):
     version = actions.latest_version(pending)
     assert version.sha256 == hashlib.sha256(version.text.encode()).hexdigest()
-    with pytest.raises(actions.ActionError, match="changed"):
+    with pytest.raises(ActionRefused, match="changed"):
         sign(pending, world.defender, sha="0" * 64)
-    with pytest.raises(actions.ActionError):
+    with pytest.raises(ActionRefused):
         sign(pending, world.other_defender)
     sign(pending, world.defender)
-    with pytest.raises(actions.ActionError, match="already"):
+    with pytest.raises(ActionRefused, match="already"):
         sign(pending, world.defender)
     sign(pending, world.advocate)
     pending.refresh_from_db()
@@ -145,18 +146,18 @@ def test_edit_makes_a_new_version_needing_all_signatures(pending, world):
     v1 = actions.latest_version(pending)
     sign(pending, world.defender)
     new_text = v1.text.replace("within 30 days", "within 45 days")
-    with pytest.raises(actions.ActionError, match="unchanged"):
-        actions.do_propose_contract_edit(pending, by=world.defender, text=v1.text, base_number=1)
-    with pytest.raises(actions.ActionError):
-        actions.do_propose_contract_edit(pending, by=world.other_advocate, text=new_text, base_number=1)
-    v2 = actions.do_propose_contract_edit(pending, by=world.advocate, text=new_text, note="45 days", base_number=1)
+    with pytest.raises(ActionRefused, match="unchanged"):
+        actions.do_propose_contract_edit(pending, acting_user=world.defender, text=v1.text, base_number=1)
+    with pytest.raises(ActionRefused):
+        actions.do_propose_contract_edit(pending, acting_user=world.other_advocate, text=new_text, base_number=1)
+    v2 = actions.do_propose_contract_edit(pending, acting_user=world.advocate, text=new_text, note="45 days", base_number=1)
     assert v2.number == 2 and v2.sha256 != v1.sha256
     assert ContractVersion.objects.filter(case=pending).count() == 2
     # Somebody editing the stale version 1 is refused.
-    with pytest.raises(actions.ActionError, match="version 2"):
-        actions.do_propose_contract_edit(pending, by=world.coordinator, text=new_text + "x", base_number=1)
+    with pytest.raises(ActionRefused, match="version 2"):
+        actions.do_propose_contract_edit(pending, acting_user=world.coordinator, text=new_text + "x", base_number=1)
     # The Defender's signature of v1 does not carry over; signing v1's hash now fails.
-    with pytest.raises(actions.ActionError, match="changed"):
+    with pytest.raises(ActionRefused, match="changed"):
         sign(pending, world.advocate, sha=v1.sha256)
     for user in (world.coordinator, world.advocate):
         sign(pending, user)
@@ -168,7 +169,7 @@ def test_edit_makes_a_new_version_needing_all_signatures(pending, world):
     assert set(ContractSignature.objects.filter(version=v2).values_list("side", flat=True)) == {
         "coordinator", "advocate", "defender"}
     # A change after activation makes version 3, unsigned; the case stays active.
-    v3 = actions.do_propose_contract_edit(pending, by=world.coordinator, text=new_text + "\nAddendum.\n", base_number=2)
+    v3 = actions.do_propose_contract_edit(pending, acting_user=world.coordinator, text=new_text + "\nAddendum.\n", base_number=2)
     assert not v3.fully_signed
     pending.refresh_from_db()
     assert pending.state == S.ACTIVE
@@ -176,7 +177,7 @@ def test_edit_makes_a_new_version_needing_all_signatures(pending, world):
 
 def test_diff_view_shows_changes_escaped(pending, world):
     v1 = actions.latest_version(pending)
-    actions.do_propose_contract_edit(pending, by=world.defender, base_number=1,
+    actions.do_propose_contract_edit(pending, acting_user=world.defender, base_number=1,
                                      text=v1.text.replace("within 30 days", "within 45 days <script>x</script>"))
     client = Client()
     client.force_login(world.defender)

@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from puente.abuse.models import Recruiter, RecruiterAlias
 from puente.cases import matching
-from puente.cases.matching import normalise_party_name, suggest
+from puente.cases.matching import suggest
 from puente.cases.models import Case, CaseParty, CaseState, CaseTransition, Evaluation, MatchRecord, Task
 from puente.locate.models import Person
 from puente.network.models import Defender, DefenderConflict, Language, Region
@@ -202,20 +203,6 @@ def test_aggregates_cache_is_invalidated_by_a_new_evaluation(advocate_profile):
 # --- Conflicts, gaps, determinism ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "written,normalised",
-    [
-        ("RECLUTADORA DEL NORTE, S.A. DE C.V.", "reclutadora del norte"),
-        ("Reclutadora del Norte S. de R.L. de C.V. (RDN)", "reclutadora del norte"),
-        ("Agrícola Los Pinos, Inc.", "agricola los pinos"),
-        ("Smith & Sons Farms LLC", "smith and sons farms"),
-        ("Inc.", "inc"),
-    ],
-)
-def test_normalise_party_name(written, normalised):
-    assert normalise_party_name(written) == normalised
-
-
 def test_conflict_of_interest_excludes_and_says_why(advocate_profile):
     conflicted = defender("Con conflicto", ["Huehuetenango"])
     clean = defender("Sin conflicto", ["Huehuetenango"])
@@ -234,13 +221,13 @@ def test_conflict_of_interest_excludes_and_says_why(advocate_profile):
     )
 
 
-def test_conflict_found_through_party_aliases(advocate_profile, monkeypatch):
+def test_conflict_found_through_party_aliases(advocate_profile):
+    """The abuse app knows "ALT Recruiting" as an alias of the recruiter Agencia Laboral Tzul
+    (provider ``cases.conflict_aliases``): a Defender who acted for the agency is excluded."""
     conflicted = defender("Con conflicto", ["Huehuetenango"])
     DefenderConflict.objects.create(defender=conflicted, party_kind="recruiter", party_name="Agencia Laboral Tzul")
-    monkeypatch.setattr(
-        "puente.abuse.conflicts.party_aliases",
-        lambda kind, name: {name, "Agencia Laboral Tzul"} if name == "ALT Recruiting" else {name},
-    )
+    recruiter = Recruiter.objects.create(name="Agencia Laboral Tzul")
+    RecruiterAlias.objects.create(recruiter=recruiter, name="ALT Recruiting")
     result = suggest(make_case(advocate_profile, parties=[("recruiter", "ALT Recruiting")]))
     assert [s.defender for s in result.excluded] == [conflicted]
     assert result.suggestions == []
@@ -441,7 +428,7 @@ def test_assigning_a_case_updates_the_load_at_once(advocate_profile):
     only = defender("Única", ["Huehuetenango"], capacity=1)
     waiting = make_case(advocate_profile)
     assert "1 of 1 slots free" in reasons_of(suggest(waiting), only.name)
-    do_assign_defender(make_case(advocate_profile), only, by=coordinator, note="")
+    do_assign_defender(make_case(advocate_profile), only, acting_user=coordinator, note="")
     result = suggest(waiting)
     assert "full: 1 of 1 slots taken" in reasons_of(result, only.name)
     assert "Every Defender serving Huehuetenango is full" in result.gaps

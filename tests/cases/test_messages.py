@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from puente.core.action_contract import ActionRefused
 from puente.cases import actions
 from puente.cases.models import Attachment, Message
 from tests.cases.helpers import PDF_BYTES
@@ -49,7 +50,7 @@ def upload(name, data, content_type="application/octet-stream"):
     ("notas.txt", "Declaración de la señora Xol".encode(), "text/plain"),
 ])
 def test_accepted_types_by_content(world, name, data, expected):
-    message = actions.do_post_message(world.case, by=world.advocate, files=[upload(name, data)])
+    message = actions.do_post_message(world.case, acting_user=world.advocate, files=[upload(name, data)])
     att = message.attachments.get()
     assert att.content_type == expected and att.size == len(data) and att.original_name == name
 
@@ -62,8 +63,8 @@ def test_accepted_types_by_content(world, name, data, expected):
 ])
 def test_refused_types_write_nothing(world, name, data):
     before = (Message.objects.count(), Attachment.objects.count())
-    with pytest.raises(actions.ActionError, match=name.split(".")[0]):
-        actions.do_post_message(world.case, by=world.advocate, body="con archivo",
+    with pytest.raises(ActionRefused, match=name.split(".")[0]):
+        actions.do_post_message(world.case, acting_user=world.advocate, body="con archivo",
                                 files=[upload("ok.pdf", PDF_BYTES), upload(name, data)])
     assert (Message.objects.count(), Attachment.objects.count()) == before
 
@@ -71,8 +72,8 @@ def test_refused_types_write_nothing(world, name, data):
 @override_settings(PUENTE_UPLOAD_MAX_BYTES=1024)
 def test_size_limit(world):
     big = PDF_BYTES + b"0" * 2000
-    with pytest.raises(actions.ActionError, match="limit"):
-        actions.do_post_message(world.case, by=world.advocate, files=[upload("grande.pdf", big)])
+    with pytest.raises(ActionRefused, match="limit"):
+        actions.do_post_message(world.case, acting_user=world.advocate, files=[upload("grande.pdf", big)])
     # Through the view: the error is shown, nothing stored.
     client = Client()
     client.force_login(world.defender)
@@ -85,7 +86,7 @@ def test_size_limit(world):
 
 def test_stored_encrypted_and_served_only_to_parties(world, settings):
     secret = "Declaración jurada de María Guadalupe Xol".encode()
-    message = actions.do_post_message(world.case, by=world.defender, files=[upload("declaracion.txt", secret)])
+    message = actions.do_post_message(world.case, acting_user=world.defender, files=[upload("declaracion.txt", secret)])
     att = message.attachments.get()
     path = Path(att.file.path)
     assert str(path).startswith(str(settings.MEDIA_ROOT))
@@ -112,7 +113,7 @@ def test_thread_shows_to_parties_and_message_needs_content(world):
     client.force_login(world.advocate)
     page = client.get(reverse("cases:detail", args=[world.case.pk])).content.decode()
     assert "Encontramos a la señora en Cobán." in page
-    with pytest.raises(actions.ActionError):
-        actions.do_post_message(world.case, by=world.advocate, body="   ")
-    with pytest.raises(actions.ActionError):
-        actions.do_post_message(world.case, by=world.other_defender, body="hola")
+    with pytest.raises(ActionRefused):
+        actions.do_post_message(world.case, acting_user=world.advocate, body="   ")
+    with pytest.raises(ActionRefused):
+        actions.do_post_message(world.case, acting_user=world.other_defender, body="hola")

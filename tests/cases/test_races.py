@@ -8,6 +8,7 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
+from puente.core.action_contract import ActionRefused
 from puente.cases import actions
 from puente.cases.models import Case, CaseState, CaseTransition, ContractSignature
 from tests.cases.helpers import sign_agreement, submit
@@ -25,22 +26,22 @@ def test_decline_waits_for_a_concurrent_assignment_and_is_refused():
     sign_agreement(advocate)
     defender = make_defender_org(regions=())
     case = submit(advocate)
-    actions.do_transition(case, CaseState.IN_REVIEW, by=coordinator)
+    actions.do_transition(case, CaseState.IN_REVIEW, acting_user=coordinator)
     outcome = {}
 
     def decline():
         try:
-            actions.do_decline(Case.objects.get(pk=case.pk), by=other_coordinator, reason="Out of scope")
+            actions.do_decline(Case.objects.get(pk=case.pk), acting_user=other_coordinator, reason="Out of scope")
             outcome["result"] = "declined"
-        except actions.ActionError as exc:
-            outcome["result"] = exc.message
+        except ActionRefused as exc:
+            outcome["result"] = exc.text
         finally:
             outcome["done_at"] = time.monotonic()
             connections.close_all()
 
     with transaction.atomic():
         # The first Coordinator's assignment holds the lock...
-        actions.do_assign_defender(case, defender, by=coordinator)
+        actions.do_assign_defender(case, defender, acting_user=coordinator)
         worker = threading.Thread(target=decline)
         worker.start()
         time.sleep(1.0)
@@ -63,24 +64,24 @@ def test_signature_waits_for_a_concurrent_defender_change_and_is_refused():
     old, new = make_defender_org(regions=()), make_defender_org(regions=())
     old_user = make_defender_user(old)
     case = submit(advocate)
-    actions.do_transition(case, CaseState.IN_REVIEW, by=coordinator)
-    actions.do_assign_defender(case, old, by=coordinator)
+    actions.do_transition(case, CaseState.IN_REVIEW, acting_user=coordinator)
+    actions.do_assign_defender(case, old, acting_user=coordinator)
     version = actions.latest_version(case)
     outcome = {}
 
     def sign():
         try:
-            actions.do_sign_contract(Case.objects.get(pk=case.pk), by=old_user, typed_name="Juan Carlos Tzoc Ajanel",
+            actions.do_sign_contract(Case.objects.get(pk=case.pk), acting_user=old_user, typed_name="Juan Carlos Tzoc Ajanel",
                                      accepted=True, sha256=version.sha256)
             outcome["result"] = "signed"
-        except actions.ActionError as exc:
-            outcome["result"] = exc.message
+        except ActionRefused as exc:
+            outcome["result"] = exc.text
         finally:
             outcome["done_at"] = time.monotonic()
             connections.close_all()
 
     with transaction.atomic():
-        actions.do_change_defender(case, new, by=coordinator, reason="No answer for two weeks")
+        actions.do_change_defender(case, new, acting_user=coordinator, reason="No answer for two weeks")
         worker = threading.Thread(target=sign)
         worker.start()
         time.sleep(1.0)

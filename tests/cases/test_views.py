@@ -60,7 +60,7 @@ def test_request_form_creates_case_client_parties_tasks(world):
     assert {(t.kind, t.due_date) for t in case.tasks.all()} == {
         ("declaration", datetime.date(2027, 1, 15)), ("documents", None)}
     person = case.client
-    assert person.full_name == "José Luis Cux" and person.whatsapp == "+502 4444 0000" and person.created_by == world.other_advocate
+    assert person.full_name == "José Luis Cux" and person.whatsapp == "+50244440000" and person.created_by == world.other_advocate
     # Stored encrypted: the raw column does not hold the name.
     with connection.cursor() as cur:
         cur.execute(f"SELECT given_names FROM {Person._meta.db_table} WHERE id = %s", [person.pk])
@@ -101,7 +101,7 @@ def test_review_page_offers_matching_panel_and_tools(world):
 
 
 def test_figures_and_csv(world):
-    actions.do_report_outcome(world.case, by=world.advocate, result="settled", amount_recovered=Money("1000.50", "USD"))
+    actions.do_report_outcome(world.case, acting_user=world.advocate, result="settled", amount_recovered=Money("1000.50", "USD"))
     data = compute(Case.objects.filter(pk__in=[world.case.pk, world.submitted_case.pk]))
     assert data["total"] == 2
     assert ("Guatemala", "GT", 2) in data["by_country"]
@@ -135,7 +135,7 @@ def test_remind_sends_deadline_and_outcome_reminders_once(world, settings, djang
     call_command("cases", "remind", stdout=io.StringIO())
     assert Notification.objects.filter(kind__in=["deadline", "outcome"], case=world.case).count() == 3
     # A known outcome stops the outcome reminders.
-    actions.do_report_outcome(world.case, by=world.advocate, result="dismissed")
+    actions.do_report_outcome(world.case, acting_user=world.advocate, result="dismissed")
     Notification.objects.filter(kind="outcome").delete()
     call_command("cases", "remind", stdout=io.StringIO())
     assert not Notification.objects.filter(kind="outcome", case=world.case).exists()

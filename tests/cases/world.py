@@ -14,8 +14,8 @@ from .helpers import active_case, pdf_upload, submit
 def extend(w):
     w.case = active_case(w.advocate_profile, w.defender_org, w.coordinator, w.defender)
     w.task = w.case.tasks.first()
-    w.message = actions.do_post_message(w.case, by=w.defender, body="Encontramos a la señora en Cobán.",
+    w.message = actions.do_post_message(w.case, acting_user=w.defender, body="Encontramos a la señora en Cobán.",
                                         files=[pdf_upload()])
     w.attachment = w.message.attachments.get()
-    actions.do_add_internal_note(w.case, by=w.coordinator, body="Advocate prefers WhatsApp.")
+    actions.do_add_internal_note(w.case, acting_user=w.coordinator, body="Advocate prefers WhatsApp.")
     w.submitted_case = submit(w.advocate_profile, claim_type="trafficking")
