@@ -6,7 +6,12 @@ them through the providers registered in ``apps.CasesConfig.ready``.
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db.models import Q
+from djmoney.money import Money
 
 from puente.core.roles import has_perm
 from puente.visas import api as visas_api
@@ -49,3 +54,44 @@ def cases_naming_employer(employer, user) -> list[CaseParty]:
         .order_by("case__reference", "pk")
     )
     return [p for p in parties if visas_api.key(p.name) in keys]
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    """The money terms of one Case Facilitation Contract version, as all three parties signed them.
+
+    - ``version_id``, ``version_number``: the ``ContractVersion`` (invoices and reports name it);
+    - ``signed_at``: when the third party's signature made the version binding;
+    - ``hourly_rate``: what the Defender is paid per approved hour, in the Defender's currency;
+    - ``fee_percent``: the Network's facilitation fee, a percentage of the Defender's fees and
+      expenses (``Decimal("15")`` is 15 %), or None when the contract sets no percentage;
+    - ``fee_flat``: a flat Network fee for the case (in the Advocate's invoice currency), or None;
+    - ``hours_cap``: the most hours the parties agreed to (None: no cap). Reports beyond it are
+      flagged for a Coordinator's review, not refused;
+    - ``expenses_cap``: the most the Defender's expenses may add up to (None: no cap);
+    - ``payer_note``: who pays what, as the contract words it.
+    """
+
+    version_id: int
+    version_number: int
+    signed_at: datetime.datetime
+    hourly_rate: Money
+    fee_percent: Decimal | None
+    fee_flat: Money | None
+    hours_cap: Decimal | None
+    expenses_cap: Money | None
+    payer_note: str
+
+
+def signed_terms(case, on: datetime.datetime | None = None) -> ContractTerms | None:
+    """The terms of the latest contract version of ``case`` signed by all three parties as of
+    ``on`` (default: now); None when no version was fully signed by then. A version proposed
+    later (new rate, new fee) changes nothing until all three have signed it: the case keeps
+    working under the last fully signed one."""
+    raise NotImplementedError
+
+
+def all_signed_terms(case) -> list[ContractTerms]:
+    """Every fully signed version's terms for ``case``, oldest first (by ``signed_at``): billing
+    prices each time entry with the terms in force on its date."""
+    raise NotImplementedError
