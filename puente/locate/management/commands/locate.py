@@ -34,6 +34,8 @@ class Command(BaseCommand):
         lk.add_argument("--threshold", type=float, default=0.5)
         lk.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
                         help="duckdb (this machine) or spark (PySpark: local, or PUENTE_SPARK_MASTER; docs/scale.md).")
+        lk.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                        help="duckdb (this machine) or spark (PySpark: local, or PUENTE_SPARK_MASTER; docs/scale.md).")
         im = sub.add_parser("import", help="Load a file of people into the registry (all rows or none).")
         im.add_argument("file")
         im.add_argument("--as", dest="as_user", default="", help="Email of the Coordinator doing the import.")
@@ -58,11 +60,18 @@ class Command(BaseCommand):
             n = 0
             for line, row in enumerate(reader, start=2):
                 row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
-                q = Query(name=row.get("name", ""), given_names=row.get("given_names", ""),
-                          surname_1=row.get("surname_1", ""), surname_2=row.get("surname_2", ""),
-                          birth_date=row.get("birth_date", ""), sex=row.get("sex", ""),
-                          country=row.get("country", ""), region=row.get("admin1", "") or row.get("region", ""),
-                          municipality=row.get("municipality", ""), phone=row.get("phone", ""))
+                q = Query(
+                    name=row.get("name", ""),
+                    given_names=row.get("given_names", ""),
+                    surname_1=row.get("surname_1", ""),
+                    surname_2=row.get("surname_2", ""),
+                    birth_date=row.get("birth_date", ""),
+                    sex=row.get("sex", ""),
+                    country=row.get("country", ""),
+                    region=row.get("admin1", "") or row.get("region", ""),
+                    municipality=row.get("municipality", ""),
+                    phone=row.get("phone", ""),
+                )
                 qid = row.get("query_id") or row.get("id") or str(line - 1)
                 if not q.has_name():
                     self.stderr.write(f"{o['batch']} row {line}: no name; skipped (a search needs a name)")
@@ -87,6 +96,11 @@ class Command(BaseCommand):
 
             pairs = link_frames_spark(left, right, threshold=o["threshold"])
         else:
+            if o["engine"] == "spark":
+            from puente.locate.linkage_spark import link_frames_spark
+
+            pairs = link_frames_spark(left, right, threshold=o["threshold"])
+        else:
             pairs = link_frames(left, right, threshold=o["threshold"])
         write_pairs(pairs, o["out"])
         self.stdout.write(f"{len(pairs)} pairs written to {o['out']} in {time.monotonic() - t:.1f} s")
@@ -98,15 +112,31 @@ class Command(BaseCommand):
         from puente.locate.importing import ImportErrors, read_table, validate
         from puente.network.models import User
 
-        user = (User.objects.filter(email=o["as_user"]).first() if o["as_user"]
-                else User.objects.filter(role="coordinator", is_active=True).order_by("pk").first())
+        user = (
+            User.objects.filter(email=o["as_user"]).first()
+            if o["as_user"]
+            else User.objects.filter(role="coordinator", is_active=True).order_by("pk").first()
+        )
         if user is None or not user.is_coordinator:
             raise CommandError("No Coordinator to import as: pass --as EMAIL of a Coordinator.")
         try:
             with open(o["file"], "rb") as fh:
                 headers, rows = read_table(fh, o["file"])
-            mapping = {c: c for c in ("given_names", "surname_1", "surname_2", "sex", "birth_date", "country",
-                                       "admin1", "municipality", "phone") if c in headers}
+            mapping = {
+                c: c
+                for c in (
+                    "given_names",
+                    "surname_1",
+                    "surname_2",
+                    "sex",
+                    "birth_date",
+                    "country",
+                    "admin1",
+                    "municipality",
+                    "phone",
+                )
+                if c in headers
+            }
             clean = validate(headers, rows, mapping, o["file"])
         except ImportErrors as e:
             for err in e.errors:
@@ -115,11 +145,14 @@ class Command(BaseCommand):
         except OSError as e:
             raise CommandError(str(e)) from e
         with set_actor(user), transaction.atomic():
-            batch = do_import_people([c.fields for c in clean], acting_user=user, filename=o["file"],
-                                     link=not o["no_link"])
-        self.stdout.write(f"{batch.created} people imported (batch {batch.pk}); {batch.linked} linked to known "
-                          f"people, {batch.duplicates_in_list} duplicates in the list, "
-                          f"{batch.reviews.count()} links to review.")
+            batch = do_import_people(
+                [c.fields for c in clean], acting_user=user, filename=o["file"], link=not o["no_link"]
+            )
+        self.stdout.write(
+            f"{batch.created} people imported (batch {batch.pk}); {batch.linked} linked to known "
+            f"people, {batch.duplicates_in_list} duplicates in the list, "
+            f"{batch.reviews.count()} links to review."
+        )
 
     def _reindex(self, o):
         from puente.locate.keys import apply_keys, set_secret
@@ -132,8 +165,12 @@ class Command(BaseCommand):
             for person in Person.objects.select_for_update().iterator(chunk_size=1000):
                 apply_keys(person)
                 Person.objects.filter(pk=person.pk).update(
-                    search_keys=person.search_keys, birth_year=person.birth_year, birth_keys=person.birth_keys,
-                    phone_keys=person.phone_keys, place_key=person.place_key)
+                    search_keys=person.search_keys,
+                    birth_year=person.birth_year,
+                    birth_keys=person.birth_keys,
+                    phone_keys=person.phone_keys,
+                    place_key=person.place_key,
+                )
                 n += 1
         reset_index()
         self.stdout.write(f"{n} people reindexed")
