@@ -34,8 +34,6 @@ class Command(BaseCommand):
         lk.add_argument("--threshold", type=float, default=0.5)
         lk.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
                         help="duckdb (this machine) or spark (PySpark: local, or PUENTE_SPARK_MASTER; docs/scale.md).")
-        lk.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
-                        help="duckdb (this machine) or spark (PySpark: local, or PUENTE_SPARK_MASTER; docs/scale.md).")
         im = sub.add_parser("import", help="Load a file of people into the registry (all rows or none).")
         im.add_argument("file")
         im.add_argument("--as", dest="as_user", default="", help="Email of the Coordinator doing the import.")
@@ -92,11 +90,6 @@ class Command(BaseCommand):
         except (OSError, ValueError) as e:
             raise CommandError(str(e)) from e
         if o["engine"] == "spark":
-            from puente.locate.linkage_spark import link_frames_spark
-
-            pairs = link_frames_spark(left, right, threshold=o["threshold"])
-        else:
-            if o["engine"] == "spark":
             from puente.locate.linkage_spark import link_frames_spark
 
             pairs = link_frames_spark(left, right, threshold=o["threshold"])
