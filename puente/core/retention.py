@@ -180,8 +180,11 @@ def _wipe_fields(obj, names, reason: str) -> list[str]:
     from auditlog.models import LogEntry
     from auditlog.registry import auditlog as registry
 
-    from .audit import REDACTED
+    from .audit import REDACTED, forget_sealed
 
+    if registry.contains(obj.__class__):
+        # The history keeps earlier personal values sealed (audit.seal): what is wiped goes there too.
+        forget_sealed(obj, names)
     changes = {}
     for name in names:
         f = obj._meta.get_field(name)

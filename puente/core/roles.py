@@ -26,6 +26,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "accounts.invite": frozenset({Role.COORDINATOR}),
     "accounts.manage": frozenset({Role.COORDINATOR}),
     "audit.view": frozenset({Role.COORDINATOR}),
+    # see an earlier version of a record's personal fields and restore it (security, issue 23)
+    "audit.restore": frozenset({Role.COORDINATOR}),
     "retention.manage": frozenset({Role.COORDINATOR}),
     "profile.edit_own": frozenset({Role.DEFENDER, Role.ADVOCATE}),
     # case facilitation

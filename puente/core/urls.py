@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import audit_views, views
 
 app_name = "core"
 
 urlpatterns: list = [
     path("audit/", views.audit_list, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
+    path("audit/<int:pk>/version/", audit_views.audit_version, name="audit_version"),
     path("sessions/", views.session_list, name="sessions"),
     path("sessions/user/<int:user_id>/", views.user_sessions, name="user_sessions"),
     path("sessions/<int:session_id>/end/", views.end_session, name="end_session"),

@@ -18,13 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import providers, retention
+from . import audit, providers, retention
 from .access import (
     get_visible_or_404, holdable_cases, manageable_users, public, require_login, require_perm, visible_sessions,
 )
 from .action_contract import ActionRefused
 from .actions import DB_SESSION_ENGINES, do_deactivate_user, do_end_all_sessions, do_end_session, do_reactivate_user
 from .forms import AuditFilterForm, CaseLookupForm, LegalHoldForm, add_refusal
+from .roles import has_perm
 
 
 @require_login
@@ -96,7 +97,7 @@ def audit_list(request):
             "entry": e,
             "action": ACTION_LABELS.get(e.action, e.action),
             "kind": e.content_type.model_class()._meta.verbose_name if e.content_type.model_class() else e.content_type.model,
-            "changes": [(k, v) for k, v in (e.changes_dict or {}).items()],
+            "changes": list(audit.shown_changes(e.changes_dict).items()),
             "links": e.additional_data or {},
         }
         for e in page
@@ -105,6 +106,7 @@ def audit_list(request):
     query.pop("page", None)
     return render(request, "core/audit_list.html", {
         "form": form, "page": page, "rows": rows, "query": query.urlencode(),
+        "may_restore": has_perm(request.user, "audit.restore"),
     })
 
 
@@ -135,7 +137,7 @@ def audit_export(request):
                 {0: "create", 1: "update", 2: "delete", 3: "access"}.get(e.action, e.action),
                 e.content_type.app_label + "." + e.content_type.model, e.object_pk, e.object_repr,
                 links.get("case_id") or "", links.get("person_id") or "", e.remote_addr or "",
-                json.dumps(e.changes_dict or {}, ensure_ascii=False),
+                json.dumps(audit.shown_changes(e.changes_dict), ensure_ascii=False),
             ]])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

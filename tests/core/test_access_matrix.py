@@ -2,6 +2,12 @@ import pytest
 
 from tests.access import LOGIN, Entry, check_entry, matrix_params
 
+def _first_entry(obj):
+    from auditlog.models import LogEntry
+
+    return LogEntry.objects.get_for_object(obj).order_by("pk").first().pk
+
+
 SIGNED_IN = ["coordinator", "advocate", "other_advocate", "defender", "other_defender"]
 COORDINATOR_ONLY = {"coordinator": 200}
 
@@ -14,6 +20,11 @@ MATRIX = [
     Entry("core:audit", expect=COORDINATOR_ONLY),
     Entry("core:audit_export", expect=COORDINATOR_ONLY),
     Entry("core:audit", expect=COORDINATOR_ONLY, data=lambda w: {"person": w.hold_case.client_id, "case": "HOLD-1"}, id="core:audit:filtered"),
+    # An earlier version of a record (its personal fields decrypted) and "restore this version":
+    # Coordinators (audit.restore) only; the restore redirects back to the page.
+    Entry("core:audit_version", expect=COORDINATOR_ONLY, kwargs=lambda w: {"pk": _first_entry(w.locate_person)}),
+    Entry("core:audit_version", method="post", expect={"coordinator": 302},
+          kwargs=lambda w: {"pk": _first_entry(w.locate_person)}),
     # Sessions and accounts: Coordinators only (accounts.manage).
     Entry("core:sessions", expect=COORDINATOR_ONLY),
     Entry("core:user_sessions", expect=COORDINATOR_ONLY, kwargs=lambda w: {"user_id": w.defender.pk}),
