@@ -5,10 +5,11 @@ active employer, agent and row. What is NOT public is the network's own material
 name an employer (Coordinators only, ``cases_naming``) and the review list.
 """
 
+from puente.core import providers
 from puente.core.roles import has_perm
 
 from . import normalise
-from .models import Agent, AgentMerge, AgentMergeReview, Employer, EmployerName, MergeReview, VisaCase
+from .models import Agent, AgentMerge, AgentMergeReview, Employer, EmployerMerge, EmployerName, MergeReview, VisaCase
 
 
 def public_employers():
@@ -53,30 +54,22 @@ def agent_merges(user):
 
 
 def visible_case_for_history(user, pk):
-    """The network case whose employers' visa history a Coordinator looks at; through the cases
-    app's own access rules when it has them."""
+    """The network case whose employers' visa history a Coordinator looks at. ``visas.internal`` is
+    the Coordinators' permission, and Coordinators see every case (``cases.access.visible_cases``),
+    so the case is looked up by the cases app's provider ``core.find_case`` (by number only)."""
     if not has_perm(user, "visas.internal"):
         return None
-    try:
-        from puente.cases.access import visible_cases
-    except ImportError:
-        from puente.cases.models import Case
-
-        return Case.objects.filter(pk=pk).first()
-    return visible_cases(user).filter(pk=pk).first()
+    case = providers.call("core.find_case", str(int(pk)))
+    return case if case is not None and case.pk == int(pk) else None
 
 
 def cases_naming(user, employer):
-    """The network's case parties (kind employer) whose normalised name is one of this employer's
-    names as filed. Coordinators only; an empty list for everyone else."""
+    """The network's cases (their employer parties) that name one of this employer's names as
+    filed, asked of the cases app (provider ``visas.cases_naming_employer``). Coordinators only;
+    an empty list for everyone else."""
     if not has_perm(user, "visas.internal"):
         return []
-    from puente.cases.models import CaseParty
-
-    keys = set(EmployerName.objects.filter(employer=employer).values_list("key", flat=True))
-    keys.add(employer.key)
-    parties = CaseParty.objects.filter(kind=CaseParty.Kind.EMPLOYER).select_related("case")
-    return [p for p in parties if normalise.name_key(p.name) in keys]
+    return list(providers.call("visas.cases_naming_employer", employer, user))
 
 
 def employers_for_names(names):
@@ -93,18 +86,14 @@ def employers_for_names(names):
 
 
 def merges(user):
-    from .models import EmployerMerge
-
     if has_perm(user, "visas.internal"):
         return EmployerMerge.objects.all()
     return EmployerMerge.objects.none()
 
 
 def abuse_reports_naming(user, employer):
-    """Abuse reports naming this employer under any of its names as filed, for Coordinators."""
-    from puente.abuse.access import reports_naming_employer
-
+    """Abuse reports naming this employer under any of its names as filed, asked of the abuse app
+    (provider ``visas.abuse_reports_for_employer``), for Coordinators."""
     if not has_perm(user, "visas.internal"):
         return []
-    names = list(EmployerName.objects.filter(employer=employer).values_list("name", flat=True))
-    return list(reports_naming_employer(user, names))
+    return list(providers.call("visas.abuse_reports_for_employer", employer, user))

@@ -31,13 +31,18 @@ FIELDS: dict[str, list] = {
     "job_title": ["JOB_TITLE", "Job_Title", "OCC_Title"],
     "soc_code": ["SOC_CODE", "SOC_CODE_ID"],
     "soc_title": ["SOC_TITLE", "SOC_CODE_TITLE"],
+    # Measures: exactly one of these columns may be present (two, or one twice, refuse the file).
     "workers_requested": [
         "NBR_WORKERS_REQUESTED", "Nbr_Workers_Requsted", "Nbr_Workers_Requested", "Num_Aliens",
-        "TOTAL_WORKERS_H-2A_REQUESTED", "TOTAL_WORKERS_NEEDED", "NBR_WORKERS_NEEDED",
+        "NBR_REQUESTED_WORKERS", "WORKERS_REQUESTED", "TOTAL_WORKERS_REQUESTED",
+        "TOTAL_WORKERS_H-2A_REQUESTED", "TOTAL_WORKERS_H-2B_REQUESTED", "TOTAL_WORKER_POSITIONS_REQUESTED",
+        "TOTAL_WORKERS_NEEDED", "NBR_WORKERS_NEEDED", "NUMBER_OF_WORKERS_REQUESTED", "Num_Aliens_Requested",
     ],
     "workers_certified": [
-        "NBR_WORKERS_CERTIFIED", "Nbr_Workers_Certified", "TOTAL_WORKERS_H-2A_CERTIFIED",
-        "TOTAL_WORKER_POSITIONS_CERTIFIED", "TOTAL_WORKERS_CERTIFIED",
+        "NBR_WORKERS_CERTIFIED", "Nbr_Workers_Certified", "NBR_CERTIFIED_WORKERS", "WORKERS_CERTIFIED",
+        "TOTAL_WORKERS_CERTIFIED", "TOTAL_WORKERS_H-2A_CERTIFIED", "TOTAL_WORKERS_H-2B_CERTIFIED",
+        "TOTAL_WORKER_POSITIONS_CERTIFIED", "Num_Aliens_Certified", "NUMBER_OF_WORKERS_CERTIFIED",
+        "CERTIFIED_WORKERS", "TOTAL_CERTIFIED_WORKERS",
     ],
     "wage_offered": ["BASIC_RATE_OF_PAY", "Basic_Rate_of_Pay", "Salary", "WAGE_OFFER", "BASIC_WAGE_RATE_FROM", "WAGE_OFFER_FROM"],
     "wage_unit": ["BASIC_UNIT_OF_PAY", "Wage_Rate_Per", "Unit_of_Pay", "WAGE_UNIT_OF_PAY", "PER"],
@@ -55,20 +60,48 @@ FIELDS: dict[str, list] = {
     "primary_sub": ["PRIMARY/SUB", "PRIMARY_SUB"],
 }
 
-# Fields whose numbers are counted in totals: a value that is not a number refuses the file.
+# Fields whose numbers are counted in totals: a value that is not a number refuses the file. A file
+# without the column has the measure unknown (NULL, "not in this file"), never 0 and never taken
+# from another column.
 COUNTED_FIELDS = ("workers_requested", "workers_certified")
 # A file without one of these columns cannot be understood at all.
 REQUIRED_FIELDS = ("case_number", "employer_name")
+# Headers that look like a measure's column (their key contains every word of one of the tuples)
+# but are not one of its spellings: the file is refused rather than the measure guessed or lost.
+MEASURE_LOOKALIKES = {
+    "workers_requested": [("WORKER", "REQUEST"), ("ALIEN", "REQUEST"), ("POSITION", "REQUEST"), ("WORKER", "NEEDED")],
+    "workers_certified": [("WORKER", "CERTIF"), ("ALIEN", "CERTIF"), ("POSITION", "CERTIF")],
+}
 
-# Case status as filed -> normalised status. First matching pattern wins (case-insensitive,
-# searched anywhere in the status), so "expired" and "partial" come before plain "certif".
-STATUS_RULES: list[tuple[str, str]] = [
-    (r"expired", "expired"),
-    (r"partial", "partial"),
-    (r"withdraw", "withdrawn"),
-    (r"denied|denial", "denied"),
-    (r"certif", "certified"),
-]
+# Case status as filed -> normalised status, for every spelling of every year seen (compared like
+# headers: without case, spaces or punctuation, so "Certified - Full" == "CERTIFIED, FULL").
+# Only certified, partial and expired (a certification that later expired) certify positions.
+# "other" is an application not (yet) decided: received, incomplete, remanded, in review. A value
+# not listed here refuses the file, naming the value and the row: a new spelling is one line here.
+STATUSES: dict[str, str] = {
+    # H-2A FY2006-2010 (also H-2A FY2011-2012)
+    "Certified - Full": "certified", "Certified - Partial": "partial", "Denied": "denied",
+    "Withdrawn": "withdrawn", "Incomplete": "other", "Received": "other", "Modification": "other",
+    # H-2B FY2005 (Last_Sig_Event)
+    "Certified, Temporary": "certified", "Denied, Temporary": "denied", "Withdrawn, Temporary": "withdrawn",
+    "Remand Issued to Employer": "other", "Remand Issued to State": "other", "Received Regional Office": "other",
+    "Returned By Emp after Remand": "other", "NOF Issued": "other",
+    # H-2B FY2009
+    "CERTIFIED": "certified", "PARTIAL CERTIFIED": "partial", "FINAL REVIEW": "other",
+    # H-2A FY2014-2016 and later
+    "Determination Issued - Certification": "certified",
+    "Determination Issued - Partial Certification": "partial",
+    "Determination Issued - Certification Expired": "expired",
+    "Determination Issued - Partial Certification Expired": "expired",
+    "Determination Issued - Withdrawn": "withdrawn",
+    "Determination Issued - Denied": "denied",
+    # H-2B FY2016 and later
+    "Certification": "certified", "Partial Certification": "partial", "Certification Expired": "expired",
+    "Partial Certification Expired": "expired",
+    # Obvious variants of the above
+    "Certified - Expired": "expired", "Partially Certified": "partial", "Certified Partial": "partial",
+    "Certified Full": "certified", "Partial Certification - Expired": "expired", "Expired": "expired",
+}
 
 # Organisation flag (H-2A, FY2008 on) as filed -> one letter. Blank stays blank.
 ORG_FLAGS: list[tuple[str, str]] = [
@@ -78,6 +111,9 @@ ORG_FLAGS: list[tuple[str, str]] = [
     (r"^m$", "M"),
     (r"contractor", "L"),
 ]
+
+# Values that mean "none" where a name is expected (an agent "N/A"), compared like headers.
+NONE_VALUES = frozenset({"", "NA", "NONE", "NOTAPPLICABLE", "NULL", "NIL", "NOAGENT", "NOATTORNEY"})
 
 # PRIMARY/SUB (FY2016): a SUB row is a member of the master application above it.
 PRIMARY_VALUES = {"PRI", "PRIMARY", "P"}
@@ -122,3 +158,6 @@ STATE_CODES = frozenset(US_STATES.values())
 def header_key(header) -> str:
     """``Case_Num`` -> ``CASENUM``: headers compared without case, spaces or punctuation."""
     return re.sub(r"[^0-9A-Z]", "", str(header or "").upper())
+
+
+STATUS_KEYS = {header_key(spelling): status for spelling, status in STATUSES.items()}

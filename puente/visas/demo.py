@@ -30,15 +30,15 @@ def load(stdout):
         path = folder / name
         if not path.exists() or ImportedFile.objects.filter(name=name).exists():
             continue
-        summary = actions.do_import_file(path, progress=False, run_resolution=False)
+        summary = actions.do_import_file(path, acting_user=None, run_resolution=False)
         imported = True
         stdout.write(f"visas: {name}: {summary.rows} rows, {summary.positions_certified} positions certified")
     if imported:
-        result = actions.do_resolve()
+        result = actions.do_resolve(acting_user=None)
         stdout.write(f"visas: employers resolved ({result['merged']} merged, {result['review']} to review)")
     debarments = folder / "debarments_2010_2014.csv"
     if debarments.exists() and not Debarment.objects.filter(source_file=debarments.name).exists():
-        actions.do_import_debarments(debarments)
+        actions.do_import_debarments(debarments, acting_user=None)
     if imported:
         stdout.write(f"visas: demo data in {time.monotonic() - start:.0f} s. Import the other years with: "
                      f"puente visas import {folder}/*.csv {folder}/*.xlsx")

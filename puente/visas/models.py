@@ -34,7 +34,8 @@ class Status(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-# Statuses under which the case received a certification (full, partial, or since expired).
+# Statuses under which the case received a certification (full, partial, or since expired): the
+# only applications whose positions count as certified.
 CERTIFIED_STATUSES = (Status.CERTIFIED, Status.PARTIAL, Status.EXPIRED)
 
 
@@ -61,7 +62,14 @@ class ImportedFile(models.Model):
     fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
     rows = models.PositiveIntegerField(_("rows"), default=0)
     cases = models.PositiveIntegerField(_("cases"), default=0)
-    positions_certified = models.PositiveIntegerField(_("positions certified"), default=0)
+    # NULL: the file cannot support the figure (no status, requested or certified column): unknown,
+    # shown as "not in this file", never 0.
+    certified_cases = models.PositiveIntegerField(_("certified cases"), null=True, blank=True)
+    positions_requested = models.PositiveIntegerField(_("positions requested"), null=True, blank=True)
+    positions_certified = models.PositiveIntegerField(_("positions certified"), null=True, blank=True)
+    # What this import superseded of earlier releases of the same visa and fiscal year, per file:
+    # [{"file_id", "file", "superseded_cases", "kept_cases"}] (importing.versions).
+    versions = models.JSONField(_("earlier releases superseded"), default=list, blank=True)
     imported_at = models.DateTimeField(_("imported"), auto_now_add=True)
     importer = models.CharField(_("imported by"), max_length=200, blank=True)
 
@@ -163,6 +171,9 @@ class EmployerToken(models.Model):
         # SQLite, where the search asks for a range of this plain index instead).
         indexes = [models.Index(fields=["token", "name"], name="visas_token_prefix_idx",
                                 opclasses=["varchar_pattern_ops", "int8_ops"])]
+
+    def __str__(self):
+        return self.token
 
 
 class AgentName(models.Model):
@@ -273,6 +284,7 @@ class EmployerMerge(models.Model):
     method = models.CharField(max_length=20, choices=LinkMethod.choices)
     name_ids = models.JSONField(default=list)
     debarment_ids = models.JSONField(default=list)
+    evidence = models.CharField(_("evidence"), max_length=500, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
     undone_at = models.DateTimeField(null=True, blank=True)
@@ -295,6 +307,8 @@ class MergeReview(models.Model):
     left = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="+")
     right = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="+")
     probability = models.FloatField(_("match probability"))
+    # Why the pair was proposed beyond the score (an acronym and the place and agent that agree).
+    evidence = models.CharField(_("evidence"), max_length=500, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     merge = models.ForeignKey(EmployerMerge, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -6,63 +6,50 @@ Every function here is pure and cheap; the importer memoises the ones whose inpu
 
 import datetime as dt
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from puente.core import orgnames
+
 from . import columns
 
-# Legal-form words dropped from the end of a name: "ACME FARMS, L.L.C." == "Acme Farms LLC" == "ACME FARMS".
-LEGAL_SUFFIXES = frozenset({
-    "INC", "INCORPORATED", "LLC", "LC", "LLP", "LP", "LTD", "LIMITED", "CO", "COMPANY", "CORP",
-    "CORPORATION", "PLLC", "PC", "PA", "PLC", "GP", "LLLP", "ESQ",
-})
-# Abbreviations written out, so that "GROWERS ASSN" == "GROWERS ASSOCIATION".
-ABBREVIATIONS = {
-    "ASSN": "ASSOCIATION", "ASSOC": "ASSOCIATION", "ASSOCS": "ASSOCIATE", "BROS": "BROTHERS",
-    "INTL": "INTERNATIONAL", "NATL": "NATIONAL", "SVCS": "SERVICE", "SVC": "SERVICE",
-    "SERV": "SERVICE", "MGMT": "MANAGEMENT", "AGRI": "AGRICULTURAL", "AG": "AGRICULTURAL",
-    "MT": "MOUNT", "MTN": "MOUNTAIN", "ST": "SAINT", "FRMS": "FARM", "FRM": "FARM", "NURS": "NURSERY",
-    # Plurals of the commonest words, so that "SMITH FARMS" == "SMITH FARM".
-    "FARMS": "FARM", "ORCHARDS": "ORCHARD", "RANCHES": "RANCH", "NURSERIES": "NURSERY",
-    "GREENHOUSES": "GREENHOUSE", "ENTERPRISES": "ENTERPRISE", "VINEYARDS": "VINEYARD",
-    "DAIRIES": "DAIRY", "GROWERS": "GROWER", "SERVICES": "SERVICE", "ASSOCIATES": "ASSOCIATE",
-}
-_BRACKETS = re.compile(r"\([^)]*\)?|\[[^\]]*\]?")
-# "DBA", "D/B/A", "D.B.A.", "T/A", "AKA": what follows is a trade name; the key keeps the legal name.
-_DBA = re.compile(r"\b(?:D\s*/?\s*B\s*/?\s*A|T\s*/\s*A|A\s*/?\s*K\s*/?\s*A)\b\.?", re.IGNORECASE)
-# An address or contact glued to the name: "ACME FARMS C/O JOHN DOE", "ACME, ATTN: ...", "ACME, PO BOX 5".
-_TAIL = re.compile(r"\b(?:C\s*/\s*O|ATTN|ATTENTION|P\s*\.?\s*O\s*\.?\s*BOX)\b.*$", re.IGNORECASE)
-_INITIALS = re.compile(r"\b((?:[A-Z]\.){2,})")  # L.L.C. -> LLC, U.S.A. -> USA
-_NON_ALNUM = re.compile(r"[^0-9A-Z ]+")
+# H-2 filings append how the filer stands to its members: "ACME GROWERS & ITS EMPLOYER MEMBERS",
+# "SMITH FARM JOINT EMPLOYER WITH JONES FARM". The name is what comes before.
+_EMPLOYER_SUFFIX = re.compile(
+    r"[\s,;]*(?:&|\bAND\b|\+)\s*ITS\s+(?:JOINT\s+|MEMBER\s+|MEMBERS?\s+)?EMPLOYERS?(?:\s+MEMBERS?)?\b.*$"
+    r"|[\s,;(\-]*\bA?\s*JOINT\s+EMPLOYERS?\s+WITH\b.*$",
+    re.IGNORECASE,
+)
+
+
 _SPACES = re.compile(r"\s+")
 
 
 def strip_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return orgnames.strip_accents(text)
+
+
+def _without_h2_suffixes(name) -> str:
+    text = str(name or "")
+    cut = _EMPLOYER_SUFFIX.sub("", text)
+    return cut if cut.strip(" ,.;-&") else text
 
 
 @lru_cache(maxsize=200_000)
 def name_key(name: str) -> str:
-    """The comparison key of an employer or agent name.
+    """The comparison key of an employer or agent name: ``puente.core.orgnames.org_key`` (the one
+    organisation-name key of Puente), upper-cased as the visa data has always stored it, after the
+    H-2 suffixes "& its employer(s)" and "joint employer with ..." are cut.
 
-    "NORTH CAROLINA GROWERS ASSOCIATION, INC. (NCGA)" -> "NORTH CAROLINA GROWERS ASSOCIATION".
+    "NORTH CAROLINA GROWERS ASSOCIATION, INC. (NCGA)" -> "NORTH CAROLINA GROWER ASSOCIATION".
     """
-    text = strip_accents(str(name or "")).upper()
-    text = _BRACKETS.sub(" ", text)
-    text = _TAIL.sub(" ", text)
-    parts = _DBA.split(text, maxsplit=1)
-    if parts[0].strip(" ,.-/"):
-        text = parts[0]
-    text = text.replace("&", " AND ").replace("+", " AND ")
-    text = _INITIALS.sub(lambda m: m.group(1).replace(".", ""), text)
-    text = _NON_ALNUM.sub(" ", text.replace("'", "").replace(".", ""))
-    tokens = [ABBREVIATIONS.get(t, t) for t in text.split()]
-    if tokens and tokens[0] == "THE" and len(tokens) > 1:
-        tokens = tokens[1:]
-    while len(tokens) > 1 and (tokens[-1] in LEGAL_SUFFIXES or tokens[-1] == "AND"):
-        tokens.pop()  # "SMITH & CO." -> "SMITH"
-    return " ".join(tokens)
+    return orgnames.org_key(_without_h2_suffixes(name)).upper()
+
+
+def name_keys(name: str) -> list[str]:
+    """Every key of a name, ``name_key`` first: then its trade names (after "DBA") and its bracketed
+    notes ("(NCGA)"), as ``orgnames.org_keys``."""
+    return [k.upper() for k in orgnames.org_keys(_without_h2_suffixes(name))]
 
 
 def clean_text(value) -> str:
@@ -98,12 +85,15 @@ def state_code(value: str) -> str:
 
 
 @lru_cache(maxsize=10_000)
-def status(value: str) -> str:
-    text = str(value or "").lower()
-    for pattern, normalised in columns.STATUS_RULES:
-        if re.search(pattern, text):
-            return normalised
-    return "other"
+def status(value: str) -> str | None:
+    """The normalised status of a status as filed (``columns.STATUSES``); None for a value Puente
+    has never seen (the importer refuses the file rather than guess)."""
+    return columns.STATUS_KEYS.get(columns.header_key(value))
+
+
+def is_none_value(value) -> bool:
+    """"N/A", "none", "Not Applicable", "-": a declared "none" where a name is expected."""
+    return columns.header_key(value) in columns.NONE_VALUES
 
 
 @lru_cache(maxsize=1_000)

@@ -27,7 +27,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
 
-from .models import Agent, AgentMerge, AgentMergeReview, Employer, EmployerMerge, MergeReview, VisaCase
+from django.db.models import Count
+
+from . import normalise
+from .models import Agent, AgentMerge, AgentMergeReview, Employer, EmployerMerge, EmployerName, MergeReview, VisaCase
 
 AUTO_MERGE = 0.95
 REVIEW = 0.30
@@ -227,37 +230,46 @@ def score_pairs(records, linkage=EMPLOYERS):
     linker = Linker(db_api.register(frame), linkage.settings(), log_level=logging.WARNING)
     predictions = linker.inference.predict(threshold_match_probability=REVIEW, warning_mode="never")
     result = predictions.as_pandas_dataframe()
-    return [(int(r.unique_id_l), int(r.unique_id_r), float(r.match_probability))
+    # Rounded: the last bits of a float must not decide the order in which pairs are merged.
+    return [(int(r.unique_id_l), int(r.unique_id_r), round(float(r.match_probability), 9))
             for r in result.itertuples(index=False)]
 
 
-def _decide(pairs, refused, sizes, merge, queue):
+def _decide(pairs, refused, sizes, stable, merge, queue):
     """Turn scored pairs into merges and review items, surest first. ``merge(into, gone, p)``
     merges (the record with more rows survives, so that its page address stays the same);
     ``queue(a, b, p)`` lists an uncertain pair and says whether it was new. Pairs in ``refused``
-    (frozensets) are skipped. Returns (merged, queued)."""
+    (frozensets) are skipped. Returns (merged, queued).
+
+    Deterministic whatever the order the files were imported in (ids depend on it): pairs of equal
+    probability are taken in the order of ``stable(id)`` (the record's normalised key and state),
+    and of two records with as many rows the one first in that order survives."""
     merged = review = 0
-    parent = {}
+    parent: dict[int, int] = {}
 
     def find(x):
         while parent.get(x, x) != x:
             x = parent[x]
         return x
 
-    for left, right, probability in sorted(pairs, key=lambda p: -p[2]):
+    def order(pair):
+        left, right, probability = pair
+        return (-probability, *sorted((stable(left), stable(right))))
+
+    for left, right, probability in sorted(pairs, key=order):
         if frozenset((left, right)) in refused:
             continue
         if probability >= AUTO_MERGE:
             a, b = find(left), find(right)
             if a == b:
                 continue
-            into, gone = (a, b) if (sizes.get(a, 0), -a) >= (sizes.get(b, 0), -b) else (b, a)
+            into, gone = (a, b) if (-sizes.get(a, 0), stable(a)) <= (-sizes.get(b, 0), stable(b)) else (b, a)
             merge(into, gone, probability)
             parent[gone] = into
             sizes[into] = sizes.get(into, 0) + sizes.get(gone, 0)
             merged += 1
         else:
-            a, b = sorted((find(left), find(right)))
+            a, b = sorted((find(left), find(right)), key=stable)
             if a != b and queue(a, b, probability):
                 review += 1
     return merged, review
@@ -273,28 +285,114 @@ def _refused(review_model, merge_model):
 
 
 def _queue(review_model):
-    def queue(a, b, probability):
+    def queue(a, b, probability, evidence=""):
         if review_model.objects.filter(left_id__in=(a, b), right_id__in=(a, b)).exists():
             return False
-        review_model.objects.create(left_id=a, right_id=b, probability=probability)
+        extra = {"evidence": evidence[:500]} if evidence else {}
+        review_model.objects.create(left_id=a, right_id=b, probability=probability, **extra)
         return True
     return queue
 
 
-def resolve_employers(user=None):
-    """Score every active employer against the others; merge the certain pairs, queue the uncertain."""
-    from . import actions
+# --- acronyms -----------------------------------------------------------------------------------
 
-    active = list(Employer.objects.filter(merged_into__isnull=True).values("pk", "key", "state", "city"))
+# Words an acronym skips ("North Carolina Growers Association" -> NCGA, not NCGOA).
+ACRONYM_SKIPS = frozenset({"OF", "AND", "THE", "FOR", "DE", "LA", "Y"})
+ACRONYM_LENGTH = (3, 8)
+
+
+def acronym_of(acronym: str, key: str) -> bool:
+    """Whether ``acronym`` is made of the first letter(s) of each word of ``key``, in order, every
+    word contributing at least its first letter ("NCGA": NORTH CAROLINA GROWER ASSOCIATION;
+    "WAFLA": WASHINGTON FARM LABOR ASSOCIATION, two letters of the first word)."""
+    words = [w for w in key.split() if w not in ACRONYM_SKIPS and w.isalpha()]
+    if len(words) < 2 or not (len(words) <= len(acronym) <= 2 * len(words)):
+        return False
+
+    def match(i: int, j: int) -> bool:  # acronym[i:] against words[j:]
+        if j == len(words):
+            return i == len(acronym)
+        word = words[j]
+        for take in range(1, min(len(word), len(acronym) - i) + 1):
+            if word[:take] != acronym[i:i + take]:
+                break
+            if match(i + take, j + 1):
+                return True
+        return False
+
+    return match(0, 0)
+
+
+def acronym_candidates(active, agents_of, notes_of=None):
+    """(acronym employer, full-name employer, evidence) for every employer filed under an acronym
+    ("NCGA, INC." -> key "NCGA") that stands for another active employer's name in the same state
+    (its initials, or a bracketed note of one of its names as filed: "... INC. (NCGA)"), with an
+    agent in common: the place and the agent agree. ``active``: dicts with pk, key, state, city,
+    name; ``agents_of``: employer id -> set of agent keys; ``notes_of``: employer id -> set of the
+    bracketed notes of its names."""
+    notes_of = notes_of or {}
+    by_state = defaultdict(list)
+    for e in active:
+        by_state[e["state"]].append(e)
+    found = []
+    for e in sorted(active, key=lambda e: (e["key"], e["state"])):
+        key = e["key"] or ""
+        if " " in key or not key.isalpha() or not (ACRONYM_LENGTH[0] <= len(key) <= ACRONYM_LENGTH[1]):
+            continue
+        fulls = [f for f in by_state[e["state"]] if f["pk"] != e["pk"] and " " in (f["key"] or "")
+                 and (key in notes_of.get(f["pk"], ()) or acronym_of(key, f["key"] or ""))]
+        for full in sorted(fulls, key=lambda f: f["key"]):
+            common = sorted(agents_of.get(e["pk"], set()) & agents_of.get(full["pk"], set()))
+            if not common:
+                continue
+            city = (" and city " + full["city"]) if e["city"] and e["city"].upper() == (full["city"] or "").upper() else ""
+            how = "named in brackets" if key in notes_of.get(full["pk"], ()) else "initials"
+            evidence = (f"acronym {key} = {full['key']} ({how}); same state {e['state']}{city}; "
+                        f"agent in common: {', '.join(common[:3])}")
+            found.append((e["pk"], full["pk"], evidence))
+            break
+    return found
+
+
+def resolve_employers(merge):
+    """Score every active employer against the others; merge the certain pairs, queue the uncertain.
+    ``merge(into, gone, probability, evidence="")`` merges two employers (an action)."""
+    active = list(Employer.objects.filter(merged_into__isnull=True).values("pk", "key", "state", "city", "name"))
+    stable_keys = {e["pk"]: (e["key"], e["state"]) for e in active}
     records = [{"unique_id": e["pk"], "key": e["key"], "state": e["state"], "city": (e["city"] or "").upper()}
                for e in active if e["key"]]
     pairs = score_pairs(records, EMPLOYERS)
     sizes = dict(Employer.objects.filter(merged_into__isnull=True).values_list("pk", "row_count"))
     merged, review = _decide(
-        pairs, _refused(MergeReview, EmployerMerge), sizes,
-        lambda into, gone, p: actions.do_merge_employers(into, gone, probability=p, user=user, automatic=True),
-        _queue(MergeReview))
+        pairs, _refused(MergeReview, EmployerMerge), sizes, lambda pk: stable_keys.get(pk, ("", "")),
+        lambda into, gone, p: merge(into, gone, p), _queue(MergeReview))
+    merged += _merge_acronyms(merge)
     return {"employers": len(records), "merged": merged, "review": review}
+
+
+def _merge_acronyms(merge):
+    """Employers filed under an acronym merge into the employer whose name it stands for, when the
+    state and an agent agree; the evidence is kept on the merge (shown on the review page)."""
+    active = list(Employer.objects.filter(merged_into__isnull=True).values("pk", "key", "state", "city", "name"))
+    short = [e["pk"] for e in active if e["key"] and " " not in e["key"] and len(e["key"]) <= ACRONYM_LENGTH[1]]
+    if not short:
+        return 0
+    agents_of = defaultdict(set)
+    for employer_id, agent in (VisaCase.objects.filter(employer__merged_into__isnull=True).exclude(agent__isnull=True)
+                               .values_list("employer_id", "agent__key").order_by().distinct()):
+        agents_of[employer_id].add(agent)
+    notes_of = defaultdict(set)
+    for employer_id, name in EmployerName.objects.filter(employer__merged_into__isnull=True).values_list(
+            "employer_id", "name"):
+        notes_of[employer_id].update(normalise.name_keys(name)[1:])
+    refused = _refused(MergeReview, EmployerMerge)
+    merged = 0
+    for gone, into, evidence in acronym_candidates(active, agents_of, notes_of):
+        if frozenset((gone, into)) in refused:
+            continue
+        merge(into, gone, 1.0, evidence)
+        merged += 1
+    return merged
 
 
 def agent_records():
@@ -313,19 +411,17 @@ def agent_records():
 
 
 def agent_sizes():
-    from django.db.models import Count
-
     return dict(VisaCase.objects.filter(agent__isnull=False).values("agent_id").order_by()
                 .annotate(n=Count("pk")).values_list("agent_id", "n"))
 
 
-def resolve_agents(user=None):
+def resolve_agents(merge, rehome):
     """The same for agents and attorneys: first bring back to their survivor any names and rows
-    that an import attached to an agent merged earlier, then score, merge and queue."""
-    from . import actions
-
-    actions.do_rehome_agent_rows()
+    that an import attached to an agent merged earlier (``rehome()``), then score, merge
+    (``merge(into, gone, probability)``) and queue."""
+    rehome()
     compared = merged = review = 0
+    keys = dict(Agent.objects.values_list("pk", "key"))
     # A merged agent brings together the employers of its variants, which can make another variant
     # certain: score again until nothing more merges (on the nine real files, three rounds merge
     # something), so that running the command again proposes nothing new.
@@ -334,20 +430,57 @@ def resolve_agents(user=None):
         compared = compared or len(records)
         pairs = score_pairs(records, AGENTS)
         round_merged, round_review = _decide(
-            pairs, _refused(AgentMergeReview, AgentMerge), agent_sizes(),
-            lambda into, gone, p: actions.do_merge_agents(into, gone, probability=p, user=user, automatic=True),
-            _queue(AgentMergeReview))
+            pairs, _refused(AgentMergeReview, AgentMerge), agent_sizes(), lambda pk: keys.get(pk, ""),
+            merge, _queue(AgentMergeReview))
         merged, review = merged + round_merged, review + round_review
         if not round_merged:
             break
     return {"agents": compared, "merged": merged, "review": review}
 
 
-def resolve(user=None, stdout=None):
-    """Resolve employers, then agents. Returns {"employers": n, "merged": n, "review": n,
-    "agents": {"agents": n, "merged": n, "review": n}}."""
-    result = resolve_employers(user)
-    agents = resolve_agents(user)
+def refresh_display_names():
+    """Each active employer's and agent's displayed name: the name it is filed under on most rows
+    (ties: the longest, so a full name before its acronym, then the first alphabetically), so that
+    it does not depend on which file came first."""
+    from django.db.models import Count
+
+    best = {}
+    for employer_id, name, city, n in (VisaCase.objects.filter(employer__isnull=False).order_by()
+                                       .values_list("employer_id", "employer_name_filed", "employer_city")
+                                       .annotate(n=Count("pk")).values_list("employer_id", "employer_name_filed",
+                                                                            "employer_city", "n")):
+        candidate = (-n, -len(name), name, city)
+        if employer_id not in best or candidate < best[employer_id]:
+            best[employer_id] = candidate
+    changed = []
+    for employer in Employer.objects.filter(pk__in=list(best)).only("pk", "name", "city"):
+        _n, _length, name, city = best[employer.pk]
+        if (employer.name, employer.city) != (name[:300], city[:120]):
+            employer.name, employer.city = name[:300], city[:120]
+            changed.append(employer)
+    Employer.objects.bulk_update(changed, ["name", "city"], batch_size=2_000)
+    best_agent = {}
+    for agent_id, name, n in (VisaCase.objects.filter(agent__isnull=False).order_by()
+                              .values_list("agent_id", "agent_name_filed").annotate(n=Count("pk"))
+                              .values_list("agent_id", "agent_name_filed", "n")):
+        candidate = (-n, -len(name), name)
+        if agent_id not in best_agent or candidate < best_agent[agent_id]:
+            best_agent[agent_id] = candidate
+    agents = []
+    for agent in Agent.objects.filter(pk__in=list(best_agent)).only("pk", "name"):
+        name = best_agent[agent.pk][2][:300]
+        if agent.name != name:
+            agent.name = name
+            agents.append(agent)
+    Agent.objects.bulk_update(agents, ["name"], batch_size=2_000)
+
+
+def resolve(merge_employers, merge_agents, rehome_agents, stdout=None):
+    """Resolve employers, then agents, with the given actions (``actions.do_resolve``). Returns
+    {"employers": n, "merged": n, "review": n, "agents": {"agents": n, "merged": n, "review": n}}."""
+    result = resolve_employers(merge_employers)
+    agents = resolve_agents(merge_agents, rehome_agents)
+    refresh_display_names()
     if stdout:
         stdout.write(f"resolution: {result['employers']} employers compared, {result['merged']} merged, "
                      f"{result['review']} to review")

@@ -6,20 +6,20 @@ material (cases naming an employer, the merge review list) is for Coordinators o
 """
 
 import csv
-from collections import defaultdict
 
 from django.contrib import messages
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Q, Sum
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from puente.core.access import get_visible_or_404, public, require_perm
+from puente.core.action_contract import ActionRefused
 from puente.core.roles import has_perm
 
 from . import access, actions, stats
-from .models import Visa, VisaCase
+from .models import CERTIFIED_STATUSES, Visa
 from .search import search_agents, search_employers
 
 CASE_ROW_LIMIT = 200
@@ -139,8 +139,9 @@ def agent(request, pk):
         return tabular(request, _case_rows(rows_qs), CASE_FIELDS, f"agent-{pk}-cases")
     employers = _bars(list(
         rows_qs.filter(counted=True, employer__isnull=False).values("employer_id", "employer__name", "employer__state")
-        .annotate(positions_certified=Sum("workers_certified"), cases=Count("case_number", distinct=True))
-        .order_by("-positions_certified")[:200]))
+        .annotate(positions_certified=Sum("workers_certified", filter=Q(status__in=CERTIFIED_STATUSES)),
+                  cases=Count("case_number", distinct=True))
+        .order_by(F("positions_certified").desc(nulls_last=True))[:200]))
     return render(request, "visas/agent.html", {
         "agent": agent, "employers": employers, "rows": _case_rows(rows_qs, CASE_ROW_LIMIT),
         "case_count": rows_qs.count(), "row_limit": CASE_ROW_LIMIT, "names": names,
@@ -162,17 +163,11 @@ def statistics(request):
     if _format(request):
         rows = stats.by(table, visa, fiscal_year)
         return tabular(request, rows, ["key", *stats.FIGURES], f"h2-{table}")
-    by_year = defaultdict(dict)
-    for row in stats.by("year", visa, None):
-        by_year[row["key"]] = row
+    figures = stats.page_figures(visa, fiscal_year)
     context = {
-        "visa": visa or "", "fy": fiscal_year or "",
-        "totals": stats.totals(visa, fiscal_year),
-        "years": _bars(stats.by("year", visa, None)),
-        "visas": _bars(stats.by("visa", None, fiscal_year)),
-        "states": _bars(stats.by("state", visa, fiscal_year)),
-        "jobs": _bars(stats.by("job", visa, fiscal_year, limit=30)),
-        "fiscal_years": sorted(VisaCase.objects.values_list("fiscal_year", flat=True).distinct()),
+        "visa": visa or "", "fy": fiscal_year or "", "totals": figures["totals"],
+        **{k: _bars([dict(r) for r in figures[k]]) for k in ("years", "visas", "states", "jobs")},
+        "fiscal_years": figures["fiscal_years"],
     }
     return render(request, "visas/stats.html", context)
 
@@ -207,13 +202,13 @@ def _decide(request, review, confirm, reject, merged_message, back):
         return HttpResponse(status=400)
     try:
         if decision == "confirm":
-            confirm(review, request.user)
+            confirm(review, acting_user=request.user)
             messages.success(request, merged_message)
         else:
-            reject(review, request.user)
+            reject(review, acting_user=request.user)
             messages.success(request, _("Kept apart: this pair will not be proposed again."))
-    except ValueError as refusal:
-        messages.error(request, str(refusal))
+    except ActionRefused as refusal:
+        messages.error(request, refusal.text)
     return redirect(back)
 
 
@@ -236,10 +231,10 @@ def merge_undo(request, pk):
 def _undo(request, merge, undo, undone_message, back):
     """Undo a merge (of employers or of agents); a refusal says why (already undone, merged again)."""
     try:
-        undo(merge, request.user)
+        undo(merge, acting_user=request.user)
         messages.success(request, undone_message)
-    except ValueError as refusal:
-        messages.error(request, str(refusal))
+    except ActionRefused as refusal:
+        messages.error(request, refusal.text)
     return redirect(back)
 
 

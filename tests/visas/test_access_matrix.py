@@ -21,7 +21,7 @@ def agents(w):
         kept = Agent.objects.create(name="FARM LABOR SERVICES INC", key="FARM LABOR SERVICE")
         w.agent_merged = Agent.objects.create(name="FARM LABOUR SERVICES", key="FARM LABOUR SERVICE")
         w.agent_review = AgentMergeReview.objects.create(left=left, right=right, probability=0.5)
-        w.agent_merge = actions.do_merge_agents(kept, w.agent_merged, probability=0.97, automatic=True)
+        w.agent_merge = actions.do_merge_agents(kept, w.agent_merged, acting_user=None, probability=0.97, automatic=True)
     return w
 
 

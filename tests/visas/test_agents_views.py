@@ -32,7 +32,7 @@ def coordinator_client(language=""):
 
 def test_public_pages_and_search_show_the_merged_agent(farm_labor):
     kept, other = farm_labor
-    actions.do_merge_agents(kept, other, probability=0.98, automatic=True)
+    actions.do_merge_agents(kept, other, acting_user=None, probability=0.98, automatic=True)
     client = Client()
     # The merged agent's page sends to the survivor, which shows the rows and names of both.
     response = client.get(reverse("visas:agent", args=[other.pk]))
@@ -106,7 +106,7 @@ def test_review_list_shows_pairs_as_the_agents_they_now_stand_for(farm_labor):
     third = make_agent("FARM LABOR SERVICES OF GEORGIA", employers("GAMMA FARM", state="GA"))
     moot = AgentMergeReview.objects.create(left=other, right=kept, probability=0.6)
     moved = AgentMergeReview.objects.create(left=other, right=third, probability=0.4)
-    actions.do_merge_agents(kept, other, probability=0.97, automatic=True)
+    actions.do_merge_agents(kept, other, acting_user=None, probability=0.97, automatic=True)
     client = coordinator_client()
     html = client.get(reverse("visas:agent_reviews")).content.decode()
     # "other" is now part of "kept": the first pair is moot, the second is kept ~ third.

@@ -8,14 +8,15 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from puente.visas import actions, importer, stats
+from puente.visas import actions, stats
+from puente.visas.importing import FileRefused
 from puente.visas.models import EmployerName, ImportedFile, Role, Status, VisaCase
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def load(name, **kw):
-    return actions.do_import_file(FIXTURES / name, progress=False, run_resolution=False, **kw)
+    return actions.do_import_file(FIXTURES / name, acting_user=None, run_resolution=False, **kw)
 
 
 @pytest.mark.django_db
@@ -62,9 +63,10 @@ def test_ncga_spellings_are_one_employer():
 def test_old_h2b_file_with_headers_of_2005():
     s = load("H2B_FY2005_small.csv")
     assert (s.visa, s.fiscal_year) == ("H-2B", 2005)
-    # Num_Aliens is the number asked for; a certified case is certified for it; the duplicate
-    # row of case 06357851 counts once.
-    assert s.positions_certified == 6 + 6
+    # Num_Aliens is the number asked for; the file has no certified number: positions certified are
+    # unknown (None, "not in this file"), never the requested number. The duplicate row of case
+    # 06357851 counts once.
+    assert s.positions_certified is None and s.certified_cases == 2
     assert s.positions_requested == 6 + 52 + 6
     assert s.cases == 3 and s.rows == 4
     row = VisaCase.objects.get(case_number="06357620")
@@ -113,7 +115,7 @@ def test_latin1_csv_is_read():
 
 @pytest.mark.django_db
 def test_bad_count_refuses_the_whole_file_naming_row_and_column():
-    with pytest.raises(importer.FileRefused) as refused:
+    with pytest.raises(FileRefused) as refused:
         load("H-2A_FY2012_badcount.csv")
     message = str(refused.value)
     assert "H-2A_FY2012_badcount.csv" in message and "row 3" in message and "NBR_WORKERS_CERTIFIED" in message
@@ -123,7 +125,7 @@ def test_bad_count_refuses_the_whole_file_naming_row_and_column():
 
 @pytest.mark.django_db
 def test_file_without_case_number_column_is_refused():
-    with pytest.raises(importer.FileRefused) as refused:
+    with pytest.raises(FileRefused) as refused:
         load("H-2A_FY2012_nocase.csv")
     assert "no case number column" in str(refused.value) and "row 1" in str(refused.value)
     assert not ImportedFile.objects.exists()
@@ -131,7 +133,7 @@ def test_file_without_case_number_column_is_refused():
 
 @pytest.mark.django_db
 def test_unknown_visa_is_refused_unless_given():
-    with pytest.raises(importer.FileRefused) as refused:
+    with pytest.raises(FileRefused) as refused:
         load("disclosure_novisa.csv")
     assert "--visa" in str(refused.value)
     s = load("disclosure_novisa.csv", visa="H-2B", fiscal_year=2013)
@@ -158,12 +160,13 @@ def test_reimport_replaces_rows():
 def test_cli_import_and_stats_json():
     out, err = io.StringIO(), io.StringIO()
     call_command("visas", "import", str(FIXTURES / "H-2A_FY2012_small.csv"), "--no-resolve", stdout=out, stderr=err)
-    assert "8 rows, 5 cases, 3 certified cases, 221 positions certified" in out.getvalue()
+    assert ("8 rows, 5 cases, 3 certified cases, positions certified 221, positions requested not in this file"
+            in out.getvalue())
     out = io.StringIO()
     call_command("visas", "stats", "--visa", "H-2A", "--fy", "2012", "--format", "json", stdout=out)
     figures = json.loads(out.getvalue())
     assert figures == {"visa": "H-2A", "fy": 2012, "rows": 8, "cases": 5, "certified_cases": 3,
-                       "positions_requested": 0, "positions_certified": 221,
+                       "positions_requested": None, "positions_certified": 221,
                        "employers": 6}
 
 

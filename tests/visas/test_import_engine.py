@@ -8,9 +8,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from puente.core.action_contract import ActionRefused
 from django.db import connection
 
-from puente.visas import actions, importer
+from puente.visas import actions
+from puente.visas.importing import FileRefused, counting, reading, writing
+from tests.factories import make_coordinator
+from puente.visas import normalise
 from puente.visas.models import Role, VisaCase
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -22,7 +27,7 @@ ROW_FIELDS = ["case_number", "row_number", "status", "status_raw", "decision_dat
 
 
 def load(path, **kw):
-    return actions.do_import_file(path, progress=False, run_resolution=False, **kw)
+    return actions.do_import_file(path, acting_user=None, run_resolution=False, **kw)
 
 
 def rows_of(summary_file):
@@ -51,9 +56,9 @@ def test_duckdb_and_python_readers_give_the_same_rows(name, monkeypatch, tmp_pat
     VisaCase.objects.all().delete()
 
     called = []
-    original = importer._load_rows_with_python
-    monkeypatch.setattr(importer, "_load_rows_with_python", lambda *a: called.append(1) or original(*a))
-    monkeypatch.setattr(importer, "_load_csv_with_duckdb", refuse)
+    original = reading.load_rows_with_python
+    monkeypatch.setattr(reading, "load_rows_with_python", lambda *a: called.append(1) or original(*a))
+    monkeypatch.setattr(reading, "load_csv_with_duckdb", refuse)
     load(path)
     assert called, "the Python reader was not used"
     assert rows_of(name) == by_duckdb and by_duckdb
@@ -85,7 +90,7 @@ def test_blank_lines_do_not_shift_the_row_named_in_a_refusal(tmp_path):
         + "\n"
         + "H-2,Certified,2016-01-06,BETA ORCHARDS,BOISE,ID,ten,10,11.00,S\n",
         encoding="utf-8")
-    with pytest.raises(importer.FileRefused) as refused:
+    with pytest.raises(FileRefused) as refused:
         load(path)
     assert refused.value.problems == [
         "H-2A_FY2016_blank.csv: row 4, column NBR_WORKERS_REQUESTED: 'ten' is not a number of workers"]
@@ -99,7 +104,7 @@ def test_row_numbers_count_records_not_lines(tmp_path):
         ["H-1", "Certified", "2016-01-05", "ACME FARMS\nDIVISION 2", "TIFTON", "GA", "10", "10", "11.00", "S"],
         ["H-2", "Certified", "2016-01-06", "BETA ORCHARDS", "BOISE", "ID", "x", "10", "11.00", "S"],
     ])
-    with pytest.raises(importer.FileRefused) as refused:
+    with pytest.raises(FileRefused) as refused:
         load(path)
     assert "row 3, column NBR_WORKERS_REQUESTED: 'x'" in refused.value.problems[0]
 
@@ -112,7 +117,7 @@ def test_cells_are_cleaned_as_clean_text_cleans_them(tmp_path):
     ])
     load(path)
     row = VisaCase.objects.get()
-    assert row.employer_name_filed == importer.normalise.clean_text(name) == "ACME FARMS LLC"
+    assert row.employer_name_filed == normalise.clean_text(name) == "ACME FARMS LLC"
     assert (row.employer_city, row.employer_state, row.status) == ("TIFTON", "GA", "certified")
     assert (row.workers_requested, row.workers_certified, str(row.wage_offered)) == (1200, 1200, "11.50")
 
@@ -157,11 +162,11 @@ def test_the_counting_rule_in_sql_agrees_with_assign_roles(flagged, tmp_path):
 
     groups = {}
     for n, row in enumerate(rows, start=2):
-        flag = importer.normalise.org_flag(row[9]) if flagged else ""
+        flag = normalise.org_flag(row[9]) if flagged else ""
         groups.setdefault(row[0], []).append({"n": n, "flag": flag, "sub": None, "certified": int(row[7])})
     expected = {}
     for group in groups.values():
-        importer.assign_roles(group, has_flags=flagged)
+        counting.assign_roles(group, has_flags=flagged)
         expected.update({r["n"]: (r["role"], r["counted"]) for r in group})
     got = dict((n, (role, counted)) for n, role, counted in VisaCase.objects.values_list("row_number", "role", "counted"))
     assert got == expected
@@ -171,15 +176,15 @@ def test_the_counting_rule_in_sql_agrees_with_assign_roles(flagged, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_indexes_dropped_for_a_large_import_are_built_again(monkeypatch, tmp_path):
-    monkeypatch.setattr(importer, "REINDEX_ROWS", 10)
+    monkeypatch.setattr(writing, "REINDEX_ROWS", 10)
     dropped = []
-    original = importer._IndexesBuiltAfter.__enter__
-    monkeypatch.setattr(importer._IndexesBuiltAfter, "__enter__",
+    original = writing.IndexesBuiltAfter.__enter__
+    monkeypatch.setattr(writing.IndexesBuiltAfter, "__enter__",
                         lambda self: dropped.extend(self.indexes) or original(self))
 
     def indexes():
         with connection.cursor() as cursor:
-            return sorted(importer._secondary_indexes(cursor, VisaCase._meta.db_table))
+            return sorted(writing.secondary_indexes(cursor, VisaCase._meta.db_table))
 
     before = indexes()
     assert len(before) >= 4
@@ -193,7 +198,7 @@ def test_indexes_dropped_for_a_large_import_are_built_again(monkeypatch, tmp_pat
     # after: either way the schema is unchanged).
     bad = write_csv(tmp_path / "H-2A_FY2016_bad.csv", [*rows[:20], ["H-99", "Certified", "2016-01-05", "X", "Y",
                                                                    "GA", "many", "2", "11.00", "S"]])
-    with pytest.raises(importer.FileRefused):
+    with pytest.raises(FileRefused):
         load(bad)
     assert indexes() == before
 
@@ -226,9 +231,9 @@ def test_no_row_points_at_nothing_after_imports_reimports_merges_and_undos():
     assert dangling_references() == clean
     load(FIXTURES / "H-2A_FY2012_small.csv")  # replaces its rows
     assert dangling_references() == clean
-    actions.do_resolve()
+    actions.do_resolve(acting_user=None)
     for merge in EmployerMerge.objects.all():
-        actions.do_undo_merge(merge)
+        actions.do_undo_merge(merge, acting_user=make_coordinator())
     assert dangling_references() == clean
     # The check itself sees a dangling row.
     VisaCase.objects.filter(pk=VisaCase.objects.first().pk).update(employer_id=10**9)
@@ -283,17 +288,18 @@ def test_a_new_spelling_of_a_merged_agent_joins_the_agent_it_was_merged_into(tmp
 
 @pytest.mark.django_db
 def test_an_employer_merge_is_undone_only_after_the_merges_made_on_top_of_it():
+    coordinator = make_coordinator()
     from puente.visas.models import Employer
 
     from .world import make_employer
 
     a, b, c = (make_employer(n, rows=((2016, w),)) for n, w in (("ALPHA FARM", 5), ("BRAVO FARM", 6), ("CHARLIE FARM", 7)))
-    first = actions.do_merge_employers(b, a)  # ALPHA into BRAVO
-    second = actions.do_merge_employers(c, b)  # BRAVO (with ALPHA's rows) into CHARLIE
-    with pytest.raises(ValueError, match="BRAVO FARM was merged again since"):
-        actions.do_undo_merge(first)
-    actions.do_undo_merge(second)
-    actions.do_undo_merge(first)
+    first = actions.do_merge_employers(b, a, acting_user=None)  # ALPHA into BRAVO
+    second = actions.do_merge_employers(c, b, acting_user=None)  # BRAVO (with ALPHA's rows) into CHARLIE
+    with pytest.raises(ActionRefused, match="BRAVO FARM was merged again since"):
+        actions.do_undo_merge(first, acting_user=coordinator)
+    actions.do_undo_merge(second, acting_user=coordinator)
+    actions.do_undo_merge(first, acting_user=coordinator)
     for employer, workers in ((a, 5), (b, 6), (c, 7)):
         employer.refresh_from_db()
         assert employer.merged_into_id is None
@@ -341,7 +347,7 @@ def test_postgresql_statistics_are_refreshed_after_a_large_import(threshold, exp
         pytest.skip("SQLite's planner needs no statistics here")
     from django.test.utils import CaptureQueriesContext
 
-    monkeypatch.setattr(importer, "ANALYZE_ROWS", threshold)
+    monkeypatch.setattr(writing, "ANALYZE_ROWS", threshold)
     with CaptureQueriesContext(connection) as queries:
         load(FIXTURES / "H-2A_FY2012_small.csv")
     analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]

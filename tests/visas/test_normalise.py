@@ -2,8 +2,9 @@ import datetime as dt
 
 import pytest
 
+
 from puente.visas import normalise
-from puente.visas.importer import assign_roles
+from puente.visas.importing import assign_roles
 
 
 @pytest.mark.parametrize("a,b", [

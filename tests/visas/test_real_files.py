@@ -37,7 +37,7 @@ def imported(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         summaries = {}
         for path in FILES:
-            summaries[path.name] = actions.do_import_file(path, progress=False, run_resolution=False)
+            summaries[path.name] = actions.do_import_file(path, acting_user=None, run_resolution=False)
         yield summaries
         _empty_visa_tables()
 
@@ -96,6 +96,9 @@ def _num(value):
 
 
 def independent_count(path):
+    """The figures of a file, counted here from scratch: positions certified only in applications
+    that were not withdrawn or denied (the rows of those often carry worker numbers), each position
+    once (a master's members are not counted again); unknown (None) without a certified column."""
     headers, rows = _read(path)
     case = _col(headers, "CASE_NUMBER", "CASE_NO", "Case_Number", "Case_Num")
     status = _col(headers, "CASE_STATUS", "Case_Status", "Last_Sig_Event")
@@ -107,11 +110,10 @@ def independent_count(path):
     for row in rows:
         if not str(row[case]).strip():
             continue
-        certified_status = "certif" in str(row[status]).lower()
-        if cert is not None:
-            c = _num(row[cert])
-        else:  # FY2005 H-2B: certified for the number asked, when certified
-            c = _num(row[req]) if certified_status else 0
+        text = str(row[status]).lower()
+        certifies = not ("withdraw" in text or "denied" in text)
+        certified_status = "certif" in text
+        c = _num(row[cert]) if cert is not None else None
         r = _num(row[req]) if req is not None else 0
         if sub is not None:
             is_master = str(row[sub]).strip().upper() == "PRI"
@@ -119,7 +121,7 @@ def independent_count(path):
             is_master = bool(str(row[flag]).strip())
         else:
             is_master = None
-        groups.setdefault(str(row[case]).strip(), []).append((c, r, is_master, certified_status))
+        groups.setdefault(str(row[case]).strip(), []).append((c, r, is_master, certified_status, certifies))
     certified = requested = certified_cases = 0
     for items in groups.values():
         counted = items
@@ -128,16 +130,17 @@ def independent_count(path):
                 masters = [i for i in items if i[2]]
                 if masters and len(masters) < len(items):
                     counted = masters
-            else:
-                values = [i[0] for i in items]
+            else:  # the largest row holds the others' sum: the master (by requested without certified)
+                values = [i[0] if cert is not None else i[1] for i in items]
                 biggest = max(values)
                 if biggest >= sum(values) - biggest:
                     counted = [items[values.index(biggest)]]
-        certified += sum(i[0] for i in counted)
+        certified += sum(i[0] for i in counted if i[4] and i[0] is not None)
         requested += sum(i[1] for i in counted)
         certified_cases += any(i[3] for i in items)
-    return {"rows": sum(len(v) for v in groups.values()), "cases": len(groups), "positions_certified": certified,
-            "positions_requested": requested, "certified_cases": certified_cases}
+    return {"rows": sum(len(v) for v in groups.values()), "cases": len(groups),
+            "positions_certified": certified if cert is not None else None,
+            "positions_requested": requested if req is not None else None, "certified_cases": certified_cases}
 
 
 @pytest.mark.parametrize("name", [p.name for p in FILES] or ["(no data)"])
@@ -146,8 +149,6 @@ def test_real_file_figures_match_an_independent_count(imported, name):
     summary = imported[name]
     expected = independent_count(path)
     got = {k: getattr(summary, k) for k in expected}
-    if "positions_requested" in got and not _col(_read(path)[0], "NBR_WORKERS_REQUESTED", "Nbr_Workers_Requsted", "Num_Aliens"):
-        expected["positions_requested"] = 0
     assert got == expected
 
 
@@ -174,7 +175,7 @@ def test_real_debarments_link_to_employers(imported):
     path = DATA / "debarments_2010_2014.csv"
     if not path.exists():
         pytest.skip("no debarments file")
-    rows = actions.do_import_debarments(path)
+    rows = actions.do_import_debarments(path, acting_user=None)
     assert len(rows) == 141
     linked = [d for d in rows if d.employer_id]
     assert linked and all(0 < d.certainty <= 1 for d in linked)

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from puente.visas import actions, importer
+from puente.visas import actions
+from puente.visas.importing import FileRefused
+from tests.factories import make_coordinator
 from puente.visas.models import Debarment, Employer, EmployerMerge, MergeReview
 
 from .world import make_employer
@@ -24,7 +26,7 @@ def test_splink_merges_the_certain_queues_the_uncertain_and_keeps_numbers_apart(
     two = make_employer("STAR NURSERY II", state="LA", city="BELLE CHASE")
     three = make_employer("STAR NURSERY III", state="LA", city="BELLE CHASE")
     elsewhere = make_employer("BENSON ENTERPRISES OF NEW YORK INC", state="TX", city="DALLAS")
-    result = actions.do_resolve()
+    result = actions.do_resolve(acting_user=None)
     sure_b.refresh_from_db()
     assert sure_b.merged_into_id == sure_a.pk  # the one with more rows survives
     assert EmployerMerge.objects.get(merged=sure_b).probability >= 0.95
@@ -38,8 +40,8 @@ def test_splink_merges_the_certain_queues_the_uncertain_and_keeps_numbers_apart(
         assert e.merged_into_id is None
     assert result["merged"] == 1 and result["review"] == MergeReview.objects.count()
     # Running again proposes nothing new; an undone merge is not redone.
-    actions.do_undo_merge(EmployerMerge.objects.get())
-    again = actions.do_resolve()
+    actions.do_undo_merge(EmployerMerge.objects.get(), acting_user=make_coordinator())
+    again = actions.do_resolve(acting_user=None)
     assert again["merged"] == 0 and again["review"] == 0
     sure_b.refresh_from_db()
     assert sure_b.merged_into_id is None
@@ -48,20 +50,20 @@ def test_splink_merges_the_certain_queues_the_uncertain_and_keeps_numbers_apart(
 @pytest.mark.django_db
 def test_debarments_link_with_certainty():
     make_employer("SMITH FARMS LLC", state="NC", city="KINSTON")
-    rows = actions.do_import_debarments(FIXTURES / "debarments_small.csv")
+    rows = actions.do_import_debarments(FIXTURES / "debarments_small.csv", acting_user=None)
     assert len(rows) == 2
     smith = Debarment.objects.get(name="Smith Farms, LLC")
     assert smith.employer.name == "SMITH FARMS LLC" and smith.certainty == 1.0 and smith.state == "NC"
     assert smith.start.isoformat() == "2011-01-06" and smith.raw["Sources"] == "test"
     assert Debarment.objects.get(name="Nobody Known Here").employer is None
-    actions.do_import_debarments(FIXTURES / "debarments_small.csv")  # re-import replaces
+    actions.do_import_debarments(FIXTURES / "debarments_small.csv", acting_user=None)  # re-import replaces
     assert Debarment.objects.count() == 2
 
 
 @pytest.mark.django_db
 def test_bad_debarment_file_is_refused_whole():
-    with pytest.raises(importer.FileRefused) as refused:
-        actions.do_import_debarments(FIXTURES / "debarments_bad.csv")
+    with pytest.raises(FileRefused) as refused:
+        actions.do_import_debarments(FIXTURES / "debarments_bad.csv", acting_user=None)
     assert "row 2" in str(refused.value) and "Start Date" in str(refused.value) and "someday" in str(refused.value)
     assert not Debarment.objects.exists()
 

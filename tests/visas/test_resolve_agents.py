@@ -3,6 +3,10 @@
 import io
 
 import pytest
+
+from tests.factories import make_coordinator
+
+from puente.core.action_contract import ActionRefused
 from auditlog.models import LogEntry
 from django.core.management import call_command
 
@@ -65,7 +69,7 @@ def test_spelling_variants_of_one_agent_become_one_and_different_agents_stay_apa
     garcia = make_agent("GARCIA LAW FIRM, PLLC", employers("IOTA FARM", state="TX"))
     garcia_ramirez = make_agent("GARCIA & RAMIREZ LAW OFFICE", employers("KAPPA FARM", state="TX"))
 
-    result = actions.do_resolve()
+    result = actions.do_resolve(acting_user=None)
 
     assert active(labour) == farm_labor  # the agent with more rows survives
     assert active(gonzalez_pllc) == active(gonzalez_office) == gonzalez
@@ -85,7 +89,7 @@ def test_spelling_variants_of_one_agent_become_one_and_different_agents_stay_apa
     moved = AgentName.objects.get(name="FARM LABOUR SERVICES, INC.")
     assert moved.agent == farm_labor and moved.method == "splink" and moved.certainty == merge.probability
     # Running again proposes nothing new.
-    again = actions.do_resolve()
+    again = actions.do_resolve(acting_user=None)
     assert again["agents"]["merged"] == 0 and again["agents"]["review"] == 0
 
 
@@ -93,19 +97,19 @@ def test_spelling_variants_of_one_agent_become_one_and_different_agents_stay_apa
 def test_uncertain_pair_goes_to_review_and_a_coordinator_decides(world):
     rudy = make_agent("RUDY SANCHEZ", employers("ALPHA FARM", state="GA"))
     ruby = make_agent("RUBY SANCHEZ", employers("BETA FARM", state="GA"))
-    result = actions.do_resolve()
+    result = actions.do_resolve(acting_user=None)
     review = AgentMergeReview.objects.get()
     assert {review.left_id, review.right_id} == {rudy.pk, ruby.pk}
     assert resolve.REVIEW <= review.probability < resolve.AUTO_MERGE
     assert result["agents"]["review"] == 1 and result["agents"]["merged"] == 0
     coordinator = world.users["coordinator"]
-    actions.do_reject_agent_review(review, coordinator)
+    actions.do_reject_agent_review(review, acting_user=coordinator)
     review.refresh_from_db()
     assert review.state == "rejected" and review.decided_by == coordinator
-    with pytest.raises(ValueError):
-        actions.do_confirm_agent_review(review, coordinator)
+    with pytest.raises(ActionRefused):
+        actions.do_confirm_agent_review(review, acting_user=coordinator)
     # A rejected pair is not proposed again.
-    assert actions.do_resolve()["agents"]["review"] == 0
+    assert actions.do_resolve(acting_user=None)["agents"]["review"] == 0
     assert AgentMergeReview.objects.count() == 1
 
 
@@ -117,7 +121,7 @@ def test_confirmed_review_merges_and_undo_restores_rows_names_and_the_review(wor
     small_rows = set(VisaCase.objects.filter(agent=small).values_list("pk", flat=True))
     review = AgentMergeReview.objects.create(left=small, right=big, probability=0.6)
 
-    actions.do_confirm_agent_review(review, coordinator)
+    actions.do_confirm_agent_review(review, acting_user=coordinator)
     review.refresh_from_db()
     merge = review.merge
     assert review.state == "confirmed" and merge.into == big and merge.merged == small
@@ -129,7 +133,7 @@ def test_confirmed_review_merges_and_undo_restores_rows_names_and_the_review(wor
     entry = LogEntry.objects.get_for_object(small).latest("timestamp")
     assert entry.actor == coordinator and "merged_into" in entry.changes_dict
 
-    actions.do_undo_agent_merge(merge, coordinator)
+    actions.do_undo_agent_merge(merge, acting_user=coordinator)
     small.refresh_from_db()
     merge.refresh_from_db()
     assert small.merged_into is None and merge.undone_by == coordinator and merge.undone_at
@@ -139,35 +143,36 @@ def test_confirmed_review_merges_and_undo_restores_rows_names_and_the_review(wor
     assert restored.agent == small and restored.method == "exact" and restored.certainty == 1.0
     review.refresh_from_db()
     assert review.state == "pending" and review.merge is None  # back on the list to decide again
-    with pytest.raises(ValueError):
-        actions.do_undo_agent_merge(merge, coordinator)
+    with pytest.raises(ActionRefused):
+        actions.do_undo_agent_merge(merge, acting_user=coordinator)
     # An undone merge is not redone by the next resolution.
-    actions.do_resolve()
+    actions.do_resolve(acting_user=None)
     assert active(small) == small
 
 
 @pytest.mark.django_db
 def test_undo_follows_rows_imported_after_the_merge_and_refuses_out_of_order():
+    coordinator = make_coordinator()
     growers = employers("ALPHA FARM", "BETA FARM")
     a = make_agent("MOUNTAIN PLAINS AGRICULTURAL SERVICE", growers)
     b = make_agent("MOUNTAIN PLAINS AGRICULTURE SERVICE LLC", growers[:1])
     c = make_agent("OTHER AGENT", growers[:1])
-    first = actions.do_merge_agents(a, b, probability=0.99, automatic=True)
+    first = actions.do_merge_agents(a, b, acting_user=None, probability=0.99, automatic=True)
     # A later import: the importer finds agents by name, so a known spelling lands on the survivor,
     # and a new spelling with the merged agent's normalised name lands on the merged agent.
     later_known = add_row(a, "MOUNTAIN PLAINS AGRICULTURE SERVICE LLC", growers[1], 2017)
     stray_name = AgentName.objects.create(name="Mountain Plains Agriculture Svc.", key=b.key, agent=b)
     stray_row = add_row(b, "Mountain Plains Agriculture Svc.", growers[1], 2017)
-    assert actions.do_rehome_agent_rows() == 1
+    assert actions.do_rehome_agent_rows(acting_user=None) == 1
     stray_row.refresh_from_db()
     stray_name.refresh_from_db()
     assert stray_row.agent == a and stray_name.agent == a
     # Undo in the wrong order is refused: a was merged into c since.
-    second = actions.do_merge_agents(c, a)
-    with pytest.raises(ValueError):
-        actions.do_undo_agent_merge(first)
-    actions.do_undo_agent_merge(second)
-    actions.do_undo_agent_merge(first)
+    second = actions.do_merge_agents(c, a, acting_user=None)
+    with pytest.raises(ActionRefused):
+        actions.do_undo_agent_merge(first, acting_user=coordinator)
+    actions.do_undo_agent_merge(second, acting_user=coordinator)
+    actions.do_undo_agent_merge(first, acting_user=coordinator)
     for row in (later_known, stray_row):
         row.refresh_from_db()
         assert row.agent == b

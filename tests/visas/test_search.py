@@ -64,7 +64,7 @@ def test_like_wildcards_in_a_query_match_only_themselves():
 def test_merged_employers_are_found_as_their_survivor_once():
     kept = make_employer("BLUE CREEK FARMS INC", rows=((2016, 40),))
     merged = make_employer("BLUE CREEK FARM", city="DUNN", rows=((2014, 10),))
-    actions.do_merge_employers(kept, merged, probability=0.97, automatic=True)
+    actions.do_merge_employers(kept, merged, acting_user=None, probability=0.97, automatic=True)
     result = search_employers("blue creek")
     assert [r["id"] for r in result] == [kept.pk]
     assert result[0]["names"] == ["BLUE CREEK FARM", "BLUE CREEK FARMS INC"]

@@ -1,20 +1,32 @@
 """`puente visas ...`: import OFLC H-2A/H-2B disclosure files and debarments, resolve employers,
 print figures.
 
-    puente visas import FILE... [--visa H-2A] [--fy 2016] [--no-resolve]
+    puente visas import FILE... [--visa H-2A] [--fy 2016] [--no-resolve] [--progress]
     puente visas import-debarments FILE
     puente visas resolve
     puente visas stats [--visa H-2A] [--fy 2016] [--format json|table]
     puente visas employers --search TEXT [--format json|table]
+
+A refused file is one line naming it and the reason (and its rows and columns); the other files of
+the command still import, and the command ends with a summary per file and, per fiscal year, the
+files its figures come from. Exit status 1 when any file was refused.
 """
 
 import getpass
 import json
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from puente.visas import actions, stats
-from puente.visas.importer import FileRefused
+from puente.visas.importing import FileRefused
+from puente.visas.models import ImportedFile
+from puente.visas.search import search_employers
+
+
+def _figure(value):
+    return "not in this file" if value is None else f"{value:,}"
 
 
 class Command(BaseCommand):
@@ -43,38 +55,78 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         getattr(self, "handle_" + options["action"].replace("-", "_"))(options)
 
+    def _bar(self, name, show):
+        """A tqdm progress bar on stderr (a terminal, or --progress) and the callback that moves it."""
+        stream = getattr(self.stderr, "_out", sys.stderr)
+        if show is None:
+            show = stream.isatty()
+        bar = tqdm(total=None, unit=" rows", desc=name, disable=not show, file=stream, mininterval=0.5)
+
+        def progress(n, total):
+            if total is not None and bar.total != total:
+                bar.total = total
+                bar.refresh()
+            if n:
+                bar.update(n)
+
+        return bar, progress
+
     def handle_import(self, options):
         label = f"cli:{getpass.getuser()}"
-        refused = 0
-        imported_any = False
+        results = []  # (path, summary or None, reason)
         for path in options["files"]:
+            bar, progress = self._bar(path.rsplit("/", 1)[-1], options["progress"])
             try:
                 summary = actions.do_import_file(
-                    path, visa=options["visa"], fiscal_year=options["fy"], importer_label=label,
-                    progress=options["progress"], stderr=self.stderr._out, run_resolution=False)
+                    path, acting_user=None, visa=options["visa"], fiscal_year=options["fy"], importer_label=label,
+                    progress=progress, run_resolution=False)
             except FileRefused as refusal:
-                refused += 1
-                self.stderr.write(self.style.ERROR(f"Refused {path} (nothing imported):"))
-                for problem in refusal.problems:
+                bar.close()
+                results.append((path, None, refusal.problems))
+                self.stderr.write(self.style.ERROR(f"Refused (nothing imported): {refusal.problems[0]}"))
+                for problem in refusal.problems[1:]:
                     self.stderr.write(f"  {problem}")
                 continue
-            imported_any = True
-            s = summary
-            replaced = " (replaced an earlier import of this file)" if s.replaced else ""
-            self.stdout.write(self.style.SUCCESS(
-                f"{s.file}: {s.visa} FY{s.fiscal_year}: {s.rows} rows, {s.cases} cases, "
-                f"{s.certified_cases} certified cases, {s.positions_certified} positions certified, "
-                f"{s.employers} employers{replaced}"))
-        if imported_any and not options["no_resolve"]:
-            actions.do_resolve(stdout=self.stdout)
+            bar.close()
+            results.append((path, summary, []))
+            self.stdout.write(self.style.SUCCESS(self._line(summary)))
+            for earlier in summary.superseded:
+                self.stdout.write(f"  {earlier['file']}: {earlier['superseded_cases']:,} cases superseded by this "
+                                  f"release, {earlier['kept_cases']:,} kept there (decided later)")
+        imported = [s for _p, s, _r in results if s is not None]
+        if imported and not options["no_resolve"]:
+            actions.do_resolve(acting_user=None, stdout=self.stdout)
+        self._report(results)
+        refused = [p for p, s, _r in results if s is None]
         if refused:
-            raise CommandError(f"{refused} file(s) refused")
+            raise CommandError(f"{len(refused)} of {len(results)} file(s) refused: {', '.join(refused)}")
+
+    @staticmethod
+    def _line(s):
+        replaced = " (replaced an earlier import of this file)" if s.replaced else ""
+        return (f"{s.file}: {s.visa} FY{s.fiscal_year}: {s.rows:,} rows, {s.cases:,} cases, "
+                f"{_figure(s.certified_cases)} certified cases, positions certified {_figure(s.positions_certified)}, "
+                f"positions requested {_figure(s.positions_requested)}, {s.employers:,} employers{replaced}")
+
+    def _report(self, results):
+        """Per file: imported or refused (why); per fiscal year touched: the files its figures come from."""
+        self.stdout.write("Summary:")
+        for path, summary, reasons in results:
+            if summary is None:
+                self.stdout.write(f"  REFUSED  {path}: {reasons[0] if reasons else ''}")
+            else:
+                self.stdout.write(f"  imported {path}: {summary.visa} FY{summary.fiscal_year}, {summary.rows:,} rows")
+        years = sorted({(s.visa, s.fiscal_year) for _p, s, _r in results if s is not None})
+        for visa, year in years:
+            files = ImportedFile.objects.filter(visa=visa, fiscal_year=year, rows__gt=0).order_by("imported_at", "pk")
+            parts = [f"{f.name} ({f.cases:,} cases)" for f in files]
+            self.stdout.write(f"  {visa} FY{year} figures from: {'; '.join(parts) or 'no file'}")
 
     def handle_import_debarments(self, options):
         try:
-            rows = actions.do_import_debarments(options["file"])
+            rows = actions.do_import_debarments(options["file"], acting_user=None)
         except FileRefused as refusal:
-            raise CommandError("Refused (nothing imported):\n  " + "\n  ".join(refusal.problems))
+            raise CommandError("Refused (nothing imported):\n  " + "\n  ".join(refusal.problems)) from refusal
         linked = sum(1 for d in rows if d.employer_id)
         self.stdout.write(self.style.SUCCESS(f"{len(rows)} debarments imported, {linked} linked to an employer"))
         for d in rows:
@@ -82,7 +134,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {d.name}, {d.city} {d.state} {target}")
 
     def handle_resolve(self, options):
-        actions.do_resolve(stdout=self.stdout)
+        actions.do_resolve(acting_user=None, stdout=self.stdout)
 
     def handle_stats(self, options):
         figures = stats.totals(options["visa"], options["fy"])
@@ -93,8 +145,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"{key:22} {value}")
 
     def handle_employers(self, options):
-        from puente.visas.search import search_employers
-
         found = search_employers(options["search"], limit=options["limit"])
         if options["format"] == "json":
             self.stdout.write(json.dumps(found, indent=2, default=str))
