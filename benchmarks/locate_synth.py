@@ -24,13 +24,59 @@ from faker.providers.person.es_MX import Provider as PersonMX
 REPO = Path(__file__).resolve().parent.parent
 NAMES_DIR = REPO.parent / "shared" / "data" / "names"
 COUNTRIES = {"MX": 0.55, "GT": 0.2, "SV": 0.1, "HN": 0.1, "NI": 0.05}
-MAYAN = ["Tzoc", "Xol", "Chuc", "Cux", "Ajanel", "Tzul", "Caal", "Choc", "Ixcoy", "Tzunux", "Chen", "Pop", "Coc",
-         "Quej", "Tiul", "Bol", "Ical", "Maquin", "Xitumul", "Chiquin", "Yat", "Sacul", "Cuc", "Batz", "Tuyuc"]
-NICK = {"José": "Pepe", "Francisco": "Paco", "Jesús": "Chucho", "Guadalupe": "Lupe", "Ignacio": "Nacho",
-        "Dolores": "Lola", "Manuel": "Manolo", "Roberto": "Beto", "Alberto": "Beto", "Eduardo": "Lalo",
-        "Enrique": "Quique", "Rosario": "Chayo", "Concepción": "Concha", "Refugio": "Cuca", "Alfredo": "Fredy",
-        "Gerardo": "Jerry", "Santiago": "Chago", "Luis": "Güicho", "Isabel": "Chabela", "Antonio": "Toño",
-        "Guillermo": "Memo", "Salvador": "Chava", "Teresa": "Tere", "Patricia": "Paty"}
+MAYAN = [
+    "Tzoc",
+    "Xol",
+    "Chuc",
+    "Cux",
+    "Ajanel",
+    "Tzul",
+    "Caal",
+    "Choc",
+    "Ixcoy",
+    "Tzunux",
+    "Chen",
+    "Pop",
+    "Coc",
+    "Quej",
+    "Tiul",
+    "Bol",
+    "Ical",
+    "Maquin",
+    "Xitumul",
+    "Chiquin",
+    "Yat",
+    "Sacul",
+    "Cuc",
+    "Batz",
+    "Tuyuc",
+]
+NICK = {
+    "José": "Pepe",
+    "Francisco": "Paco",
+    "Jesús": "Chucho",
+    "Guadalupe": "Lupe",
+    "Ignacio": "Nacho",
+    "Dolores": "Lola",
+    "Manuel": "Manolo",
+    "Roberto": "Beto",
+    "Alberto": "Beto",
+    "Eduardo": "Lalo",
+    "Enrique": "Quique",
+    "Rosario": "Chayo",
+    "Concepción": "Concha",
+    "Refugio": "Cuca",
+    "Alfredo": "Fredy",
+    "Gerardo": "Jerry",
+    "Santiago": "Chago",
+    "Luis": "Güicho",
+    "Isabel": "Chabela",
+    "Antonio": "Toño",
+    "Guillermo": "Memo",
+    "Salvador": "Chava",
+    "Teresa": "Tere",
+    "Patricia": "Paty",
+}
 
 
 def _weights(n, s=1.0):
@@ -81,13 +127,137 @@ class Generator:
         self.given, self.surnames = load_names()
         self.regions = regions()
         cities = list(dict.fromkeys(AddressMX.city_adjectives + tuple(AddressMX.city_prefixes)))
-        self.towns = [f"{a} {b}" for a in ("San Juan", "Santa María", "San Pedro", "Santiago", "San Miguel",
-                                             "Santo Domingo", "San Andrés", "Concepción", "Villa", "Nueva")
-                      for b in cities] or ["Chiantla"]
+        self.towns = [
+            f"{a} {b}"
+            for a in (
+                "San Juan",
+                "Santa María",
+                "San Pedro",
+                "Santiago",
+                "San Miguel",
+                "Santo Domingo",
+                "San Andrés",
+                "Concepción",
+                "Villa",
+                "Nueva",
+            )
+            for b in cities
+        ] or ["Chiantla"]
 
     def _pick(self, pool_w):
         pool, w = pool_w
         return self.rng.choices(pool, weights=w, k=1)[0]
+
+    # -----------------------------------------------------------------------------------------
+    # Hard cases (issue 16): relatives and neighbours who share phones, namesakes, juniors, twins,
+    # surnames with particles, regions as people write them, phones in every format.
+
+    PARTICLE_SURNAMES = ["de la Garza", "de Jesús", "de la O", "de León", "del Valle", "de la Cruz", "de los Santos"]
+    CALLING = {"MX": "52", "GT": "502", "SV": "503", "HN": "504", "NI": "505"}
+
+    def _phone(self, country):
+        rng = self.rng
+        return {
+            "MX": str(rng.randint(2211000000, 9999999999)),
+            "GT": str(rng.randint(30000000, 59999999)),
+            "SV": str(rng.randint(70000000, 79999999)),
+            "HN": str(rng.randint(30000000, 39999999)),
+            "NI": str(rng.randint(80000000, 89999999)),
+        }[country]
+
+    def write_phone(self, national, country):
+        """A national number as people write it: with or without the code, spaced, dashed."""
+        rng = self.rng
+        code = self.CALLING[country]
+        half = len(national) // 2
+        return rng.choice([
+            f"+{code}{national}", f"+{code} {national[:half]} {national[half:]}",
+            f"{national[:half]}-{national[half:]}",
+            national, f"00{code}{national}", f"({national[:3]}) {national[3:]}" if country == "MX" else national,
+        ])
+
+    def write_region(self, code):
+        """A region as a list writes it: the code, the official or short name, upper case, no accents."""
+        rng = self.rng
+        aliases = self._aliases().get(code) or [code]
+        written = rng.choice(aliases + [code])
+        return self._strip(written) if rng.random() < 0.3 else written
+
+    def _aliases(self):
+        if not hasattr(self, "_alias_cache"):
+            path = REPO / "puente" / "locate" / "data" / "region_aliases.csv"
+            table = {}
+            with path.open(encoding="utf-8") as fh:
+                for r in csv.DictReader(fh):
+                    if not r["needs_country"]:
+                        table.setdefault(r["code"], []).append(r["alias"])
+            self._alias_cache = table
+        return self._alias_cache
+
+    def hard_people(self, n):
+        """``n`` distinct people (no duplicates) full of false-merge traps; each row says what trap
+        it belongs to in ``trap`` (sibling, shares_phone, neighbour, namesake, junior, twin)."""
+        rng = self.rng
+        out = []
+        pid = 0
+        last_phone = None
+        while len(out) < n:
+            country = rng.choices(list(COUNTRIES), weights=list(COUNTRIES.values()))[0]
+            s1 = self._pick(self.surnames[country]) if rng.random() > 0.05 else rng.choice(self.PARTICLE_SURNAMES)
+            s2 = self._pick(self.surnames[country])
+            region = rng.choice([c for c in self._aliases() if c.startswith(country)])
+            town = rng.choice(self.towns)
+            base_year = rng.randint(1960, 2005)
+            family_phone = self._phone(country) if rng.random() < 0.6 else None
+            size = rng.choices([1, 2, 3, 4, 5], weights=[3, 3, 2, 1, 1])[0]
+            junior = size >= 2 and rng.random() < 0.15
+            for k in range(size):
+                if len(out) >= n:
+                    break
+                pid += 1
+                trap = "sibling" if size > 1 else ""
+                sex = rng.choice("MF")
+                g = [self._pick(self.given[sex])]
+                if rng.random() < 0.35:
+                    g.append(self._pick(self.given[sex]))
+                y = base_year + k * rng.randint(1, 3)
+                m, d = rng.randint(1, 12), rng.randint(1, 28)
+                if k == 1 and junior:  # the father, with the son's (first person's) name, 25 years older
+                    prev = out[-1]
+                    sex, g, y = "M", prev["given_names"].split(), int(prev["birth_date"][:4]) - 25
+                    trap = "junior"
+                if k == 1 and not junior and rng.random() < 0.1:  # a twin
+                    prev = out[-1]
+                    y, m, d = (int(x) for x in prev["birth_date"][:10].split("-")) if len(prev["birth_date"]) == 10 \
+                        else (y, m, d)
+                    trap = "twin"
+                r = rng.random()
+                birth = f"{y:04d}-{m:02d}-{d:02d}" if r < 0.85 else (f"{y:04d}-{m:02d}" if r < 0.92 else f"{y:04d}")
+                national = ""
+                if family_phone and rng.random() < 0.7:
+                    national = family_phone
+                    trap = trap or "shares_phone"
+                    if size > 1:
+                        trap = trap if trap in ("junior", "twin") else "sibling_shares_phone"
+                elif last_phone and rng.random() < 0.08:
+                    national, trap = last_phone, "neighbour"
+                elif rng.random() < 0.3:
+                    national = self._phone(country)
+                given_names = " ".join(dict.fromkeys(g))
+                if out and rng.random() < 0.03:  # a namesake of someone earlier, elsewhere
+                    other = rng.choice(out)
+                    given_names, trap = other["given_names"], "namesake"
+                    s1_row, s2_row = other["surname_1"], other["surname_2"]
+                else:
+                    s1_row, s2_row = s1, (s2 if rng.random() > 0.08 else "")
+                out.append({
+                    "id": str(pid), "given_names": given_names, "surname_1": s1_row, "surname_2": s2_row,
+                    "sex": sex, "birth_date": birth, "country": country, "admin1": self.write_region(region),
+                    "region_code": region, "municipality": town,
+                    "phone": self.write_phone(national, country) if national else "", "trap": trap,
+                })
+            last_phone = family_phone or last_phone
+        return out
 
     def people(self, n):
         rng = self.rng
@@ -113,16 +283,27 @@ class Generator:
                 birth = f"{y:04d}-{m:02d}-{d:02d}" if r < 0.85 else (f"{y:04d}-{m:02d}" if r < 0.92 else f"{y:04d}")
                 phone = ""
                 if rng.random() < 0.3:
-                    phone = {"MX": "+52" + str(rng.randint(2211000000, 9999999999)),
-                             "GT": "+502" + str(rng.randint(30000000, 59999999)),
-                             "SV": "+503" + str(rng.randint(70000000, 79999999)),
-                             "HN": "+504" + str(rng.randint(30000000, 39999999)),
-                             "NI": "+505" + str(rng.randint(80000000, 89999999))}[country]
-                out.append({
-                    "id": str(pid), "given_names": " ".join(dict.fromkeys(g)), "surname_1": s1,
-                    "surname_2": s2 if rng.random() > 0.08 else "", "sex": sex, "birth_date": birth,
-                    "country": country, "admin1": region, "municipality": town, "phone": phone,
-                })
+                    phone = {
+                        "MX": "+52" + str(rng.randint(2211000000, 9999999999)),
+                        "GT": "+502" + str(rng.randint(30000000, 59999999)),
+                        "SV": "+503" + str(rng.randint(70000000, 79999999)),
+                        "HN": "+504" + str(rng.randint(30000000, 39999999)),
+                        "NI": "+505" + str(rng.randint(80000000, 89999999)),
+                    }[country]
+                out.append(
+                    {
+                        "id": str(pid),
+                        "given_names": " ".join(dict.fromkeys(g)),
+                        "surname_1": s1,
+                        "surname_2": s2 if rng.random() > 0.08 else "",
+                        "sex": sex,
+                        "birth_date": birth,
+                        "country": country,
+                        "admin1": region,
+                        "municipality": town,
+                        "phone": phone,
+                    }
+                )
         return out
 
     # -----------------------------------------------------------------------------------------
@@ -138,15 +319,29 @@ class Generator:
         i = rng.randint(1, len(s) - 2)
         op = rng.choice("dsti")
         if op == "d":
-            return s[:i] + s[i + 1:]
+            return s[:i] + s[i + 1 :]
         if op == "s":
-            return s[:i] + s[i + 1] + s[i] + s[i + 2:]
+            return s[:i] + s[i + 1] + s[i] + s[i + 2 :]
         if op == "t":
-            return s[:i] + rng.choice("aeioulnrs") + s[i + 1:]
+            return s[:i] + rng.choice("aeioulnrs") + s[i + 1 :]
         return s[:i] + rng.choice("aeiou") + s[i:]
 
-    PHON = [("v", "b"), ("b", "v"), ("z", "s"), ("s", "z"), ("ll", "y"), ("y", "ll"), ("H", ""), ("j", "g"),
-            ("ge", "je"), ("gi", "ji"), ("ce", "se"), ("ci", "si"), ("qu", "k"), ("x", "j")]
+    PHON = [
+        ("v", "b"),
+        ("b", "v"),
+        ("z", "s"),
+        ("s", "z"),
+        ("ll", "y"),
+        ("y", "ll"),
+        ("H", ""),
+        ("j", "g"),
+        ("ge", "je"),
+        ("gi", "ji"),
+        ("ce", "se"),
+        ("ci", "si"),
+        ("qu", "k"),
+        ("x", "j"),
+    ]
 
     def _phonetic(self, s):
         for a, b in self.rng.sample(self.PHON, len(self.PHON)):
@@ -158,8 +353,25 @@ class Generator:
         """A copy of person ``p`` as someone else might have written it down."""
         rng = self.rng
         q = dict(p)
-        kinds = ["accents", "typo", "swap", "drop_s2", "one_given", "nickname", "phonetic", "dm_swap", "year",
-                 "place", "us_last", "us_middle", "hyphen", "fused"]
+        kinds = [
+            "accents",
+            "typo",
+            "swap",
+            "drop_s2",
+            "one_given",
+            "nickname",
+            "phonetic",
+            "dm_swap",
+            "year",
+            "place",
+            "us_last",
+            "us_middle",
+            "hyphen",
+            "fused",
+            "early_typo",
+            "fused_particle",
+            "married",
+        ]
         for kind in rng.sample(kinds, n_errors or rng.choice([1, 2, 2, 3])):
             if kind == "accents":
                 for f in ("given_names", "surname_1", "surname_2"):
@@ -201,13 +413,37 @@ class Generator:
                 q["surname_1"], q["surname_2"] = self._strip(q["surname_1"] + "-" + q["surname_2"]), ""
             elif kind == "fused" and q["surname_2"]:
                 q["surname_1"], q["surname_2"] = self._strip(q["surname_1"] + q["surname_2"]), ""
+            elif kind == "early_typo" and len(q["surname_1"]) >= 4:  # a typo in the first letters
+                w = q["surname_1"]
+                i = rng.randint(0, 1)
+                q["surname_1"] = w[:i] + rng.choice("aeioubdgklmnprst") + w[i + 1 :]
+            elif kind == "fused_particle" and q["surname_1"].lower().startswith(("de ", "del ")):
+                q["surname_1"] = self._strip(q["surname_1"].replace(" ", ""))  # "de la Garza" -> "DELAGARZA"
+            elif kind == "married" and p.get("sex") == "F":  # listed under the husband's surname
+                husband = self._pick(self.surnames[p["country"]])
+                q["surname_1"], q["surname_2"] = rng.choice(
+                    [(f"{q['surname_1']} de {husband}", ""), (husband, ""), (q["surname_1"], f"de {husband}")])
         if rng.random() < 0.7:
             q["phone"] = ""  # most lists have no phone
         return q
 
 
-def write_csv(rows, path, columns=("id", "given_names", "surname_1", "surname_2", "sex", "birth_date", "country",
-                                  "admin1", "municipality", "phone")):
+def write_csv(
+    rows,
+    path,
+    columns=(
+        "id",
+        "given_names",
+        "surname_1",
+        "surname_2",
+        "sex",
+        "birth_date",
+        "country",
+        "admin1",
+        "municipality",
+        "phone",
+    ),
+):
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore")
         w.writeheader()

@@ -14,6 +14,7 @@ from puente.core.action_contract import ActionRefused, action
 from puente.network.models import Defender
 
 from .keys import format_partial_date, normalise_phone, parse_partial_date
+from .linkage import decide, link_to_registry, person_row
 from .models import (
     ContactAttempt,
     ImportBatch,
@@ -382,8 +383,6 @@ def do_import_people(rows, *, acting_user, filename, project=None, link=True) ->
     """Create the (already validated) ``rows`` as people, find duplicates within the list and
     link each row to the registry (``puente.locate.linkage``): certain links are merged at once,
     uncertain ones wait in the review list. All or nothing."""
-    from .linkage import CERTAIN, REVIEW, link_to_registry
-
     user = acting_user
     batch = ImportBatch.objects.create(filename=filename[:200], uploaded_by=user, rows=len(rows), project=project)
     existing_ids = set(Person.objects.filter(merged_into__isnull=True).values_list("id", flat=True)) if link else set()
@@ -396,24 +395,30 @@ def do_import_people(rows, *, acting_user, filename, project=None, link=True) ->
     batch.created = len(created)
     if link and created:
         pairs = link_to_registry(created, existing_ids)
-        merged_away = set()
+        merged_away: set[int] = set()
+        rows: dict[int, dict] = {}
+
+        def row(pk):
+            if pk not in rows:
+                rows[pk] = person_row(Person.objects.select_related("region").get(pk=pk))
+            return rows[pk]
+
         for new_id, other_id, prob, within in pairs:
             if new_id in merged_away or other_id in merged_away:
                 continue
-            new, other = Person.objects.get(pk=new_id), Person.objects.get(pk=other_id)
-            if prob >= CERTAIN:
+            verdict = decide(prob, row(new_id), row(other_id))
+            if verdict == "merge":
                 # Keep the older record; the imported row becomes its other spelling.
-                kept, dup = (other, new) if other.pk < new.pk else (new, other)
-                do_merge_people(kept, dup, acting_user=user, reason=f"import {batch.pk}: p={prob:.3f}")
-                merged_away.add(dup.pk)
+                kept_id, dup_id = sorted((new_id, other_id))
+                do_merge_people(Person.objects.get(pk=kept_id), Person.objects.get(pk=dup_id), acting_user=user,
+                                reason=f"import {batch.pk}: p={prob:.3f}")
+                merged_away.add(dup_id)
                 if within:
                     batch.duplicates_in_list += 1
                 else:
                     batch.linked += 1
-            elif prob >= REVIEW:
-                LinkReview.objects.create(batch=batch, imported=new, existing=other, probability=prob)
-                if within:
-                    batch.duplicates_in_list += 1
+            elif verdict == "review":
+                LinkReview.objects.create(batch=batch, imported_id=new_id, existing_id=other_id, probability=prob)
     batch.save()
     return batch
 

@@ -19,6 +19,9 @@ import pandas as pd
 
 from . import keys as K
 from . import names
+from .evidence import compatible_dates, same_given_names, strong_evidence
+from .models import Person
+from .search import Query, get_index
 
 COLUMNS = [
     "id",
@@ -290,9 +293,6 @@ def link_to_registry(created, existing_ids) -> list[tuple[int, int, float, bool]
     Candidates in the registry come from the interactive index (top 10 per new person), so that
     only those records are decrypted; Splink then scores new x (new + candidates).
     Returns (new_id, other_id, probability, within_list), best first."""
-    from .models import Person
-    from .search import Query, get_index
-
     index = get_index()
     new_ids = {p.pk for p in created}
     cand_ids = set()
@@ -304,18 +304,41 @@ def link_to_registry(created, existing_ids) -> list[tuple[int, int, float, bool]
     people = list(created) + list(Person.objects.filter(pk__in=cand_ids).select_related("region"))
     if len(people) < 2:
         return []
-    frame = prepare_frame(pd.DataFrame([person_row(p) for p in people], columns=COLUMNS))
-    # The candidates were chosen by the search index as look-alikes, so a match among them is far
-    # likelier than between two random records: one in a hundred.
-    linker = _linker([frame], "dedupe_only", 0.01)
-    df = linker.inference.predict(threshold_match_probability=REVIEW, warning_mode="never").as_pandas_dataframe()
     out = []
-    for row in df.itertuples(index=False):
-        a, b = int(row.unique_id_l), int(row.unique_id_r)
+    for a, b, prob in score_rows([person_row(p) for p in people]):
+        a, b = int(a), int(b)
         if a not in new_ids and b not in new_ids:
             continue
         if a not in new_ids:
             a, b = b, a
-        out.append((a, b, float(row.match_probability), b in new_ids))
+        out.append((a, b, prob, b in new_ids))
     out.sort(key=lambda t: (-t[2], t[0], t[1]))
     return out
+
+
+def score_rows(rows: list[dict]) -> list[tuple[str, str, float]]:
+    """Splink's probability for every candidate pair among ``rows`` (``COLUMNS`` dicts) at or above
+    ``REVIEW``: (id, id, probability). The import runs it on the new rows and their look-alikes
+    in the registry; the benchmark on a whole list."""
+    if len(rows) < 2:
+        return []
+    frame = prepare_frame(pd.DataFrame(rows, columns=COLUMNS))
+    # The candidates were chosen by the search index as look-alikes, so a match among them is far
+    # likelier than between two random records: one in a hundred.
+    linker = _linker([frame], "dedupe_only", 0.01)
+    df = linker.inference.predict(threshold_match_probability=REVIEW, warning_mode="never").as_pandas_dataframe()
+    return [(str(r.unique_id_l), str(r.unique_id_r), float(r.match_probability)) for r in df.itertuples(index=False)]
+
+
+def decide(prob: float, a: dict, b: dict) -> str:
+    """ "merge", "review" or "" for a scored pair of rows: a merge needs the model's certainty
+    *and* strong evidence (``evidence.strong_evidence``); a pair the model finds likely and whose
+    given names or birth dates agree waits for a Coordinator."""
+    if prob >= CERTAIN and strong_evidence(a, b):
+        return "merge"
+    # Worth a Coordinator's time only when the given names or the birth dates agree: siblings
+    # (different given names and dates, the same surnames, place and phone) would bury the list.
+    if prob >= REVIEW and (same_given_names(a.get("given_names", ""), b.get("given_names", ""))
+                           or compatible_dates(a, b)):
+        return "review"
+    return ""

@@ -188,10 +188,11 @@ class PersonMerge(models.Model):
 class ReunificationProject(models.Model):
     """A list of people to find for one purpose, e.g. the parents of one court case."""
 
-    name = models.CharField(_("name"), max_length=200)
+    # Project names and descriptions name the people sought ("Padres de M. Tzoc"): encrypted (issue 23).
+    name = EncryptedCharField(_("name"), max_length=200)
     court = models.CharField(_("court"), max_length=200, blank=True)
     docket_number = models.CharField(_("docket number"), max_length=100, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = EncryptedTextField(_("description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -296,7 +297,7 @@ class ContactAttempt(models.Model):
 class ImportBatch(models.Model):
     """A list of people imported by a Coordinator; its uncertain links wait in ``LinkReview``."""
 
-    filename = models.CharField(max_length=200)
+    filename = EncryptedCharField(max_length=200)  # a file's name may name a person: encrypted (issue 23)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
     rows = models.PositiveIntegerField(default=0)

@@ -3,7 +3,8 @@
 - w.locate_person: client of w.case (advocate's case, assigned to defender's organisation).
 - w.locate_other_person: client of a case of other_advocate, assigned to other_defender.
 - w.locate_project with w.locate_entry (w.locate_search_person, assigned to defender) and
-  w.locate_other_entry (assigned to other_defender); w.locate_consent (w.locate_person to advocate), w.locate_merge, w.locate_batch, w.locate_review.
+  w.locate_other_entry (assigned to other_defender); w.locate_consent (w.locate_person to advocate),
+  w.locate_merge, w.locate_batch, w.locate_review.
 """
 
 from django.utils import timezone
