@@ -35,6 +35,11 @@ NAMES: dict[str, Declaration] = {
         "billing: (case) -> list of the case's reports that keep it in reporting (submitted and "
         "unreviewed, or returned and not resubmitted); empty when reporting is settled."
     ),
+    "cases.default_fee_terms": Declaration(
+        "billing: (currency='USD') -> {'fee_percent': Decimal | None, 'fee_flat': Money | None}, the network's "
+        "fee from the current BillingSettings; used only when a case's contract is first generated (the signed "
+        "contract then sets the fee)."
+    ),
     "cases.conflict_aliases": Declaration(
         "abuse: (names: iterable of str) -> set of further names the same parties are known by "
         "(recruiter aliases and merges), for the conflict-of-interest check."
