@@ -1,28 +1,43 @@
-"""Every change to billing data: one ``do_*`` function each, atomic, locking the rows two users
-could change at the same time (the report, the invoice, the invoice counter). Views only call these.
-
-Errors are ``ValidationError`` with a message that names the field; nothing is half-written
-because each function is one transaction.
+"""Every change to billing data: one ``do_*`` function each, following the action contract
+(``puente.core.action_contract``): objects first, keyword-only ``acting_user``, ``@action`` with
+the coarse permission (atomic, audit actor with the request's address), refusals as
+``ActionRefused`` naming the field. Each locks the rows two users could change at the same time
+(the report, the invoice, the invoice counter). Views only call these.
 """
 
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from puente.cases.models import CaseState
-from puente.core import audit
+from puente.cases.models import Case, CaseState
+from puente.core.action_contract import ActionRefused, action
 
 from . import money
+from .ledger import defender_balance
 from .models import (
-    ISSUED_STATES, OPEN_STATES, BillingSettings, ExchangeRate, Expense, ExpenseCategory, Invoice, InvoiceCounter,
-    InvoiceLine, InvoiceState, Payment, Payout, Refund, ReportStatus, Reversal, TimeEntry, TimeReport,
+    ISSUED_STATES,
+    OPEN_STATES,
+    BillingSettings,
+    ExchangeRate,
+    Expense,
+    ExpenseCategory,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    InvoiceState,
+    Payment,
+    Payout,
+    Refund,
+    ReportStatus,
+    Reversal,
+    TimeEntry,
+    TimeReport,
 )
 
 # Cases a Defender may report on: the work is under way or being billed.
@@ -45,9 +60,11 @@ def sniff_receipt(uploaded) -> tuple[str, str]:
     """Return (content type, extension) of an uploaded receipt, or raise naming the field."""
     size = getattr(uploaded, "size", None)
     if size is not None and size > settings.PUENTE_UPLOAD_MAX_BYTES:
-        raise ValidationError(
-            {"receipt": _("The receipt is %(size)s MB; the limit is %(limit)s MB.")
-             % {"size": round(size / 1048576, 1), "limit": round(settings.PUENTE_UPLOAD_MAX_BYTES / 1048576, 1)}}
+        raise ActionRefused(
+            {
+                "receipt": _("The receipt is %(size)s MB; the limit is %(limit)s MB.")
+                % {"size": round(size / 1048576, 1), "limit": round(settings.PUENTE_UPLOAD_MAX_BYTES / 1048576, 1)}
+            }
         )
     uploaded.seek(0)
     head = uploaded.read(16)
@@ -57,28 +74,11 @@ def sniff_receipt(uploaded) -> tuple[str, str]:
             return content_type, ext
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp", "webp"
-    raise ValidationError({"receipt": _("The receipt must be a PDF, JPEG, PNG or WebP file.")})
+    raise ActionRefused({"receipt": _("The receipt must be a PDF, JPEG, PNG or WebP file.")})
 
 
 def hourly_rate_for(case) -> tuple[Money, str]:
-    """The Defender's hourly rate for a case: the case contract's rate when the cases app records
-    one (a ``hourly_rate`` Money on the case's current contract), else the Defender's profile."""
-    for attr in ("contract", "current_contract", "current_contract_version"):
-        try:
-            contract = getattr(case, attr, None)
-            contract = contract() if callable(contract) else contract
-        except Exception:  # noqa: BLE001  (a missing related contract raises DoesNotExist)
-            contract = None
-        rate = getattr(contract, "hourly_rate", None)
-        if isinstance(rate, Money) and rate.amount:
-            return rate, "contract"
-    for attr in ("contracts", "contract_versions"):
-        contracts = getattr(case, attr, None)
-        if contracts is not None and hasattr(contracts, "order_by"):
-            latest = contracts.order_by("-pk").first()
-            rate = getattr(latest, "hourly_rate", None)
-            if isinstance(rate, Money) and rate.amount:
-                return rate, "contract"
+    """The Defender's hourly rate for a case: the Defender's profile rate."""
     return case.defender.hourly_rate, "profile"
 
 
@@ -91,36 +91,43 @@ def _lock_invoice(invoice) -> Invoice:
 
 
 def _require_own_report(user, report):
-    if not (user.is_coordinator or (user.is_defender and user.defender_id == report.defender_id)):
-        raise ValidationError(_("This report is not yours."))
+    if not (user.is_defender and user.defender_id == report.defender_id):
+        raise ActionRefused(_("This report is not yours."))
 
 
 def _require_draft(report):
     if report.status != ReportStatus.DRAFT:
-        raise ValidationError(_("This report has been submitted and can no longer be changed."))
+        raise ActionRefused(_("This report has been submitted and can no longer be changed."))
 
 
 # --- exchange rates and settings -------------------------------------------------------------
 
-@transaction.atomic
-def do_add_rate(user, from_currency, to_currency, rate, effective_date) -> ExchangeRate:
+
+@action("billing.manage")
+def do_add_rate(*, acting_user, from_currency, to_currency, rate, effective_date) -> ExchangeRate:
     try:
         rate = Decimal(str(rate))
     except InvalidOperation:
-        raise ValidationError({"rate": _("Enter a number.")}) from None
+        raise ActionRefused({"rate": _("Enter a number.")}) from None
     if rate <= 0:
-        raise ValidationError({"rate": _("The rate must be greater than zero.")})
+        raise ActionRefused({"rate": _("The rate must be greater than zero.")})
     if from_currency == to_currency:
-        raise ValidationError({"to_currency": _("Choose two different currencies.")})
-    if ExchangeRate.objects.filter(from_currency=from_currency, to_currency=to_currency, effective_date=effective_date).exists():
-        raise ValidationError({"effective_date": _("A rate for this pair and date already exists.")})
+        raise ActionRefused({"to_currency": _("Choose two different currencies.")})
+    if ExchangeRate.objects.filter(
+        from_currency=from_currency, to_currency=to_currency, effective_date=effective_date
+    ).exists():
+        raise ActionRefused({"effective_date": _("A rate for this pair and date already exists.")})
     return ExchangeRate.objects.create(
-        from_currency=from_currency, to_currency=to_currency, rate=rate, effective_date=effective_date, created_by=user
+        from_currency=from_currency,
+        to_currency=to_currency,
+        rate=rate,
+        effective_date=effective_date,
+        created_by=acting_user,
     )
 
 
-@transaction.atomic
-def do_update_settings(user, **fields) -> BillingSettings:
+@action("billing.manage")
+def do_update_settings(*, acting_user, **fields) -> BillingSettings:
     config = BillingSettings.objects.select_for_update().get(pk=BillingSettings.load().pk)
     for name, value in fields.items():
         setattr(config, name, value)
@@ -131,48 +138,50 @@ def do_update_settings(user, **fields) -> BillingSettings:
 
 # --- reports ---------------------------------------------------------------------------------
 
-@transaction.atomic
-def do_create_report(user, case) -> TimeReport:
-    if not (user.is_defender and case.defender_id == user.defender_id):
-        raise ValidationError(_("Only the Defender assigned to the case reports on it."))
+
+@action("billing.report")
+def do_create_report(case, *, acting_user) -> TimeReport:
+    if not (acting_user.is_defender and case.defender_id == acting_user.defender_id):
+        raise ActionRefused(_("Only the Defender assigned to the case reports on it."))
     if case.state not in REPORTABLE_CASE_STATES:
-        raise ValidationError(_("Reports are filed while the case is active or in reporting."))
-    return TimeReport.objects.create(case=case, defender_id=case.defender_id, created_by=user)
+        raise ActionRefused(_("Reports are filed while the case is active or in reporting."))
+    return TimeReport.objects.create(case=case, defender_id=case.defender_id, created_by=acting_user)
 
 
-@transaction.atomic
-def do_add_entry(user, report, *, date, hours, description, task=None) -> TimeEntry:
+@action("billing.report")
+def do_add_entry(report, *, acting_user, date, hours, description, task=None) -> TimeEntry:
     report = _lock_report(report)
-    _require_own_report(user, report)
+    _require_own_report(acting_user, report)
     _require_draft(report)
     if task is not None and task.case_id != report.case_id:
-        raise ValidationError({"task": _("This task belongs to another case.")})
+        raise ActionRefused({"task": _("This task belongs to another case.")})
     entry = TimeEntry(report=report, date=date, hours=hours, description=description, task=task)
     entry.full_clean()
     entry.save()
     return entry
 
 
-@transaction.atomic
-def do_remove_entry(user, entry):
+@action("billing.report")
+def do_remove_entry(entry, *, acting_user) -> None:
     report = _lock_report(entry.report)
-    _require_own_report(user, report)
+    _require_own_report(acting_user, report)
     _require_draft(report)
     entry.delete()
 
 
-@transaction.atomic
-def do_add_expense(user, report, *, date, category, amount: Money, description="", receipt=None) -> Expense:
+@action("billing.report")
+def do_add_expense(report, *, acting_user, date, category, amount: Money, description="", receipt=None) -> Expense:
     report = _lock_report(report)
-    _require_own_report(user, report)
+    _require_own_report(acting_user, report)
     _require_draft(report)
     if category not in ExpenseCategory.values:
-        raise ValidationError({"category": _("Choose a category.")})
+        raise ActionRefused({"category": _("Choose a category.")})
     if str(amount.currency) not in settings.CURRENCIES:
-        raise ValidationError({"amount": _("Choose one of the network's currencies.")})
+        raise ActionRefused({"amount": _("Choose one of the network's currencies.")})
     if amount.amount <= 0 or money.round_to_minor(amount.amount, amount.currency) != amount.amount:
-        raise ValidationError({"amount": _("Enter an amount greater than zero, with at most two decimals.")})
-    expense = Expense(report=report, date=date, category=category, amount=amount, description=description)
+        raise ActionRefused({"amount": _("Enter an amount greater than zero, with at most two decimals.")})
+    expense = Expense(report=report, date=date, category=category, description=description)
+    expense.amount = amount
     if receipt is not None:
         content_type, ext = sniff_receipt(receipt)
         expense.receipt_name = (getattr(receipt, "name", "") or f"receipt.{ext}")[:200]
@@ -182,32 +191,34 @@ def do_add_expense(user, report, *, date, category, amount: Money, description="
     return expense
 
 
-@transaction.atomic
-def do_remove_expense(user, expense):
+@action("billing.report")
+def do_remove_expense(expense, *, acting_user) -> None:
     report = _lock_report(expense.report)
-    _require_own_report(user, report)
+    _require_own_report(acting_user, report)
     _require_draft(report)
     expense.delete()
 
 
-@transaction.atomic
-def do_submit_report(user, report) -> TimeReport:
+@action("billing.report")
+def do_submit_report(report, *, acting_user) -> TimeReport:
     report = _lock_report(report)
-    _require_own_report(user, report)
+    _require_own_report(acting_user, report)
     _require_draft(report)
     # A draft does not hold a case in reporting, so the case may have moved on since it was
     # started; the case row is locked so that the check and a Coordinator's move do not interleave.
-    from puente.cases.models import Case
-
     case = Case.objects.select_for_update().get(pk=report.case_id)
     if case.state not in REPORTABLE_CASE_STATES:
-        raise ValidationError(_("This case is no longer in reporting: ask a Coordinator to reopen it before "
-                                "submitting these hours and expenses."))
+        raise ActionRefused(
+            _(
+                "This case is no longer in reporting: ask a Coordinator to reopen it before "
+                "submitting these hours and expenses."
+            )
+        )
     if not report.entries.exists() and not report.expenses.exists():
-        raise ValidationError(_("Add at least one time entry or expense before submitting."))
+        raise ActionRefused(_("Add at least one time entry or expense before submitting."))
     rate, source = hourly_rate_for(report.case)
     if report.entries.exists() and not (rate and rate.amount > 0):
-        raise ValidationError(_("The Defender has no hourly rate: a Coordinator must set one first."))
+        raise ActionRefused(_("The Defender has no hourly rate: a Coordinator must set one first."))
     report.hourly_rate, report.hourly_rate_source = rate, source
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = timezone.now()
@@ -218,7 +229,9 @@ def do_submit_report(user, report) -> TimeReport:
 def report_amount(report, currency, on: date) -> tuple[Money, list[dict]]:
     """What a report is worth in ``currency``: each entry (hours x rate) and expense is rounded in
     its own currency, converted at the rate in force on ``on`` and rounded (``money`` rules)."""
-    lines, rates, cache = [], {}, {}
+    lines: list[Decimal] = []
+    rates: dict[str, money.RateUsed] = {}
+    cache: dict = {}
     for entry in report.entries.all():
         source = money.multiply(report.hourly_rate, entry.hours)
         converted, used = money.convert(source, currency, on, cache)
@@ -231,66 +244,82 @@ def report_amount(report, currency, on: date) -> tuple[Money, list[dict]]:
         if used.effective_date:
             rates[str(used)] = used
     used_list = [
-        {"from": r.from_currency, "to": r.to_currency, "rate": str(r.rate), "effective_date": r.effective_date.isoformat()}
+        {
+            "from": r.from_currency,
+            "to": r.to_currency,
+            "rate": str(r.rate),
+            "effective_date": r.effective_date.isoformat() if r.effective_date else None,
+        }
         for r in rates.values()
     ]
     return Money(money.total(lines, currency), currency), used_list
 
 
-@transaction.atomic
-def do_approve_report(user, report, comment="") -> TimeReport:
+@action("billing.manage")
+def do_approve_report(report, *, acting_user, comment="") -> TimeReport:
     report = _lock_report(report)
     if report.status != ReportStatus.SUBMITTED:
-        raise ValidationError(_("Only a submitted report can be approved."))
+        raise ActionRefused(_("Only a submitted report can be approved."))
     currency = str(report.hourly_rate.currency) if report.hourly_rate else str(report.defender.hourly_rate.currency)
     if report.hourly_rate is None:
         report.hourly_rate = report.defender.hourly_rate
     report.approved_amount, report.approved_rates = report_amount(report, currency, _today())
     report.status = ReportStatus.APPROVED
     report.review_comment = comment
-    report.reviewed_at, report.reviewed_by = timezone.now(), user
+    report.reviewed_at, report.reviewed_by = timezone.now(), acting_user
     report.save()
     return report
 
 
-@transaction.atomic
-def do_return_report(user, report, comment) -> TimeReport:
+@action("billing.manage")
+def do_return_report(report, *, acting_user, comment) -> TimeReport:
     report = _lock_report(report)
     if report.status != ReportStatus.SUBMITTED:
-        raise ValidationError(_("Only a submitted report can be returned."))
+        raise ActionRefused(_("Only a submitted report can be returned."))
     if not (comment or "").strip():
-        raise ValidationError({"comment": _("Say what needs correcting.")})
+        raise ActionRefused({"comment": _("Say what needs correcting.")})
     report.status = ReportStatus.RETURNED
     report.review_comment = comment.strip()
-    report.reviewed_at, report.reviewed_by = timezone.now(), user
+    report.reviewed_at, report.reviewed_by = timezone.now(), acting_user
     report.save()
     return report
 
 
-@transaction.atomic
-def do_revise_report(user, report) -> TimeReport:
+@action("billing.report")
+def do_revise_report(report, *, acting_user) -> TimeReport:
     """Start the next version of a returned report: a draft copy the Defender corrects. The
     returned version is kept unchanged."""
     report = _lock_report(report)
-    _require_own_report(user, report)
+    _require_own_report(acting_user, report)
     if report.status != ReportStatus.RETURNED or report.is_superseded:
-        raise ValidationError(_("Only a returned report can be corrected."))
+        raise ActionRefused(_("Only a returned report can be corrected."))
     new = TimeReport.objects.create(
-        case=report.case, defender=report.defender, version=report.version + 1, previous=report,
-        notes=report.notes, created_by=user,
+        case=report.case,
+        defender=report.defender,
+        version=report.version + 1,
+        previous=report,
+        notes=report.notes,
+        created_by=acting_user,
     )
     for e in report.entries.all():
         TimeEntry.objects.create(report=new, date=e.date, hours=e.hours, task=e.task, description=e.description)
     for x in report.expenses.all():
         # The encrypted receipt file is shared by both versions; files are never deleted.
         Expense.objects.create(
-            report=new, date=x.date, category=x.category, amount=x.amount, description=x.description,
-            receipt=x.receipt.name, receipt_name=x.receipt_name, receipt_content_type=x.receipt_content_type,
+            report=new,
+            date=x.date,
+            category=x.category,
+            amount=x.amount,
+            description=x.description,
+            receipt=x.receipt.name,
+            receipt_name=x.receipt_name,
+            receipt_content_type=x.receipt_content_type,
         )
     return new
 
 
 # --- invoices --------------------------------------------------------------------------------
+
 
 def invoice_currency(advocate) -> str:
     return "CAD" if advocate.country == "CA" else "USD"
@@ -309,42 +338,77 @@ def uninvoiced_reports(advocate):
 def _build_lines(invoice, reports, on: date):
     """(Re)write the invoice's lines and totals from ``reports``, converting at rates in force ``on``."""
     invoice.lines.all().delete()
-    currency, position, lines, cache = invoice.currency, 0, [], {}
+    currency, position, lines = invoice.currency, 0, []
+    cache: dict = {}
     for report in reports:
         for entry in report.entries.all():
             source = money.multiply(report.hourly_rate, entry.hours)
             converted, used = money.convert(source, currency, on, cache)
             position += 1
-            lines.append(InvoiceLine(
-                invoice=invoice, position=position, kind=InvoiceLine.Kind.TIME, report=report, date=entry.date,
-                description=entry.description[:400], quantity=entry.hours, unit_amount=report.hourly_rate.amount,
-                source_amount=source.amount, source_currency=str(source.currency), rate=used.rate,
-                rate_date=used.effective_date, amount=converted.amount,
-            ))
+            lines.append(
+                InvoiceLine(
+                    invoice=invoice,
+                    position=position,
+                    kind=InvoiceLine.Kind.TIME,
+                    report=report,
+                    date=entry.date,
+                    description=entry.description[:400],
+                    quantity=entry.hours,
+                    unit_amount=report.hourly_rate.amount,
+                    source_amount=source.amount,
+                    source_currency=str(source.currency),
+                    rate=used.rate,
+                    rate_date=used.effective_date,
+                    amount=converted.amount,
+                )
+            )
         for expense in report.expenses.all():
             converted, used = money.convert(expense.amount, currency, on, cache)
             position += 1
-            lines.append(InvoiceLine(
-                invoice=invoice, position=position, kind=InvoiceLine.Kind.EXPENSE, report=report, date=expense.date,
-                category=expense.category, description=expense.description[:400],
-                source_amount=expense.amount.amount, source_currency=str(expense.amount.currency), rate=used.rate,
-                rate_date=used.effective_date, amount=converted.amount,
-            ))
+            lines.append(
+                InvoiceLine(
+                    invoice=invoice,
+                    position=position,
+                    kind=InvoiceLine.Kind.EXPENSE,
+                    report=report,
+                    date=expense.date,
+                    category=expense.category,
+                    description=expense.description[:400],
+                    source_amount=expense.amount.amount,
+                    source_currency=str(expense.amount.currency),
+                    rate=used.rate,
+                    rate_date=used.effective_date,
+                    amount=converted.amount,
+                )
+            )
     subtotal = money.total((line.amount for line in lines), currency)
     charges = []
     if invoice.charge_percent > 0:
         amount = money.percent_of(subtotal, invoice.charge_percent, currency)
-        charges.append(InvoiceLine(
-            invoice=invoice, kind=InvoiceLine.Kind.CHARGE_PERCENT, quantity=invoice.charge_percent,
-            source_amount=subtotal, source_currency=currency, amount=amount,
-        ))
+        charges.append(
+            InvoiceLine(
+                invoice=invoice,
+                kind=InvoiceLine.Kind.CHARGE_PERCENT,
+                quantity=invoice.charge_percent,
+                source_amount=subtotal,
+                source_currency=currency,
+                amount=amount,
+            )
+        )
     cases = len({r.case_id for r in reports})
     if invoice.charge_flat_per_case > 0 and cases:
         amount = money.round_to_minor(invoice.charge_flat_per_case * cases, currency)
-        charges.append(InvoiceLine(
-            invoice=invoice, kind=InvoiceLine.Kind.CHARGE_FLAT, quantity=Decimal(cases),
-            unit_amount=invoice.charge_flat_per_case, source_amount=amount, source_currency=currency, amount=amount,
-        ))
+        charges.append(
+            InvoiceLine(
+                invoice=invoice,
+                kind=InvoiceLine.Kind.CHARGE_FLAT,
+                quantity=Decimal(cases),
+                unit_amount=invoice.charge_flat_per_case,
+                source_amount=amount,
+                source_currency=currency,
+                amount=amount,
+            )
+        )
     for line in charges:
         position += 1
         line.position = position
@@ -356,21 +420,30 @@ def _build_lines(invoice, reports, on: date):
     invoice.save()
 
 
-@transaction.atomic
-def do_create_invoice(user, advocate, reports, *, charge_percent=None, charge_flat_per_case=None, replaces=None) -> Invoice:
+@action("billing.manage")
+def do_create_invoice(
+    advocate, reports, *, acting_user, charge_percent=None, charge_flat_per_case=None, replaces=None
+) -> Invoice:
     """A draft invoice (no number yet) to ``advocate`` for approved ``reports``."""
     reports = list(TimeReport.objects.select_for_update().filter(pk__in=[r.pk for r in reports]).order_by("pk"))
     if not reports:
-        raise ValidationError({"reports": _("Choose at least one approved report.")})
+        raise ActionRefused({"reports": _("Choose at least one approved report.")})
     available = set(uninvoiced_reports(advocate).values_list("pk", flat=True))
     for report in reports:
         if report.pk not in available:
-            raise ValidationError({"reports": _("Report %(report)s is not an approved, uninvoiced report of this Advocate.")
-                                   % {"report": report}})
+            raise ActionRefused(
+                {
+                    "reports": _("Report %(report)s is not an approved, uninvoiced report of this Advocate.")
+                    % {"report": report}
+                }
+            )
     config = BillingSettings.load()
     currency = invoice_currency(advocate)
     invoice = Invoice.objects.create(
-        advocate=advocate, currency=currency, created_by=user, replaces=replaces,
+        advocate=advocate,
+        currency=currency,
+        created_by=acting_user,
+        replaces=replaces,
         charge_percent=config.charge_percent if charge_percent is None else charge_percent,
         charge_flat_per_case=config.flat_for(currency) if charge_flat_per_case is None else charge_flat_per_case,
         payment_terms_days=config.payment_terms_days,
@@ -382,12 +455,14 @@ def do_create_invoice(user, advocate, reports, *, charge_percent=None, charge_fl
 
 def _refuse_unless_draft(invoice):
     if invoice.state != InvoiceState.DRAFT:
-        raise ValidationError(_("Invoice %(number)s has been issued and cannot be changed: void it and issue a replacement.")
-                              % {"number": invoice.display_number})
+        raise ActionRefused(
+            _("Invoice %(number)s has been issued and cannot be changed: void it and issue a replacement.")
+            % {"number": invoice.display_number}
+        )
 
 
-@transaction.atomic
-def do_update_invoice(user, invoice, *, charge_percent, charge_flat_per_case, payment_terms_days) -> Invoice:
+@action("billing.manage")
+def do_update_invoice(invoice, *, acting_user, charge_percent, charge_flat_per_case, payment_terms_days) -> Invoice:
     invoice = _lock_invoice(invoice)
     _refuse_unless_draft(invoice)
     invoice.charge_percent = charge_percent
@@ -398,8 +473,8 @@ def do_update_invoice(user, invoice, *, charge_percent, charge_flat_per_case, pa
     return invoice
 
 
-@transaction.atomic
-def do_delete_draft(user, invoice):
+@action("billing.manage")
+def do_delete_draft(invoice, *, acting_user) -> None:
     invoice = _lock_invoice(invoice)
     _refuse_unless_draft(invoice)
     invoice.lines.all().delete()
@@ -419,8 +494,8 @@ def _next_invoice_number() -> int:
     return counter.last_number
 
 
-@transaction.atomic
-def do_issue_invoice(user, invoice, on: date | None = None) -> Invoice:
+@action("billing.manage")
+def do_issue_invoice(invoice, *, acting_user, on: date | None = None) -> Invoice:
     """Issue a draft: recompute its lines at the issue date's rates, give it the next number."""
     invoice = _lock_invoice(invoice)
     _refuse_unless_draft(invoice)
@@ -429,32 +504,34 @@ def do_issue_invoice(user, invoice, on: date | None = None) -> Invoice:
     # FOR UPDATE cannot be combined with DISTINCT (PostgreSQL): lock by primary key.
     reports = list(TimeReport.objects.select_for_update().filter(pk__in=report_ids).order_by("pk"))
     if not reports:
-        raise ValidationError(_("This invoice has no reports."))
+        raise ActionRefused(_("This invoice has no reports."))
     for report in reports:
         clash = report.invoice_lines.filter(invoice__state__in=ISSUED_STATES).exclude(invoice=invoice).exists()
         if report.status != ReportStatus.APPROVED or clash:
-            raise ValidationError(_("Report %(report)s is no longer approved or is already invoiced.") % {"report": report})
+            raise ActionRefused(
+                _("Report %(report)s is no longer approved or is already invoiced.") % {"report": report}
+            )
     _build_lines(invoice, reports, on)
     invoice.number = _next_invoice_number()
     invoice.state = InvoiceState.ISSUED
     invoice.issue_date = on
     invoice.due_date = on + timedelta(days=invoice.payment_terms_days)
-    invoice.issued_by = user
+    invoice.issued_by = acting_user
     invoice.save()
     return invoice
 
 
-@transaction.atomic
-def do_void_invoice(user, invoice, reason, replace=True) -> Invoice | None:
+@action("billing.manage")
+def do_void_invoice(invoice, *, acting_user, reason, replace=True) -> Invoice | None:
     """Void an issued invoice (it keeps its number and the reason). With ``replace``, a new draft
     for the same reports is returned, to be corrected and issued in its place."""
     invoice = _lock_invoice(invoice)
     if invoice.state not in ISSUED_STATES:
-        raise ValidationError(_("Only an issued invoice can be voided."))
+        raise ActionRefused(_("Only an issued invoice can be voided."))
     if invoice.amount_paid > 0:
-        raise ValidationError(_("Payments have been recorded on this invoice: it cannot be voided."))
+        raise ActionRefused(_("Payments have been recorded on this invoice: it cannot be voided."))
     if not (reason or "").strip():
-        raise ValidationError({"reason": _("Say why the invoice is void.")})
+        raise ActionRefused({"reason": _("Say why the invoice is void.")})
     reports = list(invoice.reports().order_by("pk"))
     invoice.state = InvoiceState.VOID
     invoice.void_reason = reason.strip()
@@ -463,25 +540,40 @@ def do_void_invoice(user, invoice, reason, replace=True) -> Invoice | None:
     if not replace:
         return None
     return do_create_invoice(
-        user, invoice.advocate, reports, charge_percent=invoice.charge_percent,
-        charge_flat_per_case=invoice.charge_flat_per_case, replaces=invoice,
+        invoice.advocate,
+        reports,
+        acting_user=acting_user,
+        charge_percent=invoice.charge_percent,
+        charge_flat_per_case=invoice.charge_flat_per_case,
+        replaces=invoice,
     )
 
 
-@transaction.atomic
-def do_record_payment(user, invoice, *, amount, received_on, method=Payment.Method.TRANSFER, reference="") -> Payment:
+@action("billing.manage")
+def do_record_payment(
+    invoice, *, acting_user, amount, received_on, method=Payment.Method.TRANSFER, reference=""
+) -> Payment:
     """Money received from the Advocate; the invoice becomes partly paid or paid."""
     invoice = _lock_invoice(invoice)
     if invoice.state not in OPEN_STATES:
-        raise ValidationError(_("Payments are recorded only on issued, unpaid invoices."))
+        raise ActionRefused(_("Payments are recorded only on issued, unpaid invoices."))
     amount = Decimal(str(amount))
     if amount <= 0 or money.round_to_minor(amount, invoice.currency) != amount:
-        raise ValidationError({"amount": _("Enter an amount greater than zero, with at most two decimals.")})
+        raise ActionRefused({"amount": _("Enter an amount greater than zero, with at most two decimals.")})
     if amount > invoice.balance:
-        raise ValidationError({"amount": _("The amount is more than the %(balance)s %(currency)s still owed.")
-                               % {"balance": invoice.balance, "currency": invoice.currency}})
+        raise ActionRefused(
+            {
+                "amount": _("The amount is more than the %(balance)s %(currency)s still owed.")
+                % {"balance": invoice.balance, "currency": invoice.currency}
+            }
+        )
     payment = Payment.objects.create(
-        invoice=invoice, amount=amount, received_on=received_on, method=method, reference=reference, recorded_by=user
+        invoice=invoice,
+        amount=amount,
+        received_on=received_on,
+        method=method,
+        reference=reference,
+        recorded_by=acting_user,
     )
     _settle(invoice)
     return payment
@@ -507,78 +599,83 @@ def _settle(invoice):
     invoice.save()
 
 
-@transaction.atomic
-def do_record_payout(user, defender, *, amount: Money, paid_on, reports, reference="") -> Payout:
+@action("billing.manage")
+def do_record_payout(defender, *, acting_user, amount: Money, paid_on, reports, reference="") -> Payout:
     """Money paid to a Defender for approved reports, in the currency they were approved in."""
-    from .ledger import defender_balance
-
     # Lock the Defender's approved reports: two Coordinators must not pay the same balance twice.
     locked = list(TimeReport.objects.select_for_update().filter(defender=defender, status=ReportStatus.APPROVED))
     chosen = [r for r in locked if r.pk in {x.pk for x in reports}]
     if not chosen or len(chosen) != len(list(reports)):
-        raise ValidationError({"reports": _("Choose approved reports of this Defender.")})
+        raise ActionRefused({"reports": _("Choose approved reports of this Defender.")})
     currency = str(amount.currency)
     if any(str(r.approved_amount.currency) != currency for r in chosen):
-        raise ValidationError({"amount": _("Pay in the currency the reports were approved in (%(currency)s).")
-                               % {"currency": chosen[0].approved_amount.currency}})
+        raise ActionRefused(
+            {
+                "amount": _("Pay in the currency the reports were approved in (%(currency)s).")
+                % {"currency": chosen[0].approved_amount.currency}
+            }
+        )
     if amount.amount <= 0 or money.round_to_minor(amount.amount, currency) != amount.amount:
-        raise ValidationError({"amount": _("Enter an amount greater than zero, with at most two decimals.")})
+        raise ActionRefused({"amount": _("Enter an amount greater than zero, with at most two decimals.")})
     owed = defender_balance(defender).get(currency, {}).get("balance", Decimal(0))
     if amount.amount > owed:
-        raise ValidationError({"amount": _("The amount is more than the %(owed)s %(currency)s owed to this Defender.")
-                               % {"owed": owed, "currency": currency}})
-    payout = Payout.objects.create(defender=defender, amount=amount, paid_on=paid_on, reference=reference, recorded_by=user)
+        raise ActionRefused(
+            {
+                "amount": _("The amount is more than the %(owed)s %(currency)s owed to this Defender.")
+                % {"owed": owed, "currency": currency}
+            }
+        )
+    payout = Payout(defender=defender, paid_on=paid_on, reference=reference, recorded_by=acting_user)
+    payout.amount = amount
+    payout.save()
     payout.reports.set(chosen)
     return payout
 
 
 # --- corrections: withdrawn reports, refunds, reversals ----------------------------------------
-# Each writes its rows as the Coordinator's (``audit.actor``), in a request or not. Money records
+# Coordinators only (``billing.manage``); the audit actor is set by ``@action``. Money records
 # are never edited or deleted: a correction is a new row (a Refund, a Reversal) and the sums
 # (``net_paid``, ``ledger``) leave out what was reversed.
-
-
-def _require_coordinator(user):
-    if not getattr(user, "is_coordinator", False):
-        raise ValidationError(_("Only a Coordinator may correct billing records."))
 
 
 def _require_reason(reason) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Give the reason.")})
+        raise ActionRefused({"reason": _("Give the reason.")})
     return reason
 
 
 def _require_not_before(on, original_date, what):
     if on < original_date:
-        raise ValidationError({"reversed_on": _("The reversal cannot be dated before the %(what)s it reverses (%(date)s).")
-                               % {"what": what, "date": original_date.isoformat()}})
+        raise ActionRefused(
+            {
+                "reversed_on": _("The reversal cannot be dated before the %(what)s it reverses (%(date)s).")
+                % {"what": what, "date": original_date.isoformat()}
+            }
+        )
 
 
-@transaction.atomic
-def do_withdraw_report(user, report, reason) -> TimeReport:
+@action("billing.manage")
+def do_withdraw_report(report, *, acting_user, reason) -> TimeReport:
     """Write off a report that was returned for correction and never resubmitted, so that it no
     longer holds the case in the reporting step. The report (and the corrected version the
     Defender may have started, still a draft) become *withdrawn*: kept, readable, never billed
     or paid. ``report`` may be the returned version or that draft."""
-    _require_coordinator(user)
     reason = _require_reason(reason)
-    with audit.actor(user):
-        # Lock the returned version first, then its revision: the order do_revise_report uses.
-        if report.status == ReportStatus.DRAFT and report.previous_id:
-            report = report.previous
-        report = _lock_report(report)
-        revision = TimeReport.objects.select_for_update().filter(previous=report).first()
-        if report.status != ReportStatus.RETURNED or (revision is not None and revision.status != ReportStatus.DRAFT):
-            raise ValidationError(_("Only a returned report that has not been resubmitted can be withdrawn."))
-        now = timezone.now()
-        for r in (report, revision):
-            if r is None:
-                continue
-            r.status = ReportStatus.WITHDRAWN
-            r.withdrawn_reason, r.withdrawn_at, r.withdrawn_by = reason, now, user
-            r.save()
+    # Lock the returned version first, then its revision: the order do_revise_report uses.
+    if report.status == ReportStatus.DRAFT and report.previous_id:
+        report = report.previous
+    report = _lock_report(report)
+    revision = TimeReport.objects.select_for_update().filter(previous=report).first()
+    if report.status != ReportStatus.RETURNED or (revision is not None and revision.status != ReportStatus.DRAFT):
+        raise ActionRefused(_("Only a returned report that has not been resubmitted can be withdrawn."))
+    now = timezone.now()
+    for r in (report, revision):
+        if r is None:
+            continue
+        r.status = ReportStatus.WITHDRAWN
+        r.withdrawn_reason, r.withdrawn_at, r.withdrawn_by = reason, now, acting_user
+        r.save()
     return report
 
 
@@ -586,105 +683,118 @@ def _money_amount(amount, currency) -> Decimal:
     """``amount`` (Money or a number) as a Decimal in ``currency``, or refuse naming the field."""
     if isinstance(amount, Money):
         if str(amount.currency) != currency:
-            raise ValidationError({"amount": _("Use the invoice's currency (%(currency)s), not %(other)s.")
-                                   % {"currency": currency, "other": amount.currency}})
+            raise ActionRefused(
+                {
+                    "amount": _("Use the invoice's currency (%(currency)s), not %(other)s.")
+                    % {"currency": currency, "other": amount.currency}
+                }
+            )
         amount = amount.amount
     try:
         amount = Decimal(str(amount))
     except InvalidOperation:
-        raise ValidationError({"amount": _("Enter a number.")}) from None
+        raise ActionRefused({"amount": _("Enter a number.")}) from None
     if amount <= 0 or money.round_to_minor(amount, currency) != amount:
-        raise ValidationError({"amount": _("Enter an amount greater than zero, with at most two decimals.")})
+        raise ActionRefused({"amount": _("Enter an amount greater than zero, with at most two decimals.")})
     return amount
 
 
 def _lock_open_to_corrections(invoice) -> Invoice:
     invoice = _lock_invoice(invoice)
     if invoice.state not in ISSUED_STATES:
-        raise ValidationError(_("Invoice %(number)s is not an issued invoice: its payments cannot be corrected.")
-                              % {"number": invoice.display_number})
+        raise ActionRefused(
+            _("Invoice %(number)s is not an issued invoice: its payments cannot be corrected.")
+            % {"number": invoice.display_number}
+        )
     return invoice
 
 
-@transaction.atomic
-def do_record_refund(user, invoice, *, amount, refunded_on, method=Payment.Method.TRANSFER, reference="", reason) -> Refund:
+@action("billing.manage")
+def do_record_refund(
+    invoice, *, acting_user, amount, refunded_on, method=Payment.Method.TRANSFER, reference="", reason
+) -> Refund:
     """Money paid back to the Advocate on ``invoice``, in the invoice's currency, at most what the
     Advocate has paid on it (net of earlier refunds). The invoice's paid amount goes down and its
     balance is owed again (it shows in the ageing report) until paid or, if fully refunded, voided."""
-    _require_coordinator(user)
     reason = _require_reason(reason)
-    with audit.actor(user):
-        # The invoice row is the lock every payment, refund and reversal on it takes first.
-        invoice = _lock_open_to_corrections(invoice)
-        amount = _money_amount(amount, invoice.currency)
-        if method not in Payment.Method.values:
-            raise ValidationError({"method": _("Choose a method.")})
-        paid = net_paid(invoice)
-        if amount > paid:
-            raise ValidationError({"amount": _("The refund is more than the %(paid)s %(currency)s the Advocate has paid on this invoice.")
-                                   % {"paid": paid, "currency": invoice.currency}})
-        refund = Refund.objects.create(
-            invoice=invoice, amount=amount, refunded_on=refunded_on, method=method, reference=reference or "",
-            reason=reason, recorded_by=user,
+    # The invoice row is the lock every payment, refund and reversal on it takes first.
+    invoice = _lock_open_to_corrections(invoice)
+    amount = _money_amount(amount, invoice.currency)
+    if method not in Payment.Method.values:
+        raise ActionRefused({"method": _("Choose a method.")})
+    paid = net_paid(invoice)
+    if amount > paid:
+        raise ActionRefused(
+            {
+                "amount": _("The refund is more than the %(paid)s %(currency)s the Advocate has paid on this invoice.")
+                % {"paid": paid, "currency": invoice.currency}
+            }
         )
-        _settle(invoice)
+    refund = Refund.objects.create(
+        invoice=invoice,
+        amount=amount,
+        refunded_on=refunded_on,
+        method=method,
+        reference=reference or "",
+        reason=reason,
+        recorded_by=acting_user,
+    )
+    _settle(invoice)
     return refund
 
 
-@transaction.atomic
-def do_reverse_payment(user, payment, *, reason, reversed_on=None) -> Reversal:
+@action("billing.manage")
+def do_reverse_payment(payment, *, acting_user, reason, reversed_on=None) -> Reversal:
     """Cancel a payment from the Advocate recorded by mistake (the whole amount). The payment
     stays; the invoice counts it no more."""
-    _require_coordinator(user)
     reason = _require_reason(reason)
     reversed_on = reversed_on or _today()
-    with audit.actor(user):
-        invoice = _lock_open_to_corrections(payment.invoice)
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.is_reversed:
-            raise ValidationError(_("This payment has already been reversed."))
-        _require_not_before(reversed_on, payment.received_on, _("payment"))
-        if net_paid(invoice) - payment.amount < 0:
-            raise ValidationError(_("Money was refunded against this payment: reverse the refund first, or the invoice "
-                                    "would count more refunded than paid."))
-        reversal = Reversal.objects.create(payment=payment, reversed_on=reversed_on, reason=reason, recorded_by=user)
-        _settle(invoice)
+    invoice = _lock_open_to_corrections(payment.invoice)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.is_reversed:
+        raise ActionRefused(_("This payment has already been reversed."))
+    _require_not_before(reversed_on, payment.received_on, _("payment"))
+    if net_paid(invoice) - payment.amount < 0:
+        raise ActionRefused(
+            _(
+                "Money was refunded against this payment: reverse the refund first, or the invoice "
+                "would count more refunded than paid."
+            )
+        )
+    reversal = Reversal.objects.create(payment=payment, reversed_on=reversed_on, reason=reason, recorded_by=acting_user)
+    _settle(invoice)
     return reversal
 
 
-@transaction.atomic
-def do_reverse_refund(user, refund, *, reason, reversed_on=None) -> Reversal:
+@action("billing.manage")
+def do_reverse_refund(refund, *, acting_user, reason, reversed_on=None) -> Reversal:
     """Cancel a refund recorded by mistake (the whole amount): the invoice counts it as paid again."""
-    _require_coordinator(user)
     reason = _require_reason(reason)
     reversed_on = reversed_on or _today()
-    with audit.actor(user):
-        invoice = _lock_open_to_corrections(refund.invoice)
-        refund = Refund.objects.select_for_update().get(pk=refund.pk)
-        if refund.is_reversed:
-            raise ValidationError(_("This refund has already been reversed."))
-        _require_not_before(reversed_on, refund.refunded_on, _("refund"))
-        if net_paid(invoice) + refund.amount > invoice.total:
-            raise ValidationError(_("Reversing this refund would count more paid than the invoice's total."))
-        reversal = Reversal.objects.create(refund=refund, reversed_on=reversed_on, reason=reason, recorded_by=user)
-        _settle(invoice)
+    invoice = _lock_open_to_corrections(refund.invoice)
+    refund = Refund.objects.select_for_update().get(pk=refund.pk)
+    if refund.is_reversed:
+        raise ActionRefused(_("This refund has already been reversed."))
+    _require_not_before(reversed_on, refund.refunded_on, _("refund"))
+    if net_paid(invoice) + refund.amount > invoice.total:
+        raise ActionRefused(_("Reversing this refund would count more paid than the invoice's total."))
+    reversal = Reversal.objects.create(refund=refund, reversed_on=reversed_on, reason=reason, recorded_by=acting_user)
+    _settle(invoice)
     return reversal
 
 
-@transaction.atomic
-def do_reverse_payout(user, payout, *, reason, reversed_on=None) -> Reversal:
+@action("billing.manage")
+def do_reverse_payout(payout, *, acting_user, reason, reversed_on=None) -> Reversal:
     """Cancel a payout to a Defender recorded by mistake (the whole amount): what the network owes
     the Defender goes back up by it."""
-    _require_coordinator(user)
     reason = _require_reason(reason)
     reversed_on = reversed_on or _today()
-    with audit.actor(user):
-        # The same locks as do_record_payout, in the same order: the Defender's approved reports,
-        # then the payout, so a payout and its reversal never interleave.
-        list(TimeReport.objects.select_for_update().filter(defender_id=payout.defender_id, status=ReportStatus.APPROVED))
-        payout = Payout.objects.select_for_update().get(pk=payout.pk)
-        if payout.is_reversed:
-            raise ValidationError(_("This payout has already been reversed."))
-        _require_not_before(reversed_on, payout.paid_on, _("payout"))
-        reversal = Reversal.objects.create(payout=payout, reversed_on=reversed_on, reason=reason, recorded_by=user)
+    # The same locks as do_record_payout, in the same order: the Defender's approved reports,
+    # then the payout, so a payout and its reversal never interleave.
+    list(TimeReport.objects.select_for_update().filter(defender_id=payout.defender_id, status=ReportStatus.APPROVED))
+    payout = Payout.objects.select_for_update().get(pk=payout.pk)
+    if payout.is_reversed:
+        raise ActionRefused(_("This payout has already been reversed."))
+    _require_not_before(reversed_on, payout.paid_on, _("payout"))
+    reversal = Reversal.objects.create(payout=payout, reversed_on=reversed_on, reason=reason, recorded_by=acting_user)
     return reversal

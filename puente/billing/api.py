@@ -1,16 +1,21 @@
-"""What other apps ask of billing. The cases workflow calls these; billing implements them.
+"""What other apps ask of billing. Lower apps never import this module: billing registers its
+answers as providers in ``BillingConfig.ready`` (``puente.core.providers``).
 
-Leaving the *reporting* step (``cases.workflow``, the move to evaluation) asks
-``case_reporting_settled`` and, when it is not, shows ``reporting_block_reason``: the hours and
-expenses must all be reviewed and invoiced, so that none is left unbilled and the Defender unpaid.
+- ``cases.reporting_blockers`` (:func:`reporting_blockers`): leaving the *reporting* step
+  (``cases.workflow``, the move to evaluation) asks what still keeps the case there: the hours and
+  expenses must all be reviewed and invoiced, so that none is left unbilled and the Defender unpaid.
+- ``cases.default_fee_terms`` (:func:`default_fee_terms`): the network's fee from the billing
+  settings, written into a case's contract when it is first generated. From then on the signed
+  contract, not the settings, sets the fee.
 """
 
 from django.utils.translation import gettext as _
+from djmoney.money import Money
 
-from .models import ISSUED_STATES, ReportStatus, TimeReport
+from .models import ISSUED_STATES, BillingSettings, ReportStatus, TimeReport
 
 
-def open_reports(case):
+def open_reports(case) -> list[TimeReport]:
     """The case's reports still waiting for someone, latest versions only (a returned version that
     was corrected and resubmitted is the later version's business):
 
@@ -25,36 +30,56 @@ def open_reports(case):
     for report in latest.order_by("pk"):
         if report.status in (ReportStatus.SUBMITTED, ReportStatus.RETURNED):
             pending.append(report)
-        elif report.status == ReportStatus.DRAFT and report.previous_id and report.previous.status == ReportStatus.RETURNED:
-            pending.append(report.previous)
+        elif report.status == ReportStatus.DRAFT and report.previous is not None:
+            if report.previous.status == ReportStatus.RETURNED:
+                pending.append(report.previous)
     return pending
 
 
-def _name(report):
-    return _("%(report)s (%(status)s)") % {"report": f"{report.case} v{report.version}", "status": report.get_status_display()}
+def _name(report) -> str:
+    return _("%(report)s (%(status)s)") % {
+        "report": f"{report.case} v{report.version}",
+        "status": report.get_status_display(),
+    }
 
 
-def reporting_block_reason(case) -> str | None:
-    """Why the case may not leave the reporting step yet, naming the reports; None when it may."""
+def reporting_blockers(case) -> list[str]:
+    """What keeps ``case`` in the reporting step, one translated phrase each (reports named);
+    empty when the case may leave it: at least one approved report, every approved report on an
+    issued invoice that is not void (issued, partly paid or paid), no report waiting for the
+    network's review, none returned for correction and left unresubmitted (unless a Coordinator
+    withdrew it). The provider ``cases.reporting_blockers``."""
+    blockers = []
     pending = open_reports(case)
+    for report in pending:
+        if report.status == ReportStatus.SUBMITTED:
+            blockers.append(_("%(report)s: a Coordinator reviews it") % {"report": _name(report)})
+        else:
+            blockers.append(
+                _("%(report)s: the Defender corrects and resubmits it, or a Coordinator withdraws it with a reason")
+                % {"report": _name(report)}
+            )
     if pending:
-        return _("Reports on this case are still open: %(reports)s. Review the submitted ones; the Defender must "
-                 "correct and resubmit the returned ones, or a Coordinator withdraws them with a reason.") % {
-            "reports": ", ".join(_name(r) for r in pending)}
+        return blockers
     approved = TimeReport.objects.filter(case=case, status=ReportStatus.APPROVED).select_related("case")
     if not approved.exists():
-        return _("No report of the Defender has been approved and invoiced yet.")
+        return [_("no report of the Defender has been approved and invoiced yet")]
     # A report on a void invoice and on its issued replacement counts as invoiced.
     uninvoiced = approved.exclude(invoice_lines__invoice__state__in=ISSUED_STATES).order_by("pk")
-    if uninvoiced.exists():
-        return _("Approved reports not yet on an issued invoice: %(reports)s.") % {
-            "reports": ", ".join(f"{r.case} v{r.version}" for r in uninvoiced)}
-    return None
+    return [
+        _("%(report)s: approved, not yet on an issued invoice") % {"report": f"{r.case} v{r.version}"}
+        for r in uninvoiced
+    ]
 
 
-def case_reporting_settled(case) -> bool:
-    """True when the case may leave the *reporting* step: it has at least one approved report,
-    every approved report is on an issued invoice that is not void (issued, partly paid or paid),
-    no report is waiting for the network's review (submitted), and none was returned for
-    correction and left unresubmitted (unless a Coordinator withdrew it)."""
-    return reporting_block_reason(case) is None
+def default_fee_terms(currency: str = "USD") -> dict:
+    """The network's facilitation fee from the billing settings, for a contract being generated
+    for the first time: ``{"fee_percent": Decimal | None, "fee_flat": Money | None}`` (a zero is
+    None: no such fee). The flat fee is the settings' figure for ``currency`` (the Advocate's
+    invoice currency: USD, or CAD for a Canadian Advocate). The provider ``cases.default_fee_terms``."""
+    config = BillingSettings.load()
+    flat = config.flat_for(currency)
+    return {
+        "fee_percent": config.charge_percent if config.charge_percent > 0 else None,
+        "fee_flat": Money(flat, "CAD" if currency == "CAD" else "USD") if flat > 0 else None,
+    }

@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -20,8 +23,12 @@ class DateInput(forms.DateInput):
 
 class TimeEntryForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DateInput)
-    hours = forms.DecimalField(label=_("Hours"), min_value=Decimal("0.25"), max_value=Decimal(24), decimal_places=2, max_digits=5)
-    task = forms.ModelChoiceField(label=_("Task"), queryset=None, required=False, empty_label=_("(no particular task)"))
+    hours = forms.DecimalField(
+        label=_("Hours"), min_value=Decimal("0.25"), max_value=Decimal(24), decimal_places=2, max_digits=5
+    )
+    task: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Task"), queryset=None, required=False, empty_label=_("(no particular task)")
+    )
     description = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
     def __init__(self, *args, case=None, **kwargs):
@@ -46,7 +53,9 @@ class ReviewForm(forms.Form):
 class RateForm(forms.Form):
     from_currency = forms.ChoiceField(label=_("From"), choices=CURRENCY_CHOICES)
     to_currency = forms.ChoiceField(label=_("To"), choices=CURRENCY_CHOICES)
-    rate = forms.DecimalField(label=_("Rate (1 unit of From in To)"), min_value=Decimal("0.0000000001"), decimal_places=10, max_digits=20)
+    rate = forms.DecimalField(
+        label=_("Rate (1 unit of From in To)"), min_value=Decimal("0.0000000001"), decimal_places=10, max_digits=20
+    )
     effective_date = forms.DateField(label=_("Effective from"), widget=DateInput)
 
 
@@ -57,18 +66,26 @@ class SettingsForm(forms.ModelForm):
 
 
 class InvoiceChargeForm(forms.Form):
-    charge_percent = forms.DecimalField(label=_("Facilitation charge (percent)"), min_value=0, max_value=100, decimal_places=2)
-    charge_flat_per_case = forms.DecimalField(label=_("Flat charge per case"), min_value=0, decimal_places=2, max_digits=12)
+    charge_percent = forms.DecimalField(
+        label=_("Facilitation charge (percent)"), min_value=0, max_value=100, decimal_places=2
+    )
+    charge_flat_per_case = forms.DecimalField(
+        label=_("Flat charge per case"), min_value=0, decimal_places=2, max_digits=12
+    )
     payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), min_value=0, max_value=365)
 
 
 class NewInvoiceForm(forms.Form):
-    reports = forms.ModelMultipleChoiceField(label=_("Approved reports"), queryset=None, widget=forms.CheckboxSelectMultiple)
+    reports: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
+        label=_("Approved reports"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, reports=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reports"].queryset = reports
-        self.fields["reports"].label_from_instance = lambda r: f"{r.case} · {r.defender} · v{r.version} · {r.approved_amount}"
+        self.fields["reports"].label_from_instance = lambda r: (
+            f"{r.case} · {r.defender} · v{r.version} · {r.approved_amount}"
+        )
 
 
 class VoidForm(forms.Form):
@@ -106,7 +123,9 @@ class PayoutForm(forms.Form):
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES)
     paid_on = forms.DateField(label=_("Paid on"), widget=DateInput)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
-    reports = forms.ModelMultipleChoiceField(label=_("For reports"), queryset=None, widget=forms.CheckboxSelectMultiple)
+    reports: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
+        label=_("For reports"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, reports=None, **kwargs):
         super().__init__(*args, **kwargs)

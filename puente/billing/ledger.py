@@ -27,7 +27,7 @@ def _zero():
 
 def advocate_balances(advocate=None) -> dict:
     """{advocate_id: {currency: {"invoiced", "paid", "balance"}}}"""
-    result = defaultdict(lambda: defaultdict(_zero))
+    result: defaultdict[int, defaultdict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(_zero))
     invoices = Invoice.objects.filter(state__in=ISSUED_STATES)
     payments = Payment.objects.filter(reversal__isnull=True)
     refunds = Refund.objects.filter(reversal__isnull=True)
@@ -49,13 +49,11 @@ def advocate_balances(advocate=None) -> dict:
     return {k: dict(v) for k, v in result.items()}
 
 
-def advocate_balance(advocate) -> dict:
-    return advocate_balances(advocate).get(advocate.pk, {})
-
-
 def defender_balances(defender=None) -> dict:
     """{defender_id: {currency: {"owed", "paid", "balance"}}}"""
-    result = defaultdict(lambda: defaultdict(lambda: {"owed": Decimal(0), "paid": Decimal(0), "balance": Decimal(0)}))
+    result: defaultdict[int, defaultdict[str, dict[str, Decimal]]] = defaultdict(
+        lambda: defaultdict(lambda: {"owed": Decimal(0), "paid": Decimal(0), "balance": Decimal(0)})
+    )
     reports = TimeReport.objects.filter(status=ReportStatus.APPROVED)
     payouts = Payout.objects.filter(reversal__isnull=True)
     if defender is not None:
@@ -78,12 +76,20 @@ def defender_balance(defender) -> dict:
 
 def ageing(as_of) -> dict:
     """{currency: {"rows": [(invoice, days, bucket)], "totals": {bucket: amount}, "total": amount}}"""
-    result = {}
-    invoices = Invoice.objects.filter(state__in=OPEN_STATES).select_related("advocate__user").order_by("issue_date", "number")
+    result: dict[str, dict] = {}
+    invoices = (
+        Invoice.objects.filter(state__in=OPEN_STATES).select_related("advocate__user").order_by("issue_date", "number")
+    )
     for invoice in invoices:
         days = (as_of - invoice.issue_date).days
-        bucket = next(name for name, low, high in BUCKETS if days >= low and (high is None or days <= high)) if days >= 0 else "0_30"
-        per = result.setdefault(invoice.currency, {"rows": [], "totals": {b[0]: Decimal(0) for b in BUCKETS}, "total": Decimal(0)})
+        bucket = (
+            next(name for name, low, high in BUCKETS if days >= low and (high is None or days <= high))
+            if days >= 0
+            else "0_30"
+        )
+        per = result.setdefault(
+            invoice.currency, {"rows": [], "totals": {b[0]: Decimal(0) for b in BUCKETS}, "total": Decimal(0)}
+        )
         per["rows"].append((invoice, days, bucket))
         per["totals"][bucket] += invoice.balance
         per["total"] += invoice.balance

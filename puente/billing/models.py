@@ -1,5 +1,6 @@
 """Billing: the Defender's hours and expenses, invoices to Advocates, their payments, and payouts
-to Defenders. Free text (descriptions of work, comments) is encrypted at rest: it can name people. Every state change goes through ``actions.py``; every model is in the audit history.
+to Defenders. Free text (descriptions of work, comments) is encrypted at rest: it can name people.
+Every state change goes through ``actions.py``; every model is in the audit history.
 Rounding and conversion live in ``money.py`` only.
 """
 
@@ -25,7 +26,9 @@ class ExchangeRate(models.Model):
 
     from_currency = models.CharField(_("from currency"), max_length=3, choices=CURRENCY_CHOICES)
     to_currency = models.CharField(_("to currency"), max_length=3, choices=CURRENCY_CHOICES)
-    rate = models.DecimalField(_("rate"), max_digits=20, decimal_places=10, validators=[MinValueValidator(Decimal("0.0000000001"))])
+    rate = models.DecimalField(
+        _("rate"), max_digits=20, decimal_places=10, validators=[MinValueValidator(Decimal("0.0000000001"))]
+    )
     effective_date = models.DateField(_("effective from"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -35,8 +38,12 @@ class ExchangeRate(models.Model):
         verbose_name = _("exchange rate")
         verbose_name_plural = _("exchange rates")
         constraints = [
-            models.UniqueConstraint(fields=["from_currency", "to_currency", "effective_date"], name="one_rate_per_pair_and_day"),
-            models.CheckConstraint(name="rate_between_two_currencies", condition=~models.Q(from_currency=models.F("to_currency"))),
+            models.UniqueConstraint(
+                fields=["from_currency", "to_currency", "effective_date"], name="one_rate_per_pair_and_day"
+            ),
+            models.CheckConstraint(
+                name="rate_between_two_currencies", condition=~models.Q(from_currency=models.F("to_currency"))
+            ),
         ]
 
     def __str__(self):
@@ -48,21 +55,33 @@ class BillingSettings(models.Model):
     Each new invoice copies them, so a later change never alters an invoice already made."""
 
     charge_percent = models.DecimalField(
-        _("facilitation charge (percent of the Defender's work)"), max_digits=5, decimal_places=2, default=Decimal("10.00"),
+        _("facilitation charge (percent of the Defender's work)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
         validators=[MinValueValidator(Decimal(0))],
     )
     charge_flat_usd = models.DecimalField(
-        _("flat charge per case for US Advocates (USD)"), max_digits=12, decimal_places=2, default=Decimal("0.00"),
+        _("flat charge per case for US Advocates (USD)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal(0))],
     )
     charge_flat_cad = models.DecimalField(
-        _("flat charge per case for Canadian Advocates (CAD)"), max_digits=12, decimal_places=2, default=Decimal("0.00"),
+        _("flat charge per case for Canadian Advocates (CAD)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal(0))],
     )
     payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30)
 
     class Meta:
         verbose_name = _("billing settings")
+
+    def __str__(self):
+        return str(_("Billing settings"))
 
     @classmethod
     def load(cls):
@@ -81,6 +100,9 @@ class InvoiceCounter(models.Model):
     key = models.CharField(max_length=20, unique=True)
     last_number = models.PositiveIntegerField(default=0)
 
+    def __str__(self):
+        return f"{self.key}: {self.last_number}"
+
 
 class ReportStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -96,31 +118,61 @@ class TimeReport(models.Model):
     """A Defender's report of hours and expenses on a case. A returned report is corrected in a
     new version (``previous`` points back); the returned version stays as it was, readable."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="time_reports", verbose_name=_("case"))
-    defender = models.ForeignKey("network.Defender", on_delete=models.PROTECT, related_name="time_reports", verbose_name=_("Defender"))
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="time_reports", verbose_name=_("case")
+    )
+    defender = models.ForeignKey(
+        "network.Defender", on_delete=models.PROTECT, related_name="time_reports", verbose_name=_("Defender")
+    )
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     previous = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_version", verbose_name=_("previous version")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_version",
+        verbose_name=_("previous version"),
     )
     status = models.CharField(_("status"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     notes = EncryptedTextField(_("notes for the network"), blank=True)
     # The hourly rate in force when the report was submitted (case contract, else the Defender's profile).
-    hourly_rate = MoneyField(_("hourly rate"), max_digits=12, decimal_places=2, default_currency="MXN",
-                             currency_choices=CURRENCY_CHOICES, null=True, blank=True)
+    hourly_rate = MoneyField(
+        _("hourly rate"),
+        max_digits=12,
+        decimal_places=2,
+        default_currency="MXN",
+        currency_choices=CURRENCY_CHOICES,
+        null=True,
+        blank=True,
+    )
     hourly_rate_source = models.CharField(max_length=20, blank=True)
     # Fixed at approval: what the network owes the Defender for this report, in the rate's currency.
-    approved_amount = MoneyField(_("amount owed to the Defender"), max_digits=14, decimal_places=2, default_currency="MXN",
-                                 currency_choices=CURRENCY_CHOICES, null=True, blank=True)
+    approved_amount = MoneyField(
+        _("amount owed to the Defender"),
+        max_digits=14,
+        decimal_places=2,
+        default_currency="MXN",
+        currency_choices=CURRENCY_CHOICES,
+        null=True,
+        blank=True,
+    )
     approved_rates = models.JSONField(default=list, blank=True)
     review_comment = EncryptedTextField(_("comments from the network"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     withdrawn_reason = EncryptedTextField(_("reason for withdrawing"), blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
-    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # Declared so the type checker knows it; djmoney makes it money-aware (MoneyField below).
+    objects = models.Manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -158,15 +210,21 @@ class TimeReport(models.Model):
 class TimeEntry(models.Model):
     report = models.ForeignKey(TimeReport, on_delete=models.CASCADE, related_name="entries")
     date = models.DateField(_("date"))
-    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=2,
-                                validators=[MinValueValidator(Decimal("0.25"))])
-    task = models.ForeignKey("cases.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("task"))
+    hours = models.DecimalField(
+        _("hours"), max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.25"))]
+    )
+    task = models.ForeignKey(
+        "cases.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("task")
+    )
     description = EncryptedTextField(_("description"))
 
     class Meta:
         ordering = ["date", "pk"]
         verbose_name = _("time entry")
         verbose_name_plural = _("time entries")
+
+    def __str__(self):
+        return f"{self.report} {self.date} {self.hours} h"
 
 
 class ExpenseCategory(models.TextChoices):
@@ -181,17 +239,25 @@ class Expense(models.Model):
     report = models.ForeignKey(TimeReport, on_delete=models.CASCADE, related_name="expenses")
     date = models.DateField(_("date"))
     category = models.CharField(_("category"), max_length=20, choices=ExpenseCategory.choices)
-    amount = MoneyField(_("amount"), max_digits=12, decimal_places=2, default_currency="MXN", currency_choices=CURRENCY_CHOICES)
+    amount = MoneyField(
+        _("amount"), max_digits=12, decimal_places=2, default_currency="MXN", currency_choices=CURRENCY_CHOICES
+    )
     description = EncryptedCharField(_("description"), max_length=300, blank=True)
     receipt = models.FileField(_("receipt"), storage=private_storage, upload_to="billing/receipts", blank=True)
     # The original file name can itself name the client: encrypted like the file.
     receipt_name = EncryptedCharField(max_length=200, blank=True)
     receipt_content_type = models.CharField(max_length=60, blank=True)
 
+    # Declared so the type checker knows it; djmoney makes it money-aware (MoneyField below).
+    objects = models.Manager()
+
     class Meta:
         ordering = ["date", "pk"]
         verbose_name = _("expense")
         verbose_name_plural = _("expenses")
+
+    def __str__(self):
+        return f"{self.report} {self.date} {self.amount}"
 
 
 class InvoiceState(models.TextChoices):
@@ -211,14 +277,26 @@ class Invoice(models.Model):
     changed; issuing gives it the next number and freezes it. An issued invoice is never edited:
     it is voided (keeping its number and the reason) and replaced by a new one."""
 
-    advocate = models.ForeignKey("network.Advocate", on_delete=models.PROTECT, related_name="invoices", verbose_name=_("Advocate"))
+    advocate = models.ForeignKey(
+        "network.Advocate", on_delete=models.PROTECT, related_name="invoices", verbose_name=_("Advocate")
+    )
     number = models.PositiveIntegerField(_("number"), null=True, blank=True, unique=True)
     state = models.CharField(_("state"), max_length=20, choices=InvoiceState.choices, default=InvoiceState.DRAFT)
     currency = models.CharField(_("currency"), max_length=3, choices=INVOICE_CURRENCIES)
-    charge_percent = models.DecimalField(_("facilitation charge (percent)"), max_digits=5, decimal_places=2, default=Decimal(0),
-                                         validators=[MinValueValidator(Decimal(0))])
-    charge_flat_per_case = models.DecimalField(_("flat charge per case"), max_digits=12, decimal_places=2, default=Decimal(0),
-                                               validators=[MinValueValidator(Decimal(0))])
+    charge_percent = models.DecimalField(
+        _("facilitation charge (percent)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    charge_flat_per_case = models.DecimalField(
+        _("flat charge per case"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
+    )
     payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30)
     rate_date = models.DateField(_("exchange rates as of"), null=True, blank=True)
     subtotal = models.DecimalField(_("subtotal"), max_digits=14, decimal_places=2, default=Decimal(0))
@@ -230,11 +308,19 @@ class Invoice(models.Model):
     due_date = models.DateField(_("due date"), null=True, blank=True)
     void_reason = models.TextField(_("reason for voiding"), blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
-    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by",
-                                 verbose_name=_("replaces invoice"))
+    replaces = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+        verbose_name=_("replaces invoice"),
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -243,6 +329,24 @@ class Invoice(models.Model):
 
     def __str__(self):
         return self.display_number
+
+    # What an issued invoice may still change: its payment state, and being voided.
+    MUTABLE_AFTER_ISSUE = {"state", "amount_paid", "void_reason", "voided_at"}
+
+    def save(self, *args, **kwargs):
+        """Refuse any change to an issued invoice other than payments and voiding, whoever calls
+        save(): the rule does not depend on every caller going through actions.py."""
+        if self.pk and not self._state.adding:
+            stored = Invoice.objects.filter(pk=self.pk).first()
+            if stored is not None and stored.state != InvoiceState.DRAFT:
+                changed = {
+                    f.attname
+                    for f in self._meta.concrete_fields
+                    if getattr(stored, f.attname) != getattr(self, f.attname)
+                } - self.MUTABLE_AFTER_ISSUE
+                if changed:
+                    raise ValueError(f"Invoice {stored.display_number} is issued; cannot change {sorted(changed)}.")
+        super().save(*args, **kwargs)
 
     @property
     def display_number(self):
@@ -255,23 +359,6 @@ class Invoice(models.Model):
     @property
     def is_draft(self):
         return self.state == InvoiceState.DRAFT
-
-    # What an issued invoice may still change: its payment state, and being voided.
-    MUTABLE_AFTER_ISSUE = {"state", "amount_paid", "void_reason", "voided_at"}
-
-    def save(self, *args, **kwargs):
-        """Refuse any change to an issued invoice other than payments and voiding, whoever calls
-        save(): the rule does not depend on every caller going through actions.py."""
-        if self.pk and not self._state.adding:
-            stored = Invoice.objects.filter(pk=self.pk).first()
-            if stored is not None and stored.state != InvoiceState.DRAFT:
-                changed = {
-                    f.attname for f in self._meta.concrete_fields
-                    if getattr(stored, f.attname) != getattr(self, f.attname)
-                } - self.MUTABLE_AFTER_ISSUE
-                if changed:
-                    raise ValueError(f"Invoice {stored.display_number} is issued; cannot change {sorted(changed)}.")
-        super().save(*args, **kwargs)
 
     def reports(self):
         return TimeReport.objects.filter(invoice_lines__invoice=self).distinct()
@@ -294,7 +381,9 @@ class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    report = models.ForeignKey(TimeReport, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines")
+    report = models.ForeignKey(
+        TimeReport, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines"
+    )
     date = models.DateField(null=True, blank=True)
     category = models.CharField(max_length=20, choices=ExpenseCategory.choices, blank=True)
     description = EncryptedCharField(max_length=400, blank=True)
@@ -309,6 +398,9 @@ class InvoiceLine(models.Model):
 
     class Meta:
         ordering = ["position", "pk"]
+
+    def __str__(self):
+        return f"{self.invoice} #{self.position} ({self.kind})"
 
     def save(self, *args, **kwargs):
         if Invoice.objects.filter(pk=self.invoice_id).exclude(state=InvoiceState.DRAFT).exists():
@@ -335,7 +427,9 @@ class Payment(models.Model):
         OTHER = "other", _("Other")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     received_on = models.DateField(_("received on"))
     method = models.CharField(_("method"), max_length=20, choices=Method.choices, default=Method.TRANSFER)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
@@ -346,6 +440,9 @@ class Payment(models.Model):
         ordering = ["received_on", "pk"]
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
+
+    def __str__(self):
+        return f"{self.invoice} {self.received_on} {self.amount}"
 
     @property
     def money(self):
@@ -362,9 +459,13 @@ class Refund(models.Model):
     neither reversed)."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refunds")
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     refunded_on = models.DateField(_("refunded on"))
-    method = models.CharField(_("method"), max_length=20, choices=Payment.Method.choices, default=Payment.Method.TRANSFER)
+    method = models.CharField(
+        _("method"), max_length=20, choices=Payment.Method.choices, default=Payment.Method.TRANSFER
+    )
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     # Free text: may name the client. Encrypted at rest, masked in the audit history.
     reason = EncryptedTextField(_("reason"))
@@ -376,6 +477,9 @@ class Refund(models.Model):
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
         constraints = [models.CheckConstraint(name="refund_amount_positive", condition=models.Q(amount__gt=0))]
+
+    def __str__(self):
+        return f"{self.invoice} {self.refunded_on} -{self.amount}"
 
     @property
     def money(self):
@@ -389,18 +493,28 @@ class Refund(models.Model):
 class Payout(models.Model):
     """Money the network paid a Defender, in the Defender's currency, for one or more approved reports."""
 
-    defender = models.ForeignKey("network.Defender", on_delete=models.PROTECT, related_name="payouts", verbose_name=_("Defender"))
-    amount = MoneyField(_("amount"), max_digits=14, decimal_places=2, default_currency="MXN", currency_choices=CURRENCY_CHOICES)
+    defender = models.ForeignKey(
+        "network.Defender", on_delete=models.PROTECT, related_name="payouts", verbose_name=_("Defender")
+    )
+    amount = MoneyField(
+        _("amount"), max_digits=14, decimal_places=2, default_currency="MXN", currency_choices=CURRENCY_CHOICES
+    )
     paid_on = models.DateField(_("paid on"))
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     reports = models.ManyToManyField(TimeReport, related_name="payouts", verbose_name=_("reports"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Declared so the type checker knows it; djmoney makes it money-aware (MoneyField below).
+    objects = models.Manager()
+
     class Meta:
         ordering = ["-paid_on", "-pk"]
         verbose_name = _("payout")
         verbose_name_plural = _("payouts")
+
+    def __str__(self):
+        return f"{self.defender} {self.paid_on} {self.amount}"
 
     @property
     def is_reversed(self):
@@ -436,6 +550,9 @@ class Reversal(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.original} ({self.reversed_on})"
+
     @property
     def original(self):
         return self.payment or self.refund or self.payout
@@ -443,7 +560,7 @@ class Reversal(models.Model):
     @property
     def money(self) -> Money:
         """The reversed amount, with its currency."""
-        if self.payout_id:
+        if self.payout is not None:
             return self.payout.amount
         return self.original.money
 

@@ -108,13 +108,15 @@ def rate_in_force(from_currency: str, to_currency: str, on: date) -> RateUsed:
         return RateUsed(from_currency, to_currency, Decimal(1), None)
     direct = (
         ExchangeRate.objects.filter(from_currency=from_currency, to_currency=to_currency, effective_date__lte=on)
-        .order_by("-effective_date").first()
+        .order_by("-effective_date")
+        .first()
     )
     if direct:
         return RateUsed(from_currency, to_currency, direct.rate, direct.effective_date)
     opposite = (
         ExchangeRate.objects.filter(from_currency=to_currency, to_currency=from_currency, effective_date__lte=on)
-        .order_by("-effective_date").first()
+        .order_by("-effective_date")
+        .first()
     )
     if opposite:
         rate = (Decimal(1) / opposite.rate).quantize(Decimal(1).scaleb(-RATE_PLACES), rounding=ROUNDING)
@@ -128,7 +130,8 @@ def rate_in_force(from_currency: str, to_currency: str, on: date) -> RateUsed:
             pass
         else:
             rate = (first.rate * second.rate).quantize(Decimal(1).scaleb(-RATE_PLACES), rounding=ROUNDING)
-            return RateUsed(from_currency, to_currency, rate, min(first.effective_date, second.effective_date), via="USD")
+            dates = [d for d in (first.effective_date, second.effective_date) if d is not None]
+            return RateUsed(from_currency, to_currency, rate, min(dates), via="USD")
     raise MissingRate(
         _("No exchange rate from %(from)s to %(to)s in force on %(date)s: a Coordinator must add one.")
         % {"from": from_currency, "to": to_currency, "date": on.isoformat()},

@@ -32,8 +32,9 @@ class Declaration:
 #: name -> what the provider answers. Add a line here with the provider.
 NAMES: dict[str, Declaration] = {
     "cases.reporting_blockers": Declaration(
-        "billing: (case) -> list of the case's reports that keep it in reporting (submitted and "
-        "unreviewed, or returned and not resubmitted); empty when reporting is settled."
+        "billing: (case) -> list of what keeps the case in reporting, each a translated phrase naming the "
+        "report (submitted and unreviewed, returned and not resubmitted, approved and not on an issued "
+        "invoice) or saying no report was approved yet; empty when reporting is settled."
     ),
     "cases.default_fee_terms": Declaration(
         "billing: (currency='USD') -> {'fee_percent': Decimal | None, 'fee_flat': Money | None}, the network's "

@@ -18,4 +18,3 @@ def b(db):
     s.case = make_case(s.advocate, s.defender_org)
     make_rates()
     return s
-

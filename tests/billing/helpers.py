@@ -25,27 +25,50 @@ def make_case(advocate, defender, state="reporting"):
     n = next(_seq)
     client = Person.objects.create(given_names="María Guadalupe", surname_1="Tzoc", surname_2="Xol", country="GT")
     return Case.objects.create(
-        reference=f"BIL-{n:04d}", advocate=advocate, defender=defender, client=client, state=state, claim_type="wage_hour",
+        reference=f"BIL-{n:04d}",
+        advocate=advocate,
+        defender=defender,
+        client=client,
+        state=state,
+        claim_type="wage_hour",
     )
 
 
 def make_rates(on=date(2025, 1, 1)):
     for src, rate in {"GTQ": "0.1300", "MXN": "0.0550", "HNL": "0.0400", "NIO": "0.0270"}.items():
-        ExchangeRate.objects.get_or_create(from_currency=src, to_currency="USD", effective_date=on, defaults={"rate": Decimal(rate)})
-    ExchangeRate.objects.get_or_create(from_currency="USD", to_currency="CAD", effective_date=on, defaults={"rate": Decimal("1.3800")})
-    ExchangeRate.objects.get_or_create(from_currency="GTQ", to_currency="CAD", effective_date=on, defaults={"rate": Decimal("0.1790")})
+        ExchangeRate.objects.get_or_create(
+            from_currency=src, to_currency="USD", effective_date=on, defaults={"rate": Decimal(rate)}
+        )
+    ExchangeRate.objects.get_or_create(
+        from_currency="USD", to_currency="CAD", effective_date=on, defaults={"rate": Decimal("1.3800")}
+    )
+    ExchangeRate.objects.get_or_create(
+        from_currency="GTQ", to_currency="CAD", effective_date=on, defaults={"rate": Decimal("0.1790")}
+    )
 
 
 def make_report(defender_user, case, hours=("4.50",), expenses=(("150.00", "GTQ"),), submit=True, approve_by=None):
-    report = actions.do_create_report(defender_user, case)
+    report = actions.do_create_report(case, acting_user=defender_user)
     for h in hours:
-        actions.do_add_entry(defender_user, report, date=date(2026, 2, 10), hours=Decimal(h), description="Entrevista con la clienta")
+        actions.do_add_entry(
+            report,
+            date=date(2026, 2, 10),
+            hours=Decimal(h),
+            description="Entrevista con la clienta",
+            acting_user=defender_user,
+        )
     for amount, currency in expenses:
-        actions.do_add_expense(defender_user, report, date=date(2026, 2, 11), category="travel",
-                               amount=Money(amount, currency), description="Bus Huehuetenango")
+        actions.do_add_expense(
+            report,
+            date=date(2026, 2, 11),
+            category="travel",
+            amount=Money(amount, currency),
+            description="Bus Huehuetenango",
+            acting_user=defender_user,
+        )
     if submit:
-        report = actions.do_submit_report(defender_user, report)
+        report = actions.do_submit_report(report, acting_user=defender_user)
     if approve_by is not None:
-        report = actions.do_approve_report(approve_by, report)
+        report = actions.do_approve_report(report, acting_user=approve_by)
     report.refresh_from_db()
     return report

@@ -22,7 +22,9 @@ def sign_in(page, live_server, user):
     """Open a session for ``user`` (as after a completed login, TOTP included) in this browser context."""
     client = Client()
     client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
 
 
 def ledger_row(page, table, name):

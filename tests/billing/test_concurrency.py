@@ -5,7 +5,7 @@ import os
 import threading
 
 import pytest
-from django.core.exceptions import ValidationError
+from puente.core.action_contract import ActionRefused
 from django.db import connection, connections
 
 from puente.billing import actions
@@ -55,7 +55,9 @@ def _drafts(n):
     coordinators = [make_coordinator() for _ in range(n)]
     coordinator = coordinators[0]
     drafts = [
-        actions.do_create_invoice(coordinator, advocate, [make_report(defender, case, approve_by=coordinator)])
+        actions.do_create_invoice(
+            advocate, [make_report(defender, case, approve_by=coordinator)], acting_user=coordinator
+        )
         for _ in range(n)
     ]
     return coordinators, drafts
@@ -64,9 +66,12 @@ def _drafts(n):
 @pytest.mark.postgres
 def test_concurrent_issues_get_numbers_1_to_n_without_gaps_or_duplicates(require_postgres):
     coordinators, drafts = _drafts(N)
-    results, errors = _run_at_once([
-        (lambda c=c, d=d: actions.do_issue_invoice(c, Invoice.objects.get(pk=d.pk))) for c, d in zip(coordinators, drafts)
-    ])
+    results, errors = _run_at_once(
+        [
+            (lambda c=c, d=d: actions.do_issue_invoice(Invoice.objects.get(pk=d.pk), acting_user=c))
+            for c, d in zip(coordinators, drafts, strict=True)
+        ]
+    )
     assert errors == [None] * N
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
     assert numbers == list(range(1, N + 1))
@@ -77,12 +82,12 @@ def test_concurrent_issues_get_numbers_1_to_n_without_gaps_or_duplicates(require
 def test_the_same_draft_issued_twice_at_once_is_issued_once(require_postgres):
     coordinators, drafts = _drafts(2)
     draft = drafts[0]
-    results, errors = _run_at_once([
-        (lambda c=c: actions.do_issue_invoice(c, Invoice.objects.get(pk=draft.pk))) for c in coordinators
-    ])
+    results, errors = _run_at_once(
+        [(lambda c=c: actions.do_issue_invoice(Invoice.objects.get(pk=draft.pk), acting_user=c)) for c in coordinators]
+    )
     assert sum(e is None for e in errors) == 1
-    assert any(isinstance(e, ValidationError) for e in errors)
+    assert any(isinstance(e, ActionRefused) for e in errors)
     draft.refresh_from_db()
     assert draft.number == 1
     # The number the refused attempt did not take is not lost: the next issue gets 2.
-    assert actions.do_issue_invoice(coordinators[0], drafts[1]).number == 2
+    assert actions.do_issue_invoice(drafts[1], acting_user=coordinators[0]).number == 2

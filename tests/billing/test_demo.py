@@ -1,9 +1,6 @@
 import io
-from types import SimpleNamespace
 
-from djmoney.money import Money
-
-from puente.billing import actions, demo
+from puente.billing import demo
 from puente.billing.models import ExchangeRate, Invoice, Payment, Payout, TimeReport
 
 from .helpers import make_case
@@ -19,10 +16,3 @@ def test_demo_is_idempotent_and_bills_cases_past_reporting(b):
     closed = Invoice.objects.filter(lines__report__case=cases[3], state="paid").distinct().get()
     assert closed.amount_paid == closed.total and Payout.objects.filter(reports__case=cases[3]).exists()
     assert not Invoice.objects.filter(lines__report__case__in=cases[:2]).exists()
-
-
-def test_contract_rate_wins_over_the_profile_rate(b):
-    case = SimpleNamespace(contract=SimpleNamespace(hourly_rate=Money("300.00", "GTQ")), defender=b.defender_org)
-    assert actions.hourly_rate_for(case) == (Money("300.00", "GTQ"), "contract")
-    case = SimpleNamespace(contract=None, defender=b.defender_org)
-    assert actions.hourly_rate_for(case) == (Money("250.00", "GTQ"), "profile")

@@ -8,17 +8,20 @@ from puente.billing import money
 from puente.billing.models import ExchangeRate
 
 
-@pytest.mark.parametrize("amount,currency,expected", [
-    ("2.345", "USD", "2.35"),      # half-up, not banker's (which would give 2.34)
-    ("2.335", "USD", "2.34"),
-    ("2.3449999", "USD", "2.34"),
-    ("-2.345", "USD", "-2.35"),    # half-up rounds away from zero
-    ("0.005", "GTQ", "0.01"),
-    ("0.0049", "MXN", "0.00"),
-    ("10.5", "JPY", "11"),         # no minor unit
-    ("1.2345", "KWD", "1.235"),    # three decimals
-    ("7", "NIO", "7.00"),
-])
+@pytest.mark.parametrize(
+    "amount,currency,expected",
+    [
+        ("2.345", "USD", "2.35"),  # half-up, not banker's (which would give 2.34)
+        ("2.335", "USD", "2.34"),
+        ("2.3449999", "USD", "2.34"),
+        ("-2.345", "USD", "-2.35"),  # half-up rounds away from zero
+        ("0.005", "GTQ", "0.01"),
+        ("0.0049", "MXN", "0.00"),
+        ("10.5", "JPY", "11"),  # no minor unit
+        ("1.2345", "KWD", "1.235"),  # three decimals
+        ("7", "NIO", "7.00"),
+    ],
+)
 def test_round_to_minor_is_half_up_to_the_currencys_minor_unit(amount, currency, expected):
     result = money.round_to_minor(Decimal(amount), currency)
     assert result == Decimal(expected) and str(result) == expected
@@ -44,13 +47,17 @@ def test_total_is_the_sum_of_rounded_lines_and_refuses_unrounded_ones():
 
 def test_percent_of_rounds_once():
     assert money.percent_of(Decimal("123.45"), Decimal("12.5"), "USD") == Decimal("15.43")  # 15.43125
-    assert money.percent_of(Decimal("0.04"), Decimal("12.5"), "USD") == Decimal("0.01")     # 0.005 -> 0.01
+    assert money.percent_of(Decimal("0.04"), Decimal("12.5"), "USD") == Decimal("0.01")  # 0.005 -> 0.01
 
 
 @pytest.mark.django_db
 def test_rate_in_force_is_the_latest_on_or_before_the_date():
-    ExchangeRate.objects.create(from_currency="GTQ", to_currency="USD", rate=Decimal("0.128"), effective_date=date(2026, 1, 1))
-    ExchangeRate.objects.create(from_currency="GTQ", to_currency="USD", rate=Decimal("0.131"), effective_date=date(2026, 3, 1))
+    ExchangeRate.objects.create(
+        from_currency="GTQ", to_currency="USD", rate=Decimal("0.128"), effective_date=date(2026, 1, 1)
+    )
+    ExchangeRate.objects.create(
+        from_currency="GTQ", to_currency="USD", rate=Decimal("0.131"), effective_date=date(2026, 3, 1)
+    )
     assert money.rate_in_force("GTQ", "USD", date(2026, 2, 28)).rate == Decimal("0.128")
     assert money.rate_in_force("GTQ", "USD", date(2026, 3, 1)).rate == Decimal("0.131")
     assert money.rate_in_force("GTQ", "USD", date(2027, 1, 1)).effective_date == date(2026, 3, 1)
@@ -61,14 +68,18 @@ def test_rate_in_force_is_the_latest_on_or_before_the_date():
 
 @pytest.mark.django_db
 def test_inverse_rate_is_used_when_only_the_opposite_pair_is_stored():
-    ExchangeRate.objects.create(from_currency="USD", to_currency="MXN", rate=Decimal("20"), effective_date=date(2026, 1, 1))
+    ExchangeRate.objects.create(
+        from_currency="USD", to_currency="MXN", rate=Decimal("20"), effective_date=date(2026, 1, 1)
+    )
     used = money.rate_in_force("MXN", "USD", date(2026, 6, 1))
     assert used.inverse and used.rate == Decimal("0.05")
 
 
 @pytest.mark.django_db
 def test_convert_rounds_in_source_then_in_target_currency():
-    ExchangeRate.objects.create(from_currency="HNL", to_currency="CAD", rate=Decimal("0.0555"), effective_date=date(2026, 1, 1))
+    ExchangeRate.objects.create(
+        from_currency="HNL", to_currency="CAD", rate=Decimal("0.0555"), effective_date=date(2026, 1, 1)
+    )
     # 100.005 HNL -> 100.01 HNL (rule 1) -> 5.550555 CAD -> 5.55 CAD (rule 2)
     converted, used = money.convert(Money(Decimal("100.005"), "HNL"), "CAD", date(2026, 1, 2))
     assert converted == Money("5.55", "CAD") and used.rate == Decimal("0.0555")
@@ -78,8 +89,12 @@ def test_convert_rounds_in_source_then_in_target_currency():
 
 @pytest.mark.django_db
 def test_cross_rate_through_usd_when_no_pair_is_stored():
-    ExchangeRate.objects.create(from_currency="MXN", to_currency="USD", rate=Decimal("0.055"), effective_date=date(2026, 1, 1))
-    ExchangeRate.objects.create(from_currency="GTQ", to_currency="USD", rate=Decimal("0.125"), effective_date=date(2026, 2, 1))
+    ExchangeRate.objects.create(
+        from_currency="MXN", to_currency="USD", rate=Decimal("0.055"), effective_date=date(2026, 1, 1)
+    )
+    ExchangeRate.objects.create(
+        from_currency="GTQ", to_currency="USD", rate=Decimal("0.125"), effective_date=date(2026, 2, 1)
+    )
     used = money.rate_in_force("MXN", "GTQ", date(2026, 3, 1))
     # 0.055 MXN->USD x (1 / 0.125 = 8) USD->GTQ = 0.44
     assert used.rate == Decimal("0.44") and used.via == "USD" and used.effective_date == date(2026, 1, 1)

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 from auditlog.models import LogEntry
-from django.core.exceptions import ValidationError
+from puente.core.action_contract import ActionRefused
 from django.test import Client
 from django.urls import reverse
 
+from puente.core import audit
 from puente.billing import actions, api, ledger
 from puente.billing.models import ReportStatus, TimeReport
 from puente.cases import actions as case_actions
@@ -24,21 +25,23 @@ from .helpers import make_report
 def _settled_case(b):
     """b.case with one approved report on an issued invoice: free to leave reporting."""
     report = make_report(b.defender, b.case, approve_by=b.coordinator)
-    actions.do_issue_invoice(b.coordinator, actions.do_create_invoice(b.coordinator, b.advocate, [report]))
-    assert api.case_reporting_settled(b.case)
+    actions.do_issue_invoice(
+        actions.do_create_invoice(b.advocate, [report], acting_user=b.coordinator), acting_user=b.coordinator
+    )
+    assert api.reporting_blockers(b.case) == []
     return report
 
 
 def _returned(b, comment="Falta el recibo del bus"):
-    return actions.do_return_report(b.coordinator, make_report(b.defender, b.case), comment)
+    return actions.do_return_report(make_report(b.defender, b.case), comment=comment, acting_user=b.coordinator)
 
 
 def _move_refused(b):
-    with pytest.raises(case_actions.ActionError) as exc:
-        case_actions.do_transition(b.case, CaseState.EVALUATION, by=b.coordinator)
+    with pytest.raises(ActionRefused) as exc:
+        case_actions.do_transition(b.case, CaseState.EVALUATION, acting_user=b.coordinator)
     b.case.refresh_from_db()
     assert b.case.state == CaseState.REPORTING
-    return exc.value.message
+    return exc.value.text
 
 
 def test_a_returned_report_never_resubmitted_holds_the_case_in_reporting_and_is_named(b):
@@ -46,13 +49,13 @@ def test_a_returned_report_never_resubmitted_holds_the_case_in_reporting_and_is_
     returned = _returned(b)
     message = _move_refused(b)
     assert f"{b.case.reference} v{returned.version} (Returned for correction)" in message
-    assert not api.case_reporting_settled(b.case)
+    assert api.reporting_blockers(b.case)
 
 
 def test_the_corrected_version_still_a_draft_holds_the_case_too(b):
     _settled_case(b)
     returned = _returned(b)
-    revision = actions.do_revise_report(b.defender, returned)
+    revision = actions.do_revise_report(returned, acting_user=b.defender)
     assert revision.status == ReportStatus.DRAFT
     assert f"{b.case.reference} v{returned.version} (Returned for correction)" in _move_refused(b)
 
@@ -60,16 +63,18 @@ def test_the_corrected_version_still_a_draft_holds_the_case_too(b):
 def test_a_resubmitted_correction_holds_the_case_until_reviewed_and_invoiced(b):
     _settled_case(b)
     returned = _returned(b)
-    revision = actions.do_revise_report(b.defender, returned)
-    revision = actions.do_submit_report(b.defender, revision)
+    revision = actions.do_revise_report(returned, acting_user=b.defender)
+    revision = actions.do_submit_report(revision, acting_user=b.defender)
     message = _move_refused(b)
     # The waiting report is the new version; the returned one was dealt with by resubmitting.
     assert f"{b.case.reference} v{revision.version} (Submitted for review)" in message
     assert "Returned for correction" not in message
-    actions.do_approve_report(b.coordinator, revision)
+    actions.do_approve_report(revision, acting_user=b.coordinator)
     assert f"{b.case.reference} v{revision.version}" in _move_refused(b)  # approved, not on an issued invoice
-    actions.do_issue_invoice(b.coordinator, actions.do_create_invoice(b.coordinator, b.advocate, [revision]))
-    case_actions.do_transition(b.case, CaseState.EVALUATION, by=b.coordinator)
+    actions.do_issue_invoice(
+        actions.do_create_invoice(b.advocate, [revision], acting_user=b.coordinator), acting_user=b.coordinator
+    )
+    case_actions.do_transition(b.case, CaseState.EVALUATION, acting_user=b.coordinator)
     b.case.refresh_from_db()
     assert b.case.state == CaseState.EVALUATION
 
@@ -98,51 +103,55 @@ def test_every_move_out_of_reporting_asks_billing(b):
 def test_withdrawing_the_returned_report_lets_the_case_go_on(b):
     _settled_case(b)
     returned = _returned(b)
-    revision = actions.do_revise_report(b.defender, returned)
-    withdrawn = actions.do_withdraw_report(b.coordinator, returned, "  La defensora dejó la red; no habrá corrección.  ")
+    revision = actions.do_revise_report(returned, acting_user=b.defender)
+    withdrawn = actions.do_withdraw_report(
+        returned, reason="  La defensora dejó la red; no habrá corrección.  ", acting_user=b.coordinator
+    )
     returned.refresh_from_db()
     revision.refresh_from_db()
     assert withdrawn.pk == returned.pk
     assert returned.status == revision.status == ReportStatus.WITHDRAWN
     assert returned.withdrawn_reason == "La defensora dejó la red; no habrá corrección."
     assert returned.withdrawn_by == b.coordinator and returned.withdrawn_at is not None
-    assert api.case_reporting_settled(b.case)
-    case_actions.do_transition(b.case, CaseState.EVALUATION, by=b.coordinator)
+    assert api.reporting_blockers(b.case) == []
+    case_actions.do_transition(b.case, CaseState.EVALUATION, acting_user=b.coordinator)
     b.case.refresh_from_db()
     assert b.case.state == CaseState.EVALUATION
     # Closed for good: the draft cannot be corrected or sent any more, the returned one not revised.
-    with pytest.raises(ValidationError):
-        actions.do_submit_report(b.defender, revision)
-    with pytest.raises(ValidationError):
-        actions.do_revise_report(b.defender, returned)
+    with pytest.raises(ActionRefused):
+        actions.do_submit_report(revision, acting_user=b.defender)
+    with pytest.raises(ActionRefused):
+        actions.do_revise_report(returned, acting_user=b.defender)
     # Never billed, never owed.
     assert returned not in actions.uninvoiced_reports(b.advocate)
     assert set(TimeReport.objects.filter(status=ReportStatus.APPROVED).values_list("pk", flat=True)).isdisjoint(
-        {returned.pk, revision.pk})
+        {returned.pk, revision.pk}
+    )
 
 
 def test_the_draft_correction_can_be_named_to_withdraw_the_pair(b):
     returned = _returned(b)
-    revision = actions.do_revise_report(b.defender, returned)
-    actions.do_withdraw_report(b.coordinator, revision, "Sin respuesta de la defensora")
+    revision = actions.do_revise_report(returned, acting_user=b.defender)
+    actions.do_withdraw_report(revision, reason="Sin respuesta de la defensora", acting_user=b.coordinator)
     assert set(TimeReport.objects.filter(pk__in=[returned.pk, revision.pk]).values_list("status", flat=True)) == {
-        ReportStatus.WITHDRAWN}
+        ReportStatus.WITHDRAWN
+    }
 
 
 @pytest.mark.parametrize("who", ["defender", "advocate"])
 def test_only_a_coordinator_withdraws(b, who):
     returned = _returned(b)
     user = b.defender if who == "defender" else b.advocate.user
-    with pytest.raises(ValidationError, match="Coordinator"):
-        actions.do_withdraw_report(user, returned, "no")
+    with pytest.raises(ActionRefused, match="You may not do this"):
+        actions.do_withdraw_report(returned, reason="no", acting_user=user)
     returned.refresh_from_db()
     assert returned.status == ReportStatus.RETURNED
 
 
 def test_withdrawing_needs_a_reason(b):
     returned = _returned(b)
-    with pytest.raises(ValidationError) as exc:
-        actions.do_withdraw_report(b.coordinator, returned, "   ")
+    with pytest.raises(ActionRefused) as exc:
+        actions.do_withdraw_report(returned, reason="   ", acting_user=b.coordinator)
     assert "reason" in exc.value.message_dict
     returned.refresh_from_db()
     assert returned.status == ReportStatus.RETURNED
@@ -153,27 +162,29 @@ def test_only_a_returned_report_not_resubmitted_can_be_withdrawn(b):
     submitted = make_report(b.defender, b.case)
     draft = make_report(b.defender, b.case, submit=False)
     returned = _returned(b)
-    resubmitted = actions.do_submit_report(b.defender, actions.do_revise_report(b.defender, returned))
+    resubmitted = actions.do_submit_report(
+        actions.do_revise_report(returned, acting_user=b.defender), acting_user=b.defender
+    )
     for report in (approved, submitted, draft, returned, resubmitted):
         before = TimeReport.objects.get(pk=report.pk).status
-        with pytest.raises(ValidationError, match="returned report"):
-            actions.do_withdraw_report(b.coordinator, report, "por error")
+        with pytest.raises(ActionRefused, match="returned report"):
+            actions.do_withdraw_report(report, reason="por error", acting_user=b.coordinator)
         assert TimeReport.objects.get(pk=report.pk).status == before
     # Withdrawn once is enough.
     other = _returned(b)
-    actions.do_withdraw_report(b.coordinator, other, "no volverá")
-    with pytest.raises(ValidationError, match="returned report"):
-        actions.do_withdraw_report(b.coordinator, other, "otra vez")
+    actions.do_withdraw_report(other, reason="no volverá", acting_user=b.coordinator)
+    with pytest.raises(ActionRefused, match="returned report"):
+        actions.do_withdraw_report(other, reason="otra vez", acting_user=b.coordinator)
 
 
 def test_withdrawal_is_in_the_audit_history_with_the_coordinator_and_the_reason_masked(b):
     returned = _returned(b)
-    actions.do_withdraw_report(b.coordinator, returned, "María Tzoc ya no responde")
+    actions.do_withdraw_report(returned, reason="María Tzoc ya no responde", acting_user=b.coordinator)
     entry = LogEntry.objects.get_for_object(returned).order_by("-timestamp", "-pk").first()
     assert entry.actor == b.coordinator
     changes = entry.changes_dict
     assert changes["status"] == ["returned", "withdrawn"]
-    assert changes["withdrawn_reason"][1] == "[redacted]" and "Tzoc" not in str(entry.changes)
+    assert changes["withdrawn_reason"][1].startswith(audit.SEALED) and "Tzoc" not in str(entry.changes)
 
 
 def test_withdraw_from_the_report_page_and_the_defender_reads_why_in_spanish(b):
@@ -182,7 +193,9 @@ def test_withdraw_from_the_report_page_and_the_defender_reads_why_in_spanish(b):
     coordinator.force_login(b.coordinator)
     page = coordinator.get(reverse("billing:report_detail", args=[returned.pk])).content.decode()
     assert 'id="withdraw-form"' in page
-    response = coordinator.post(reverse("billing:report_withdraw", args=[returned.pk]), {"reason": "No habrá corrección"})
+    response = coordinator.post(
+        reverse("billing:report_withdraw", args=[returned.pk]), {"reason": "No habrá corrección"}
+    )
     assert response.status_code == 302
     returned.refresh_from_db()
     assert returned.status == ReportStatus.WITHDRAWN
@@ -196,29 +209,38 @@ def test_withdraw_from_the_report_page_and_the_defender_reads_why_in_spanish(b):
     html = defender.get(reverse("billing:report_detail", args=[returned.pk])).content.decode()
     assert "Retirado por la red" in html and "No habrá corrección" in html
     assert 'id="withdraw-form"' not in html
-    assert 'id="withdraw-form"' not in coordinator.get(reverse("billing:report_detail", args=[returned.pk])).content.decode()
+    assert (
+        'id="withdraw-form"'
+        not in coordinator.get(reverse("billing:report_detail", args=[returned.pk])).content.decode()
+    )
 
 
 def test_a_withdrawn_report_changes_no_balance(b):
     report = _settled_case(b)
     before_defender = ledger.defender_balance(b.defender_org)
-    before_advocate = ledger.advocate_balance(b.advocate)
-    actions.do_withdraw_report(b.coordinator, _returned(b), "no")
-    assert ledger.defender_balance(b.defender_org) == before_defender == {
-        "GTQ": {"owed": report.approved_amount.amount, "paid": Decimal(0), "balance": report.approved_amount.amount}}
-    assert ledger.advocate_balance(b.advocate) == before_advocate
+    before_advocate = ledger.advocate_balances(b.advocate)[b.advocate.pk]
+    actions.do_withdraw_report(_returned(b), reason="no", acting_user=b.coordinator)
+    assert (
+        ledger.defender_balance(b.defender_org)
+        == before_defender
+        == {
+            "GTQ": {"owed": report.approved_amount.amount, "paid": Decimal(0), "balance": report.approved_amount.amount}
+        }
+    )
+    assert ledger.advocate_balances(b.advocate)[b.advocate.pk] == before_advocate
 
 
 def test_a_draft_cannot_be_submitted_once_the_case_has_left_reporting(b):
     """A draft does not hold the case; once the case has moved on, submitting it is refused (it
     would otherwise wait for a review that no step of the case asks for)."""
     _settled_case(b)
-    draft = actions.do_create_report(b.defender, b.case)
-    actions.do_add_entry(b.defender, draft, date=date.today(), hours=Decimal("1.5"),
-                         description="Llamada con la clienta")
-    case_actions.do_transition(b.case, CaseState.EVALUATION, by=b.coordinator)
-    with pytest.raises(ValidationError) as exc:
-        actions.do_submit_report(b.defender, draft)
+    draft = actions.do_create_report(b.case, acting_user=b.defender)
+    actions.do_add_entry(
+        draft, date=date.today(), hours=Decimal("1.5"), description="Llamada con la clienta", acting_user=b.defender
+    )
+    case_actions.do_transition(b.case, CaseState.EVALUATION, acting_user=b.coordinator)
+    with pytest.raises(ActionRefused) as exc:
+        actions.do_submit_report(draft, acting_user=b.defender)
     assert "no longer in reporting" in str(exc.value)
     draft.refresh_from_db()
     assert draft.status == ReportStatus.DRAFT

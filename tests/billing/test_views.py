@@ -32,8 +32,16 @@ def issued(b):
     config.save()
     report = make_report(b.defender, b.case, approve_by=b.coordinator)
     b.report = report
-    b.invoice = actions.do_issue_invoice(b.coordinator, actions.do_create_invoice(b.coordinator, b.advocate, [report]))
-    actions.do_record_payout(b.coordinator, b.defender_org, amount=Money("500.00", "GTQ"), paid_on=date(2026, 3, 2), reports=[report])
+    b.invoice = actions.do_issue_invoice(
+        actions.do_create_invoice(b.advocate, [report], acting_user=b.coordinator), acting_user=b.coordinator
+    )
+    actions.do_record_payout(
+        b.defender_org,
+        amount=Money("500.00", "GTQ"),
+        paid_on=date(2026, 3, 2),
+        reports=[report],
+        acting_user=b.coordinator,
+    )
     return b
 
 
@@ -48,7 +56,17 @@ def test_defender_pages_never_show_the_invoice_or_the_charge(issued):
     for response in pages:
         assert response.status_code == 200
         html = response.content.decode()
-        for secret in ("207.33", "207,33", "41.58", "41,58", "16.58", "16,58", "PU-00001", "facilitation", "facilitación"):
+        for secret in (
+            "207.33",
+            "207,33",
+            "41.58",
+            "41,58",
+            "16.58",
+            "16,58",
+            "PU-00001",
+            "facilitation",
+            "facilitación",
+        ):
             assert secret not in html, secret
     # The Defender's own figures are there, in Spanish.
     detail = pages[1].content.decode()
@@ -60,7 +78,9 @@ def test_defender_pages_never_show_the_invoice_or_the_charge(issued):
 
 def test_advocate_sees_its_invoice_and_payments_but_no_payout(issued):
     b = issued
-    actions.do_record_payment(b.coordinator, b.invoice, amount=Decimal("7.33"), received_on=date(2026, 3, 3))
+    actions.do_record_payment(
+        b.invoice, amount=Decimal("7.33"), received_on=date(2026, 3, 3), acting_user=b.coordinator
+    )
     html = client_for(b.advocate.user).get(reverse("billing:invoice_detail", args=[b.invoice.pk])).content.decode()
     assert "207.33" in html and "7.33" in html and "PU-00001" in html
     assert "500.00" not in html and "payout" not in html.lower()
@@ -81,8 +101,11 @@ def test_invoice_pdf_in_the_advocates_language(issued):
 def test_editing_an_issued_invoice_through_the_view_is_refused(issued):
     b = issued
     c = client_for(b.coordinator)
-    response = c.post(reverse("billing:invoice_update", args=[b.invoice.pk]),
-                      {"charge_percent": "0", "charge_flat_per_case": "0", "payment_terms_days": "5"}, follow=True)
+    response = c.post(
+        reverse("billing:invoice_update", args=[b.invoice.pk]),
+        {"charge_percent": "0", "charge_flat_per_case": "0", "payment_terms_days": "5"},
+        follow=True,
+    )
     assert "cannot be changed" in response.content.decode()
     b.invoice.refresh_from_db()
     assert b.invoice.charge_percent == Decimal("10.00") and b.invoice.total == Decimal("207.33")
@@ -91,7 +114,9 @@ def test_editing_an_issued_invoice_through_the_view_is_refused(issued):
 def test_void_page_shows_the_reason_and_replacement(issued):
     b = issued
     c = client_for(b.coordinator)
-    response = c.post(reverse("billing:invoice_void", args=[b.invoice.pk]), {"reason": "Tipo de cambio equivocado", "replace": "on"})
+    response = c.post(
+        reverse("billing:invoice_void", args=[b.invoice.pk]), {"reason": "Tipo de cambio equivocado", "replace": "on"}
+    )
     replacement = Invoice.objects.get(replaces=b.invoice)
     assert response["Location"] == reverse("billing:invoice_detail", args=[replacement.pk])
     html = c.get(reverse("billing:invoice_detail", args=[b.invoice.pk])).content.decode()
@@ -119,13 +144,27 @@ def test_defender_files_a_report_through_the_pages_with_a_receipt(b):
     response = c.post(reverse("billing:report_new", args=[b.case.pk]))
     report = b.case.time_reports.get()
     assert response["Location"] == reverse("billing:report_detail", args=[report.pk])
-    bad = c.post(reverse("billing:entry_add", args=[report.pk]), {"entry-date": "2026-02-01", "entry-hours": "abc", "entry-description": "x"}, follow=True)
+    bad = c.post(
+        reverse("billing:entry_add", args=[report.pk]),
+        {"entry-date": "2026-02-01", "entry-hours": "abc", "entry-description": "x"},
+        follow=True,
+    )
     assert "Horas" in bad.content.decode() and report.entries.count() == 0
-    c.post(reverse("billing:entry_add", args=[report.pk]), {"entry-date": "2026-02-01", "entry-hours": "3.5", "entry-description": "Entrevista"})
-    c.post(reverse("billing:expense_add", args=[report.pk]), {
-        "expense-date": "2026-02-02", "expense-category": "civil_records", "expense-amount": "45.50", "expense-currency": "GTQ",
-        "expense-description": "Acta de nacimiento", "expense-receipt": SimpleUploadedFile("acta.png", PNG, content_type="image/png"),
-    })
+    c.post(
+        reverse("billing:entry_add", args=[report.pk]),
+        {"entry-date": "2026-02-01", "entry-hours": "3.5", "entry-description": "Entrevista"},
+    )
+    c.post(
+        reverse("billing:expense_add", args=[report.pk]),
+        {
+            "expense-date": "2026-02-02",
+            "expense-category": "civil_records",
+            "expense-amount": "45.50",
+            "expense-currency": "GTQ",
+            "expense-description": "Acta de nacimiento",
+            "expense-receipt": SimpleUploadedFile("acta.png", PNG, content_type="image/png"),
+        },
+    )
     expense = report.expenses.get()
     assert expense.amount == Money("45.50", "GTQ") and expense.receipt_content_type == "image/png"
     receipt = c.get(reverse("billing:receipt", args=[expense.pk]))
@@ -155,14 +194,38 @@ def test_ledger_and_ageing_pages(issued):
 
 def test_csv_exports_for_a_period(issued):
     b = issued
-    actions.do_record_payment(b.coordinator, b.invoice, amount=Decimal("7.33"), received_on=date(2026, 3, 3))
+    actions.do_record_payment(
+        b.invoice, amount=Decimal("7.33"), received_on=date(2026, 3, 3), acting_user=b.coordinator
+    )
     c = client_for(b.coordinator)
     today = b.invoice.issue_date.isoformat()
-    rows = list(csv.reader(io.StringIO(c.get(reverse("billing:export", args=["invoices"]), {"start": today, "end": today}).content.decode())))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                c.get(reverse("billing:export", args=["invoices"]), {"start": today, "end": today}).content.decode()
+            )
+        )
+    )
     assert rows[0][0] == "number" and rows[1][0] == "PU-00001" and rows[1][9] == "207.33" and rows[1][11] == "200.00"
-    rows = list(csv.reader(io.StringIO(c.get(reverse("billing:export", args=["payments"]), {"start": "2026-03-01", "end": "2026-03-31"}).content.decode())))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                c.get(
+                    reverse("billing:export", args=["payments"]), {"start": "2026-03-01", "end": "2026-03-31"}
+                ).content.decode()
+            )
+        )
+    )
     assert [r[2] for r in rows[1:]] == ["7.33"]
-    rows = list(csv.reader(io.StringIO(c.get(reverse("billing:export", args=["payouts"]), {"start": "2026-04-01", "end": "2026-04-30"}).content.decode())))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                c.get(
+                    reverse("billing:export", args=["payouts"]), {"start": "2026-04-01", "end": "2026-04-30"}
+                ).content.decode()
+            )
+        )
+    )
     assert len(rows) == 1  # header only: the payout was on 2026-03-02
     bad = c.get(reverse("billing:export", args=["invoices"]), {"start": "2026-05-01", "end": "2026-04-01"})
     assert bad.status_code == 400
@@ -170,7 +233,7 @@ def test_csv_exports_for_a_period(issued):
 
 def test_csv_export_defuses_formulas(issued):
     b = issued
-    b.advocate.organisation = "=HYPERLINK(\"http://evil\")"
+    b.advocate.organisation = '=HYPERLINK("http://evil")'
     b.advocate.save()
     c = client_for(b.coordinator)
     today = b.invoice.issue_date.isoformat()
@@ -188,6 +251,9 @@ def test_issue_and_payment_through_the_pages(b):
     c.post(reverse("billing:invoice_issue", args=[invoice.pk]))
     invoice.refresh_from_db()
     assert invoice.state == InvoiceState.ISSUED and invoice.number == 1
-    c.post(reverse("billing:payment_add", args=[invoice.pk]), {"amount": "10", "received_on": "2026-03-01", "method": "check"})
+    c.post(
+        reverse("billing:payment_add", args=[invoice.pk]),
+        {"amount": "10", "received_on": "2026-03-01", "method": "check"},
+    )
     invoice.refresh_from_db()
     assert invoice.state == InvoiceState.PARTLY_PAID and invoice.amount_paid == Decimal("10.00")

@@ -15,29 +15,51 @@ from .helpers import PNG, make_case, make_rates, make_report
 
 def extend(w):
     case = getattr(w, "case", None)
-    if not (case is not None and case.advocate_id == w.advocate_profile.pk and case.defender_id == w.defender_org.pk
-            and case.state == "reporting"):
+    if not (
+        case is not None
+        and case.advocate_id == w.advocate_profile.pk
+        and case.defender_id == w.defender_org.pk
+        and case.state == "reporting"
+    ):
         case = make_case(w.advocate_profile, w.defender_org)
     w.billing_case = case
     make_rates()
     w.report = make_report(w.defender, case, approve_by=w.coordinator)
     w.draft_report = make_report(w.defender, case, submit=False)
     w.expense = actions.do_add_expense(
-        w.defender, w.draft_report, date=date(2026, 2, 12), category="copies", amount=Money("35.00", "GTQ"),
-        description="Copias del acta", receipt=SimpleUploadedFile("acta_Tzoc.png", PNG, content_type="image/png"),
+        w.draft_report,
+        date=date(2026, 2, 12),
+        category="copies",
+        amount=Money("35.00", "GTQ"),
+        description="Copias del acta",
+        receipt=SimpleUploadedFile("acta_Tzoc.png", PNG, content_type="image/png"),
+        acting_user=w.defender,
     )
     w.entry = w.draft_report.entries.first()
     w.submitted_report = make_report(w.defender, case)
-    w.invoice = actions.do_create_invoice(w.coordinator, w.advocate_profile, [w.report])
-    w.invoice = actions.do_issue_invoice(w.coordinator, w.invoice)
-    w.payment = actions.do_record_payment(w.coordinator, w.invoice, amount=Decimal("10.00"), received_on=date(2026, 3, 1))
-    w.refund = actions.do_record_refund(w.coordinator, w.invoice, amount=Money("2.00", "USD"), refunded_on=date(2026, 3, 3),
-                                        reason="Paid twice for the courier")
+    w.invoice = actions.do_create_invoice(w.advocate_profile, [w.report], acting_user=w.coordinator)
+    w.invoice = actions.do_issue_invoice(w.invoice, acting_user=w.coordinator)
+    w.payment = actions.do_record_payment(
+        w.invoice, amount=Decimal("10.00"), received_on=date(2026, 3, 1), acting_user=w.coordinator
+    )
+    w.refund = actions.do_record_refund(
+        w.invoice,
+        amount=Money("2.00", "USD"),
+        refunded_on=date(2026, 3, 3),
+        reason="Paid twice for the courier",
+        acting_user=w.coordinator,
+    )
     w.invoice.refresh_from_db()
-    w.returned_report = actions.do_return_report(w.coordinator, make_report(w.defender, case), "Falta el recibo del bus")
+    w.returned_report = actions.do_return_report(
+        make_report(w.defender, case), comment="Falta el recibo del bus", acting_user=w.coordinator
+    )
     w.payout = actions.do_record_payout(
-        w.coordinator, w.defender_org, amount=Money("100.00", "GTQ"), paid_on=date(2026, 3, 2), reports=[w.report]
+        w.defender_org,
+        amount=Money("100.00", "GTQ"),
+        paid_on=date(2026, 3, 2),
+        reports=[w.report],
+        acting_user=w.coordinator,
     )
     # A second approved report, invoiced only as a draft (drafts are Coordinator-only).
     w.report_2 = make_report(w.defender, case, approve_by=w.coordinator)
-    w.draft_invoice = actions.do_create_invoice(w.coordinator, w.advocate_profile, [w.report_2])
+    w.draft_invoice = actions.do_create_invoice(w.advocate_profile, [w.report_2], acting_user=w.coordinator)
