@@ -24,6 +24,7 @@ from .models import (
     PersonMerge,
     ProjectPerson,
     ReunificationProject,
+    SearchBasis,
     SearchStatus,
 )
 
@@ -47,6 +48,8 @@ PERSON_FIELDS = [
     "last_known_address",
     "notes",
     "consent_to_search",
+    "search_basis",
+    "search_basis_note",
 ]
 # Fields a merge may fill on the kept person when they are empty there.
 FILLABLE = [
@@ -106,6 +109,19 @@ def normalise_person_fields(data: dict, country: str = "") -> dict:
     return out
 
 
+def _check_basis(person, user, before: tuple[str, str]) -> None:
+    """A basis for searching names what it is (the order, the partner); who recorded it is kept."""
+    if person.search_basis and person.search_basis not in SearchBasis.values:
+        raise ActionRefused(_("Unknown basis for searching."), field="search_basis", code="invalid")
+    if person.search_basis and not (person.search_basis_note or "").strip():
+        raise ActionRefused(_("Name the court order or the partner organisation."), field="search_basis_note",
+                            code="required")
+    if not person.search_basis:
+        person.search_basis_note = ""
+    if (person.search_basis, person.search_basis_note) != before:
+        person.search_basis_by = user if person.search_basis else None
+
+
 def _set_consent(person, user, consent):
     if consent and not person.consent_to_search or (person.pk is None and consent):
         person.consent_recorded_at = timezone.now()
@@ -129,6 +145,7 @@ def do_create_person(*, acting_user, **fields) -> Person:
     consent = fields.pop("consent_to_search", False)
     person = Person(created_by=acting_user, **fields)
     _require_name(person)
+    _check_basis(person, acting_user, ("", ""))
     _set_consent(person, acting_user, consent)
     person.consent_to_search = consent
     person.save()
@@ -145,9 +162,11 @@ def do_update_person(person, *, acting_user, **fields) -> Person:
     fields = normalise_person_fields(fields, country=person.country)
     if "consent_to_search" in fields:
         _set_consent(person, acting_user, fields["consent_to_search"])
+    before = (person.search_basis, person.search_basis_note)
     for k, v in fields.items():
         setattr(person, k, v)
     _require_name(person)
+    _check_basis(person, acting_user, before)
     person.save()
     return person
 
@@ -379,16 +398,24 @@ def do_record_preference(entry, *, acting_user, preference, method, at=None, not
 
 
 @action("people.manage")
-def do_import_people(rows, *, acting_user, filename, project=None, link=True) -> ImportBatch:
+def do_import_people(rows, *, acting_user, filename, project=None, link=True, search_basis="",
+                     search_basis_note="") -> ImportBatch:
     """Create the (already validated) ``rows`` as people, find duplicates within the list and
     link each row to the registry (``puente.locate.linkage``): certain links are merged at once,
     uncertain ones wait in the review list. All or nothing."""
     user = acting_user
-    batch = ImportBatch.objects.create(filename=filename[:200], uploaded_by=user, rows=len(rows), project=project)
+    if search_basis and search_basis not in SearchBasis.values:
+        raise ActionRefused(_("Unknown basis for searching."), field="search_basis", code="invalid")
+    if search_basis and not search_basis_note.strip():
+        raise ActionRefused(_("Name the court order or the partner organisation."), field="search_basis_note",
+                            code="required")
+    batch = ImportBatch.objects.create(filename=filename[:200], uploaded_by=user, rows=len(rows), project=project,
+                                       search_basis=search_basis, search_basis_note=search_basis_note.strip())
     existing_ids = set(Person.objects.filter(merged_into__isnull=True).values_list("id", flat=True)) if link else set()
     created = []
     for row in rows:
-        person = do_create_person(acting_user=user, **row)
+        person = do_create_person(acting_user=user, **row, search_basis=search_basis,
+                                  search_basis_note=search_basis_note.strip())
         created.append(person)
         if project is not None:
             do_add_to_project(project, person, acting_user=user)

@@ -6,7 +6,7 @@ from puente.network.models import Advocate, Defender
 
 from .actions import PERSON_FIELDS
 from .importing import TARGETS
-from .models import ContactAttempt, ContactMethod, Person, Preference, ReunificationProject, SearchStatus
+from .models import ContactAttempt, ContactMethod, Person, Preference, ReunificationProject, SearchBasis, SearchStatus
 
 
 class SearchForm(forms.Form):
@@ -127,6 +127,20 @@ class UploadForm(forms.Form):
         queryset=ReunificationProject.objects.filter(active=True),
         required=False,
     )
+
+    search_basis = forms.ChoiceField(
+        label=_("Why these people may be searched for"), required=False,
+        choices=[("", _("Only those who consented (no other basis)"))]
+        + [c for c in SearchBasis.choices if c[0]],
+        help_text=_("Set for the whole list: a court order or a partner's referral."))
+    search_basis_note = forms.CharField(label=_("Court order or partner"), max_length=200, required=False,
+                                        help_text=_("e.g. Ms. L. v. ICE, S.D. Cal. 18-cv-00428; or the partner's name"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("search_basis") and not (cleaned.get("search_basis_note") or "").strip():
+            self.add_error("search_basis_note", _("Name the court order or the partner organisation."))
+        return cleaned
 
     def clean_file(self):
         f = self.cleaned_data["file"]

@@ -12,10 +12,11 @@ year, given name + birth year, both surnames, the phone, and given name + first 
 For lists too big for one machine, Splink's Spark backend takes the same settings.
 """
 
-import csv
 import logging
 
 import pandas as pd
+
+from puente.core import tabular
 
 from . import keys as K
 from . import names
@@ -262,7 +263,7 @@ def read_people_csv(path) -> pd.DataFrame:
 
 def write_pairs(pairs: pd.DataFrame, path) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
+        w = tabular.writer(fh)
         w.writerow(["left_id", "right_id", "match_probability"])
         for row in pairs.itertuples(index=False):
             w.writerow([row.left_id, row.right_id, f"{row.match_probability:.6f}"])

@@ -34,6 +34,12 @@ PERSON_SENSITIVE_FIELDS = [
 ]
 
 
+class SearchBasis(models.TextChoices):
+    NONE = "", _("None recorded")
+    COURT_ORDER = "court_order", _("Court order")
+    PARTNER_REFERRAL = "partner_referral", _("Referral by a partner organisation")
+
+
 class Person(models.Model):
     class Sex(models.TextChoices):
         FEMALE = "F", _("Female")
@@ -65,6 +71,15 @@ class Person(models.Model):
     notes = EncryptedTextField(_("notes"), blank=True)
     consent_to_search = models.BooleanField(_("consents to be searched for"), default=False)
     consent_recorded_at = models.DateTimeField(_("consent recorded"), null=True, blank=True)
+    # Why the person may be searched for when they have not consented (issue 16): a court order or
+    # a partner's referral, named in ``search_basis_note``; set for a whole import by the
+    # Coordinator who imports it. Search finds people with consent or with a basis.
+    search_basis = models.CharField(_("basis for searching"), max_length=20, choices=SearchBasis.choices,
+                                    blank=True)
+    search_basis_note = models.CharField(_("basis named"), max_length=200, blank=True,
+                                         help_text=_("The court order (court, docket) or the partner who referred."))
+    search_basis_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+", verbose_name=_("basis recorded by"))
     # Normalised, space-separated search tokens (see puente.locate.search). Not the names.
     search_keys = models.TextField(blank=True, editable=False)
     # More plaintext keys for search, written only by puente.locate.keys (docs/locate.md says what
@@ -125,6 +140,11 @@ class Person(models.Model):
     def all_phones(self):
         phones = [self.phone, self.whatsapp, *(self.other_phones or "").splitlines()]
         return [p.strip() for p in phones if p and p.strip()]
+
+    @property
+    def searchable(self) -> bool:
+        """May be found by a search: consent on file, or a named legal basis."""
+        return bool(self.consent_to_search or self.search_basis)
 
     @property
     def unverified_phones(self):
@@ -301,6 +321,8 @@ class ImportBatch(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
     rows = models.PositiveIntegerField(default=0)
+    search_basis = models.CharField(_("basis for searching"), max_length=20, choices=SearchBasis.choices, blank=True)
+    search_basis_note = models.CharField(_("basis named"), max_length=200, blank=True)
     created = models.PositiveIntegerField(default=0)
     linked = models.PositiveIntegerField(default=0)
     duplicates_in_list = models.PositiveIntegerField(default=0)

@@ -724,17 +724,19 @@ FIELDS = (
     "country",
     "region__code",
     "consent_to_search",
+    "search_basis",
     "merged_into_id",
     "updated_at",
 )
 
 
 def _add_rows(index: PersonIndex, rows):
-    for pid, sk, by, bk, pk, pl, sex, country, region, consent, merged, updated in rows:
+    for pid, sk, by, bk, pk, pl, sex, country, region, consent, basis, merged, updated in rows:
         if merged:
             index.remove(pid)
         else:
-            index.add(pid, sk, by, bk, pk, pl, sex, country, region or "", consent)
+            # "consent" in the index means "may be searched for": consent or a named legal basis.
+            index.add(pid, sk, by, bk, pk, pl, sex, country, region or "", bool(consent or basis))
         if index.updated_at is None or updated > index.updated_at:
             index.updated_at = updated
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from puente.core import crypto
+from puente.core import crypto, providers, tabular
 from puente.core.access import get_visible_or_404, require_login, require_perm
 from puente.core.action_contract import ActionRefused
 from puente.core.audit import log_access
@@ -196,6 +196,8 @@ def import_people(request):
                 "name": f.name,
                 "data": base64.b64encode(crypto.encrypt_bytes(content)).decode("ascii"),
                 "project": form.cleaned_data["project"].pk if form.cleaned_data["project"] else None,
+                "search_basis": form.cleaned_data["search_basis"],
+                "search_basis_note": form.cleaned_data["search_basis_note"],
             }
             return redirect("locate:import")
         return render(request, "locate/import.html", {"form": form})
@@ -218,16 +220,20 @@ def import_people(request):
             context["valid"] = True
             return render(request, "locate/import_map.html", context)
         project = visible_projects(request.user).filter(pk=stored.get("project")).first()
+        # The import runs in the background (do_import_people, one transaction): the job's page
+        # shows its progress and links to the batch when it is done (docs/deploy.md).
+        rows = [{**c.fields, "region": getattr(c.fields.get("region"), "pk", None)} for c in clean]
         try:
-            batch = actions.do_import_people(
-                [c.fields for c in clean], acting_user=request.user, filename=stored["name"], project=project
-            )
+            job_url = providers.call("core.start_job", "locate.import_people", acting_user=request.user, payload={
+                "rows": rows, "name": stored["name"], "project": project.pk if project else None,
+                "options": {"search_basis": stored.get("search_basis", ""),
+                            "search_basis_note": stored.get("search_basis_note", "")},
+            })
         except ActionRefused as e:
             context["errors"] = e.messages
             return render(request, "locate/import_map.html", context)
         request.session.pop(SESSION_KEY, None)
-        messages.success(request, _("%(n)s people imported.") % {"n": batch.created})
-        return redirect("locate:import_detail", pk=batch.pk)
+        return redirect(job_url)
     return render(request, "locate/import_map.html", context)
 
 
@@ -385,13 +391,11 @@ def entry_preference(request, pk):
 def project_report_csv(request, pk):
     project = get_visible_or_404(visible_projects(request.user), pk=pk)
     response = HttpResponse(report_csv(project), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="reunification-{project.pk}.csv"'
-    return response
+    return tabular.attachment(response, f"reunification-{project.pk}.csv")
 
 
 @require_perm("reunification.manage")
 def project_report_pdf(request, pk):
     project = get_visible_or_404(visible_projects(request.user), pk=pk)
     response = HttpResponse(report_pdf(project), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="reunification-{project.pk}.pdf"'
-    return response
+    return tabular.attachment(response, f"reunification-{project.pk}.pdf")

@@ -16,6 +16,8 @@ import csv
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from puente.core import tabular
+
 
 class Command(BaseCommand):
     help = "Search, link and import lists of people (see puente/locate/management/commands/locate.py)."
@@ -38,6 +40,9 @@ class Command(BaseCommand):
         im.add_argument("file")
         im.add_argument("--as", dest="as_user", default="", help="Email of the Coordinator doing the import.")
         im.add_argument("--no-link", action="store_true", help="Do not link rows to people already in the registry.")
+        im.add_argument("--basis", default="", choices=["", "court_order", "partner_referral"],
+                        help="Why the people on this list may be searched for (without it: only if they consented).")
+        im.add_argument("--basis-note", default="", help="The court order (court, docket) or the referring partner.")
         sub.add_parser("reindex", help="Recompute every person's search keys.")
 
     def handle(self, *args, **o):
@@ -53,7 +58,7 @@ class Command(BaseCommand):
             raise CommandError(f"{o['batch']}: {e}") from e
         with fh, open(o["out"], "w", newline="", encoding="utf-8") as out:
             reader = csv.DictReader(fh)
-            w = csv.writer(out)
+            w = tabular.writer(out)
             w.writerow(["query_id", "rank", "person_id", "score", "label", "reasons"])
             n = 0
             for line, row in enumerate(reader, start=2):
@@ -101,6 +106,7 @@ class Command(BaseCommand):
     def _import(self, o):
         from auditlog.context import set_actor
 
+        from puente.core.action_contract import ActionRefused
         from puente.locate.actions import do_import_people
         from puente.locate.importing import ImportErrors, read_table, validate
         from puente.network.models import User
@@ -137,10 +143,16 @@ class Command(BaseCommand):
             raise CommandError(f"{len(e.errors)} error(s): nothing imported.") from e
         except OSError as e:
             raise CommandError(str(e)) from e
-        with set_actor(user), transaction.atomic():
-            batch = do_import_people(
-                [c.fields for c in clean], acting_user=user, filename=o["file"], link=not o["no_link"]
-            )
+        if o["basis"] and not o["basis_note"].strip():
+            raise CommandError("--basis needs --basis-note naming the court order or the partner.")
+        try:
+            with set_actor(user), transaction.atomic():
+                batch = do_import_people(
+                    [c.fields for c in clean], acting_user=user, filename=o["file"], link=not o["no_link"],
+                    search_basis=o["basis"], search_basis_note=o["basis_note"],
+                )
+        except ActionRefused as e:
+            raise CommandError(e.text) from e
         self.stdout.write(
             f"{batch.created} people imported (batch {batch.pk}); {batch.linked} linked to known "
             f"people, {batch.duplicates_in_list} duplicates in the list, "
