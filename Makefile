@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test browser lock messages clean
+.PHONY: install run serve test browser lock messages clean
 
 install: $(STAMP)
 	$(BIN)/puente migrate --no-input
@@ -19,7 +19,11 @@ $(STAMP): pyproject.toml requirements.lock
 
 run: install
 	$(BIN)/puente demo
-	$(BIN)/puente runserver 127.0.0.1:8000
+	$(BIN)/puente serve --dev --bind 127.0.0.1:8000  # the development server and the background worker
+
+# Production (docs/deploy.md): migrations, static files, gunicorn and the background worker.
+serve: install
+	$(BIN)/puente serve
 
 # Browser tests drive Debian's chromium; install it when we can (root with apt), else they skip.
 browser:

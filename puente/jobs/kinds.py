@@ -148,7 +148,8 @@ def _people_import(job, payload: dict, progress: Progress) -> dict:
     rows = [{**r, "region": regions.get(r["region"]) if r.get("region") else None} for r in payload["rows"]]
     project = Project.objects.filter(pk=payload.get("project")).first() if payload.get("project") else None
     progress(0, len(rows), str(_("Creating and linking people")), force=True)
-    batch = locate_actions.do_import_people(rows, acting_user=job.user, filename=payload["name"], project=project)
+    batch = locate_actions.do_import_people(rows, acting_user=job.user, filename=payload["name"], project=project,
+                                            **payload.get("options", {}))
     progress(len(rows), len(rows), force=True)
     return {"counts": {str(_("people created")): batch.created, str(_("linked to the registry")): batch.linked,
                        str(_("duplicates in the list")): batch.duplicates_in_list},

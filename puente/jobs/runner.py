@@ -18,6 +18,8 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -46,9 +48,16 @@ def start(kind_name: str, *, acting_user: Any, payload: dict | None = None, labe
     kind = kinds.get(kind_name)
     if acting_user is not None and not has_perm(acting_user, kind.permission):
         raise ActionRefused(_("You may not start this job."), code="permission")
-    job = Job.objects.create(kind=kind.name, label=(label or str(kind.label))[:200], payload=json.dumps(payload or {}),
+    payload = payload or {}
+    if not label:
+        label = f"{kind.label}: {payload['name']}" if payload.get("name") else str(kind.label)
+    job = Job.objects.create(kind=kind.name, label=label[:200], payload=json.dumps(payload, cls=DjangoJSONEncoder),
                              user=acting_user if getattr(acting_user, "pk", None) else None)
-    transaction.on_commit(lambda: enqueue(job.pk))
+    if settings.PUENTE_TASKS_SYNC:
+        # Inline (the test runner): the job runs now, in the caller's process and transaction.
+        enqueue(job.pk)
+    else:
+        transaction.on_commit(lambda: enqueue(job.pk))
     return job
 
 

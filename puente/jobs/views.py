@@ -85,8 +85,7 @@ def _start_upload(request, form_class, kind: kinds.Kind, template: str, extra=No
         payload = kinds.store_upload(upload.name, upload.read())
         payload.update({k: form.cleaned_data.get(k) for k in (extra or ())})
         try:
-            job = runner.start(kind.name, acting_user=request.user, payload=payload,
-                               label=f"{kind.label}: {payload['name']}")
+            job = runner.start(kind.name, acting_user=request.user, payload=payload)
         except ActionRefused as exc:
             form.add_error(None, exc.text)
         else:

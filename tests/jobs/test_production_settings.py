@@ -1,5 +1,5 @@
-"""Production refuses to start without its secrets, keys and base URL, naming what is missing;
-static files are served compressed with hashed names."""
+"""Production refuses to start without its secrets, keys and base URL, naming what is missing.
+(Static files collected, hashed and compressed: tests/jobs/test_production_stack.py.)"""
 
 import os
 import secrets
@@ -67,13 +67,3 @@ def test_debug_on_in_production_is_refused(tmp_path):
     result = _settings(env)
     assert result.returncode != 0 and "PUENTE_DEBUG" in result.stderr
 
-
-def test_collectstatic_writes_hashed_compressed_files(tmp_path):
-    env = production_env(tmp_path) | {"PUENTE_STATIC_ROOT": str(tmp_path / "static")}
-    result = subprocess.run([sys.executable, "-m", "django", "collectstatic", "--no-input", "-v", "0"], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    css = list((tmp_path / "static" / "puente").glob("puente.*.css"))
-    assert css, "no hashed stylesheet"
-    assert any(p.with_name(p.name + ".gz").exists() for p in css)
-    assert (tmp_path / "static" / "staticfiles.json").exists()
