@@ -10,7 +10,7 @@ from rest_framework import permissions
 
 from puente.core.roles import has_perm
 
-from .models import AccessToken
+from .models import AccessToken, Area
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -25,9 +25,11 @@ class PuentePermission(permissions.BasePermission):
         if area is None:  # a view that forgot to say its area is closed, not open
             return False
         if token is not None and not token.allows(area, write):
-            self.message = (
-                _("This token may not change %(area)s.") if write else _("This token may not read %(area)s.")
-            ) % {"area": area}
+            label = dict(Area.choices).get(area, area)
+            if write:
+                self.message = _("This token may not change %(area)s.") % {"area": label}
+            else:
+                self.message = _("This token may not read %(area)s.") % {"area": label}
             return False
         if getattr(view, "public", False) and not write:
             return True

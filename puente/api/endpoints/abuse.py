@@ -27,9 +27,9 @@ from .forms_bridge import validate_with_form
 
 class AbuseReportSerializer(serializers.ModelSerializer):
     worker = serializers.SerializerMethodField()
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     recruiters = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    case = serializers.PrimaryKeyRelatedField(read_only=True)
+    case = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = AbuseReport

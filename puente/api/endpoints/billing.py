@@ -46,7 +46,7 @@ def money(value) -> dict | None:
 
 
 class TimeEntrySerializer(serializers.ModelSerializer):
-    task = serializers.PrimaryKeyRelatedField(read_only=True)
+    task = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = TimeEntry

@@ -55,8 +55,8 @@ class TaskSerializer(serializers.ModelSerializer):
 
 
 class ClientSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    language = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    language = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Person
@@ -80,7 +80,7 @@ class ClientSerializer(serializers.ModelSerializer):
 
 class CaseSerializer(serializers.ModelSerializer):
     advocate = serializers.PrimaryKeyRelatedField(read_only=True)
-    defender = serializers.PrimaryKeyRelatedField(read_only=True)
+    defender = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Case

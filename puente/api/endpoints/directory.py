@@ -14,6 +14,9 @@ class DefenderSerializer(serializers.ModelSerializer):
     expertise = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     open_cases = serializers.IntegerField(read_only=True)
     free_capacity = serializers.IntegerField(read_only=True)
+    # Often blank: plain strings, not "email"/"uri" formats that an empty value would break.
+    email = serializers.CharField(read_only=True)
+    website = serializers.CharField(read_only=True)
 
     class Meta:
         model = Defender
@@ -40,7 +43,7 @@ class DefenderSerializer(serializers.ModelSerializer):
 
 class AdvocateSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
-    email = serializers.EmailField(source="user.email", read_only=True)
+    email = serializers.CharField(source="user.email", read_only=True)
     jurisdictions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     languages = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 

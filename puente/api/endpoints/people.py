@@ -16,6 +16,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from puente.core import tabular
 from puente.core.audit import log_access
 from puente.locate import actions as locate_actions
 from puente.locate.access import visible_entries, visible_people, visible_projects
@@ -31,8 +32,8 @@ PROJECT_PERMS = ("reunification.manage", "reunification.search_assigned")
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    language = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    language = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     full_name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -59,7 +60,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
 
 class PersonBriefSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     full_name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -165,7 +166,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 class ProjectPersonSerializer(serializers.ModelSerializer):
     person = PersonBriefSerializer(read_only=True)
     project = serializers.PrimaryKeyRelatedField(read_only=True)
-    defender = serializers.PrimaryKeyRelatedField(read_only=True)
+    defender = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = ProjectPerson
@@ -299,9 +300,7 @@ def _pfif_response(people, entries, name):
     for person in people:
         log_access(person)  # sharing a record outside is a read of it
     response = HttpResponse(pfif.export(people, attempts), content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.pfif.xml"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return tabular.attachment(response, f"{name}.pfif.xml")
 
 
 class PfifImportIn(serializers.Serializer):

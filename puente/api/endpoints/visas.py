@@ -73,12 +73,13 @@ class EmployerViewSet(ReadOnlyViewSet):
 
 
 class FiguresSerializer(serializers.Serializer):
-    rows = serializers.IntegerField()
-    cases = serializers.IntegerField()
-    certified_cases = serializers.IntegerField()
-    positions_requested = serializers.IntegerField()
-    positions_certified = serializers.IntegerField()
-    employers = serializers.IntegerField()
+    # null: not in the files of those years (early files do not give every figure).
+    rows = serializers.IntegerField(allow_null=True)
+    cases = serializers.IntegerField(allow_null=True)
+    certified_cases = serializers.IntegerField(allow_null=True)
+    positions_requested = serializers.IntegerField(allow_null=True)
+    positions_certified = serializers.IntegerField(allow_null=True)
+    employers = serializers.IntegerField(allow_null=True)
 
 
 class GroupSerializer(FiguresSerializer):
