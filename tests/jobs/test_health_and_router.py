@@ -35,12 +35,12 @@ def test_health_fails_without_keys(db, settings, monkeypatch):
     assert r.status_code == 503 and json.loads(r.content)["status"] == "failing"
 
 
-def test_periodic_schedules_are_created_once_and_backups_only_when_configured(db, monkeypatch):
+def test_periodic_schedules_are_created_once_and_backups_only_when_configured(db, monkeypatch, tmp_path):
     monkeypatch.delenv("PUENTE_BACKUP_DIR", raising=False)
     assert tasks.ensure_schedules() == ["puente heartbeat", "puente reminders", "puente retention"]
     tasks.ensure_schedules()
     assert Schedule.objects.filter(name__startswith="puente ").count() == 3
-    monkeypatch.setenv("PUENTE_BACKUP_DIR", "/tmp/puente-backups")
+    monkeypatch.setenv("PUENTE_BACKUP_DIR", str(tmp_path))
     monkeypatch.setenv("PUENTE_BACKUP_KEY", "x")
     assert "puente backup" in tasks.ensure_schedules()
     assert Schedule.objects.get(name="puente backup").func == "puente.jobs.tasks.backup"
