@@ -102,7 +102,8 @@ def do_undo_merge(merge, *, acting_user):
         EmployerName.objects.filter(pk=pk, employer_id=merge.into_id).update(
             employer_id=merge.merged_id, certainty=certainty, method=method)
     name_ids = [n[0] for n in merge.name_ids]
-    VisaCase.objects.filter(employer_name_id__in=name_ids, employer_id=merge.into_id).update(employer_id=merge.merged_id)
+    VisaCase.objects.filter(employer_name_id__in=name_ids, employer_id=merge.into_id).update(
+        employer_id=merge.merged_id)
     Debarment.objects.filter(pk__in=merge.debarment_ids, employer_id=merge.into_id).update(employer_id=merge.merged_id)
     merged.merged_into = None
     merged.save(update_fields=["merged_into"])
@@ -208,7 +209,8 @@ def do_rehome_agent_rows(*, acting_user):
     (A into B, then B into C) end at the survivor. Returns how many rows moved."""
     moved = 0
     for merge in AgentMerge.objects.select_for_update().filter(undone_at__isnull=True).order_by("at", "pk"):
-        names = list(AgentName.objects.filter(agent_id=merge.merged_id).values_list("pk", "certainty", "method", "name"))
+        names = list(AgentName.objects.filter(agent_id=merge.merged_id).values_list(
+            "pk", "certainty", "method", "name"))
         rows = VisaCase.objects.filter(agent_id=merge.merged_id)
         row_names = set(rows.values_list("agent_name_filed", flat=True).order_by().distinct())
         if not names and not row_names:
@@ -276,7 +278,8 @@ def link_debarment(name, state):
             return _active(same_state[0].employer), (1.0 if i == 0 else 0.9), LinkMethod.EXACT
         if names:
             return _active(names[0].employer), 0.6, LinkMethod.EXACT
-    candidates = dict(EmployerName.objects.filter(state=state, employer__isnull=False).values_list("key", "employer_id"))
+    candidates = dict(EmployerName.objects.filter(state=state, employer__isnull=False).order_by("key", "pk")
+                      .values_list("key", "employer_id"))
     if candidates:
         best = process.extractOne(keys[0], list(candidates), scorer=fuzz.token_sort_ratio, score_cutoff=88)
         if best:

@@ -44,7 +44,9 @@ FIELDS: dict[str, list] = {
         "TOTAL_WORKER_POSITIONS_CERTIFIED", "Num_Aliens_Certified", "NUMBER_OF_WORKERS_CERTIFIED",
         "CERTIFIED_WORKERS", "TOTAL_CERTIFIED_WORKERS",
     ],
-    "wage_offered": ["BASIC_RATE_OF_PAY", "Basic_Rate_of_Pay", "Salary", "WAGE_OFFER", "BASIC_WAGE_RATE_FROM", "WAGE_OFFER_FROM"],
+    "wage_offered": [
+        "BASIC_RATE_OF_PAY", "Basic_Rate_of_Pay", "Salary", "WAGE_OFFER", "BASIC_WAGE_RATE_FROM", "WAGE_OFFER_FROM",
+    ],
     "wage_unit": ["BASIC_UNIT_OF_PAY", "Wage_Rate_Per", "Unit_of_Pay", "WAGE_UNIT_OF_PAY", "PER"],
     "period_start": [
         "CERTIFICATION_BEGIN_DATE", "Certification_Begin_Date", "REQUESTED_START_DATE_OF_NEED",

@@ -345,7 +345,8 @@ def acronym_candidates(active, agents_of, notes_of=None):
             common = sorted(agents_of.get(e["pk"], set()) & agents_of.get(full["pk"], set()))
             if not common:
                 continue
-            city = (" and city " + full["city"]) if e["city"] and e["city"].upper() == (full["city"] or "").upper() else ""
+            same_city = e["city"] and e["city"].upper() == (full["city"] or "").upper()
+            city = (" and city " + full["city"]) if same_city else ""
             how = "named in brackets" if key in notes_of.get(full["pk"], ()) else "initials"
             evidence = (f"acronym {key} = {full['key']} ({how}); same state {e['state']}{city}; "
                         f"agent in common: {', '.join(common[:3])}")

@@ -4,11 +4,11 @@ from functools import reduce
 from operator import or_
 
 from django.db import connection
-from django.db.models import Case, Max, Q, Sum, Value, When
+from django.db.models import Case, F, Max, Q, Sum, Value, When
 
 from . import normalise, stats
 from .access import public_agents, public_employers
-from .models import AgentName, EmployerName
+from .models import CERTIFIED_STATUSES, AgentName, EmployerName
 
 
 def _words(text):
@@ -102,5 +102,7 @@ def search_agents(text, limit=50):
     for w in words:
         names = names.filter(key__contains=w)
     agents = list(public_agents().filter(pk__in=names.values("agent_id")).annotate(
-        positions=Sum("visa_cases__workers_certified", filter=Q(visa_cases__counted=True))).order_by("-positions", "name")[:limit])
+        positions=Sum("visa_cases__workers_certified",
+                      filter=Q(visa_cases__counted=True, visa_cases__status__in=CERTIFIED_STATUSES)),
+    ).order_by(F("positions").desc(nulls_last=True), "name", "pk")[:limit])
     return [{"id": a.pk, "name": a.name, "positions_certified": a.positions or 0} for a in agents]

@@ -21,7 +21,8 @@ def agents(w):
         kept = Agent.objects.create(name="FARM LABOR SERVICES INC", key="FARM LABOR SERVICE")
         w.agent_merged = Agent.objects.create(name="FARM LABOUR SERVICES", key="FARM LABOUR SERVICE")
         w.agent_review = AgentMergeReview.objects.create(left=left, right=right, probability=0.5)
-        w.agent_merge = actions.do_merge_agents(kept, w.agent_merged, acting_user=None, probability=0.97, automatic=True)
+        w.agent_merge = actions.do_merge_agents(kept, w.agent_merged, acting_user=None, probability=0.97,
+                                                automatic=True)
     return w
 
 
@@ -30,7 +31,8 @@ MATRIX = [
     Entry("visas:search", expect=PUBLIC, data=lambda w: {"q": "growers"}),
     Entry("visas:employer", expect=PUBLIC, kwargs=lambda w: {"pk": w.visa_employer.pk}),
     # A merged employer's page sends everyone to the employer it was merged into.
-    Entry("visas:employer", expect={r: 302 for r in EVERYONE}, kwargs=lambda w: {"pk": w.visa_merged.pk}, id="employer-merged"),
+    Entry("visas:employer", expect={r: 302 for r in EVERYONE}, kwargs=lambda w: {"pk": w.visa_merged.pk},
+          id="employer-merged"),
     Entry("visas:agent", expect=PUBLIC, kwargs=lambda w: {"pk": w.visa_agent.pk}),
     # A merged agent's page sends everyone to the agent it was merged into.
     Entry("visas:agent", expect={r: 302 for r in EVERYONE}, kwargs=lambda w: {"pk": agents(w).agent_merged.pk},

@@ -79,7 +79,8 @@ def test_reject_keeps_apart_and_only_coordinators_decide(farm_labor):
     review = AgentMergeReview.objects.create(left=other, right=kept, probability=0.5)
     defender = Client()
     defender.force_login(make_defender_user())
-    assert defender.post(reverse("visas:agent_review_decide", args=[review.pk]), {"decision": "confirm"}).status_code == 403
+    url = reverse("visas:agent_review_decide", args=[review.pk])
+    assert defender.post(url, {"decision": "confirm"}).status_code == 403
     assert defender.get(reverse("visas:agent_reviews")).status_code == 403
     client = coordinator_client()
     assert client.post(reverse("visas:agent_review_decide", args=[review.pk]), {"decision": "maybe"}).status_code == 400

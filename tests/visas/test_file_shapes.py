@@ -109,7 +109,8 @@ def test_a_file_without_a_requested_column_has_that_figure_unknown(tmp_path):
 @pytest.mark.django_db
 @pytest.mark.parametrize("header,expected", [
     ([*HEADER, "NBR_WORKERS_CERTIFIED"], "column NBR_WORKERS_CERTIFIED appears 2 times (columns 9, 10)"),
-    ([*HEADER, "WORKERS_CERTIFIED"], "NBR_WORKERS_CERTIFIED and WORKERS_CERTIFIED are all columns of workers certified"),
+    ([*HEADER, "WORKERS_CERTIFIED"],
+     "NBR_WORKERS_CERTIFIED and WORKERS_CERTIFIED are all columns of workers certified"),
     ([*HEADER[:-1], "NBR_OF_H2_WORKERS_CERTIFIED_TOTAL"], "NBR_OF_H2_WORKERS_CERTIFIED_TOTAL looks like a column of "
                                                           "workers certified but is no spelling Puente knows"),
     ([*HEADER[:3], "EMPLOYER_NAME", *HEADER[3:]], "column EMPLOYER_NAME appears 2 times"),
@@ -258,11 +259,13 @@ def test_statistics_page_query_count_is_fixed_and_lists_each_year_once(tmp_path,
 
 def _resolution_files(tmp_path):
     a = write(tmp_path / "H-2A_FY2012.csv", [
-        ["C-1", "Certified - Full", "2012-03-01", "NORTH CAROLINA GROWERS ASSOCIATION, INC.", "VASS", "NC", "AGWORKS", 50, 50],
+        ["C-1", "Certified - Full", "2012-03-01", "NORTH CAROLINA GROWERS ASSOCIATION, INC.", "VASS", "NC", "AGWORKS",
+         50, 50],
         ["C-2", "Certified - Full", "2012-03-02", "SUNNY RIDGE ORCHARDS LLC", "YAKIMA", "WA", "", 5, 5],
         ["C-3", "Certified - Full", "2012-03-03", "SUNNY RIDGE ORCHARD", "YAKIMA", "WA", "", 5, 5],
         ["C-4", "Certified - Full", "2012-03-04", "STAR NURSERY II", "MIAMI", "FL", "", 5, 5],
-        ["C-5", "Certified - Full", "2012-03-05", "WASHINGTON FARM LABOR ASSOCIATION", "LACEY", "WA", "DAN FAZIO", 9, 9],
+        ["C-5", "Certified - Full", "2012-03-05", "WASHINGTON FARM LABOR ASSOCIATION", "LACEY", "WA", "DAN FAZIO",
+         9, 9],
         ["C-6", "Certified - Full", "2012-03-06", "BLUE CREEK FARM & ITS EMPLOYER MEMBERS", "X", "GA", "", 3, 3],
     ])
     b = write(tmp_path / "H-2A_FY2013.csv", [
@@ -270,7 +273,8 @@ def _resolution_files(tmp_path):
         ["D-2", "Certified - Full", "2013-03-02", "SUNNY RIDGE ORCHARD", "YAKIMA", "WA", "", 5, 5],
         ["D-3", "Certified - Full", "2013-03-03", "STAR NURSERY III", "MIAMI", "FL", "", 5, 5],
         ["D-4", "Certified - Full", "2013-03-04", "WAFLA", "LACEY", "WA", "Dan Fazio", 9, 9],
-        ["D-5", "Certified - Full", "2013-03-05", "BLUE CREEK FARM JOINT EMPLOYER WITH RED HILL FARM", "X", "GA", "", 3, 3],
+        ["D-5", "Certified - Full", "2013-03-05", "BLUE CREEK FARM JOINT EMPLOYER WITH RED HILL FARM", "X", "GA", "",
+         3, 3],
         ["D-6", "Certified - Full", "2013-03-06", "Sunny Ridge Orchards, L.L.C.", "Yakima", "WA", "", 2, 2],
     ])
     return a, b
@@ -280,8 +284,10 @@ def _state():
     employers = sorted(
         (e.name, e.state, tuple(sorted(e.names.values_list("name", flat=True))), e.positions_certified)
         for e in Employer.objects.filter(merged_into__isnull=True))
-    reviews = sorted(tuple(sorted((r.left.key, r.right.key))) for r in MergeReview.objects.select_related("left", "right"))
-    merges = sorted((m.into.key, m.merged.key, m.evidence) for m in EmployerMerge.objects.select_related("into", "merged"))
+    reviews = sorted(tuple(sorted((r.left.key, r.right.key)))
+                     for r in MergeReview.objects.select_related("left", "right"))
+    merges = sorted((m.into.key, m.merged.key, m.evidence)
+                    for m in EmployerMerge.objects.select_related("into", "merged"))
     return employers, reviews, merges
 
 

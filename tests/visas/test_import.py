@@ -55,7 +55,8 @@ def test_ncga_spellings_are_one_employer():
     b = VisaCase.objects.get(employer_name_filed="NORTH CAROLINA GROWERS ASSOCIATION, INC. (NCGA)")
     assert a.employer_id == b.employer_id
     assert a.employer_name_id != b.employer_name_id  # both names as filed are kept
-    smith = set(VisaCase.objects.filter(employer_name_filed__startswith="SMITH FARMS").values_list("employer_id", flat=True))
+    smith = set(VisaCase.objects.filter(employer_name_filed__startswith="SMITH FARMS")
+                .values_list("employer_id", flat=True))
     assert len(smith) == 1
 
 

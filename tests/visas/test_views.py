@@ -79,7 +79,8 @@ def test_coordinator_sees_network_cases_naming_the_employer(world):
     assert "Coordinators only" in html and str(world.case) in html
     defender = Client()
     defender.force_login(world.defender)
-    assert str(world.case) not in defender.get(reverse("visas:employer", args=[world.visa_employer.pk])).content.decode()
+    page = defender.get(reverse("visas:employer", args=[world.visa_employer.pk])).content.decode()
+    assert str(world.case) not in page
     partial = coordinator.get(reverse("visas:case_employer_history", args=[world.case.pk]), HTTP_HX_REQUEST="true")
     assert partial.status_code == 200
     body = partial.content.decode()

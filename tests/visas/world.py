@@ -44,6 +44,7 @@ def extend(w):
                              start=dt.date(2011, 1, 6), end=dt.date(2013, 1, 5), employer=w.visa_other,
                              certainty=1.0, method="exact")
     w.merge_review = MergeReview.objects.create(left=w.visa_other, right=w.visa_near, probability=0.8)
-    w.employer_merge = actions.do_merge_employers(w.visa_kept, w.visa_merged, acting_user=None, probability=0.97, automatic=True)
+    w.employer_merge = actions.do_merge_employers(w.visa_kept, w.visa_merged, acting_user=None, probability=0.97,
+                                                  automatic=True)
     if getattr(w, "case", None) is not None:
         w.case.parties.create(kind="employer", name="North Carolina Growers Association (NCGA)")

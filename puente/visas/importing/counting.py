@@ -81,7 +81,8 @@ def roles_sql(has_flags: bool, has_certified: bool) -> str:
                    first_value(n) OVER (PARTITION BY case_number ORDER BY v DESC, n) AS top_n
             FROM g WINDOW c AS (PARTITION BY case_number)
         )
-        SELECT n, CASE WHEN size = 1 THEN 'sole' WHEN {str(has_flags).lower()} THEN {flagged} ELSE {unflagged} END AS role
+        SELECT n, CASE WHEN size = 1 THEN 'sole' WHEN {str(has_flags).lower()} THEN {flagged} ELSE {unflagged} END
+               AS role
         FROM w
     """  # noqa: S608 (SQL of the code's own, no input)
 

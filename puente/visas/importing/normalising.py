@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from django.db import models
 from django.utils.translation import gettext as _
 
 from .. import columns, normalise
@@ -96,7 +97,8 @@ def getter(specs: list[Spec]) -> Callable[[list], Any]:
 
 def needed(mapping: Mapping) -> list[int]:
     """The indexes of the columns the mapping reads."""
-    return sorted({i for specs in mapping.values() for spec in specs for i in (spec if isinstance(spec, tuple) else (spec,))})
+    return sorted({i for specs in mapping.values() for spec in specs
+                   for i in (spec if isinstance(spec, tuple) else (spec,))})
 
 
 def header_name(headers: list[str], specs: list[Spec]) -> str:
@@ -143,8 +145,15 @@ def detect(path: Path, mapping: Mapping, sample: list[tuple[int, list]], visa: s
     return visa, fiscal_year, problems
 
 
+def _max_length(column: str) -> int:
+    field = VisaCase._meta.get_field(column)
+    if not isinstance(field, models.CharField) or field.max_length is None:
+        raise TypeError(f"VisaCase.{column} is not a text column")
+    return field.max_length
+
+
 TEXT_FIELDS = {  # field -> max length of its column (longer values are cut, not refused)
-    f: VisaCase._meta.get_field(column).max_length
+    f: _max_length(column)
     for f, column in [
         ("case_number", "case_number"), ("employer_name", "employer_name_filed"), ("employer_city", "employer_city"),
         ("employer_postal_code", "employer_postal_code"), ("agent_name", "agent_name_filed"),
@@ -152,7 +161,7 @@ TEXT_FIELDS = {  # field -> max length of its column (longer values are cut, not
         ("worksite_city", "worksite_city"),
     ]
 }
-STATUS_RAW_LENGTH = VisaCase._meta.get_field("status_raw").max_length
+STATUS_RAW_LENGTH = _max_length("status_raw")
 DATE_FIELDS = ("decision_date", "period_start", "period_end")
 COUNT_FIELDS = columns.COUNTED_FIELDS
 # Fields whose aliases may hold a declared "none" ("N/A"): that alias counts as blank, so the next
@@ -265,7 +274,8 @@ class Normalised:
         a file with such a row is refused, and the names it created roll back with it."""
         if fields[0] not in self.raw_picks:
             return "SELECT NULL WHERE false"  # no such column in this file
-        inner = f"SELECT DISTINCT {', '.join(f'p.{f}' for f in fields if f in self.raw_picks)} FROM ({self.picked}) AS p"  # noqa: S608 (generated names)
+        picked = ", ".join(f"p.{f}" for f in fields if f in self.raw_picks)
+        inner = f"SELECT DISTINCT {picked} FROM ({self.picked}) AS p"  # noqa: S608 (generated names)
         joins = " ".join(self.joins[f] for f in fields if f in self.joins)
         return (f"SELECT DISTINCT {', '.join(self.early[f] for f in fields)} FROM ({inner}) AS p {joins} "  # noqa: S608 (generated names)
                 f"WHERE {self.early[fields[0]]} <> ''")

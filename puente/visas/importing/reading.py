@@ -76,7 +76,8 @@ def _header_index(rows_head) -> int:
 def _unreadable(path: Path, error: Exception) -> FileRefused:
     kind = _("spreadsheet") if path.suffix.lower() in SPREADSHEET_SUFFIXES else _("CSV file")
     return FileRefused(path, [_("%(file)s: not a readable %(kind)s (%(error)s)") % {
-        "file": path.name, "kind": kind, "error": str(error).splitlines()[0][:200] if str(error) else type(error).__name__}])
+        "file": path.name, "kind": kind,
+        "error": str(error).splitlines()[0][:200] if str(error) else type(error).__name__}])
 
 
 def _open_spreadsheet(path: Path) -> tuple[list[str], Rows]:

@@ -130,7 +130,8 @@ class Command(BaseCommand):
         linked = sum(1 for d in rows if d.employer_id)
         self.stdout.write(self.style.SUCCESS(f"{len(rows)} debarments imported, {linked} linked to an employer"))
         for d in rows:
-            target = f"-> {d.employer.name} (#{d.employer_id}, certainty {d.certainty:.2f})" if d.employer_id else "-> no employer"
+            target = (f"-> {d.employer.name} (#{d.employer_id}, certainty {d.certainty:.2f})" if d.employer_id
+                      else "-> no employer")
             self.stdout.write(f"  {d.name}, {d.city} {d.state} {target}")
 
     def handle_resolve(self, options):
