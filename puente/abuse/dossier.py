@@ -6,7 +6,6 @@ Worker identities appear as ``access.worker_label`` gives them: a Coordinator (t
 opens dossiers) sees them, because litigation needs them.
 """
 
-import csv
 import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -14,6 +13,8 @@ from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+
+from puente.core import tabular
 
 from . import visa_link
 from .access import worker_label
@@ -109,9 +110,10 @@ def build_dossier(recruiter, user) -> Dossier:
 
 
 def dossier_csv(dossier: Dossier) -> str:
+    """The dossier as CSV, every cell through the one formula rule (``puente.core.tabular``)."""
     currencies = sorted(dossier.fee_totals)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = tabular.writer(out)
     writer.writerow([
         _("report"), _("date"), _("place"), _("worker"), _("employer"), _("visa programme"), _("incidents"),
         *[_("fees %(currency)s") % {"currency": c} for c in currencies], _("case"),

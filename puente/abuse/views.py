@@ -15,6 +15,7 @@ from puente.core.action_contract import ActionRefused
 from puente.core.audit import log_access
 from puente.core.forms import add_refusal
 from puente.core.roles import has_perm
+from puente.core import tabular
 from puente.core.storage import serve_private_file
 
 from . import actions, patterns, visa_link
@@ -422,15 +423,11 @@ def dossier(request, pk):
 def dossier_csv_view(request, pk):
     recruiter, d = _dossier(request, pk)
     response = HttpResponse(dossier_csv(d), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="dossier-{slugify(recruiter.name) or recruiter.pk}.csv"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return tabular.attachment(response, f"dossier-{slugify(recruiter.name) or recruiter.pk}.csv")
 
 
 @require_perm("abuse.analyse")
 def dossier_pdf_view(request, pk):
     recruiter, d = _dossier(request, pk)
     response = HttpResponse(dossier_pdf(d, request), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="dossier-{slugify(recruiter.name) or recruiter.pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return tabular.attachment(response, f"dossier-{slugify(recruiter.name) or recruiter.pk}.pdf")

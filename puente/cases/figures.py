@@ -1,7 +1,6 @@
 """Program figures a funder asks for: cases by country, claim type and step; median days from
 request to assignment; outcomes and amounts recovered. Counts only, never a person."""
 
-import csv
 import io
 import statistics
 from collections import Counter, defaultdict
@@ -9,6 +8,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from puente.core import tabular
 from puente.network.models import Country
 
 from .models import Case, CaseState, ClaimType, Outcome
@@ -46,7 +46,7 @@ def compute(cases=None, start=None, end=None) -> dict:
 
 def to_csv(figures) -> str:
     out = io.StringIO()
-    w = csv.writer(out)
+    w = tabular.writer(out)
     w.writerow(["section", "key", "label", "value"])
     w.writerow(["total", "cases", _("Cases"), figures["total"]])
     for section in ("by_country", "by_claim", "by_state", "outcomes"):

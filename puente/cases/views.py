@@ -19,6 +19,7 @@ from puente.core.action_contract import ActionRefused
 from puente.core.forms import add_refusal
 from puente.core.roles import Role
 from puente.core.storage import serve_private_file
+from puente.core import tabular
 
 from . import actions, contract, figures, workflow
 from .access import client_for, visible_attachments, visible_cases, visible_internal_notes
@@ -381,9 +382,7 @@ def contract_pdf(request, pk):
     case = _case(request, pk)
     version = _version(case, request.GET.get("version"))
     response = HttpResponse(contract.render_pdf(version), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="contract-{case.reference}-v{version.number}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return tabular.attachment(response, f"contract-{case.reference}-v{version.number}.pdf")
 
 
 # --- Step 3 -------------------------------------------------------------------------------------
@@ -477,8 +476,7 @@ def program_figures_csv(request):
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     data = figures.compute(visible_cases(request.user), start, end)
     response = HttpResponse(figures.to_csv(data), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="puente-program-figures.csv"'
-    return response
+    return tabular.attachment(response, "puente-program-figures.csv")
 
 
 __all__ = ["ContractVersion"]

@@ -14,6 +14,7 @@ from django.core.files.storage import FileSystemStorage
 from django.http import HttpResponse
 
 from . import crypto
+from .tabular import attachment
 
 
 class EncryptedFileSystemStorage(FileSystemStorage):
@@ -45,8 +46,4 @@ def serve_private_file(field_file, download_name: str, content_type: str | None 
     data = field_file.storage.read_plain(field_file.name)
     content_type = content_type or mimetypes.guess_type(download_name)[0] or "application/octet-stream"
     response = HttpResponse(data, content_type=content_type)
-    safe_name = download_name.replace('"', "")
-    response["Content-Disposition"] = f'attachment; filename="{safe_name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(response, download_name)  # RFC 6266 filename*: the name survives in any script

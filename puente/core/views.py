@@ -1,4 +1,3 @@
-import csv
 import json
 
 from django.contrib import messages
@@ -9,7 +8,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import audit, providers, retention
+from . import audit, providers, retention, tabular
 from .access import (
     get_visible_or_404, holdable_cases, manageable_users, public, require_login, require_perm, visible_sessions,
 )
@@ -110,29 +109,15 @@ def audit_list(request):
     })
 
 
-def _csv_safe(value) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: quote them."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @require_perm("audit.view")
 def audit_export(request):
     _form, qs = filtered_entries(request)
-    writer = csv.writer(_Echo())
 
     def rows():
-        yield writer.writerow(["timestamp", "actor", "action", "kind", "object_id", "object", "case_id", "person_id", "ip_address", "changes"])
+        yield (["timestamp", "actor", "action", "kind", "object_id", "object", "case_id", "person_id", "ip_address", "changes"])
         for e in qs.iterator(chunk_size=2000):
             links = e.additional_data or {}
-            yield writer.writerow([_csv_safe(v) for v in [
+            yield ([v for v in [
                 e.timestamp.isoformat(), e.actor_email or (e.actor.email if e.actor else ""),
                 {0: "create", 1: "update", 2: "delete", 3: "access"}.get(e.action, e.action),
                 e.content_type.app_label + "." + e.content_type.model, e.object_pk, e.object_repr,
@@ -140,11 +125,8 @@ def audit_export(request):
                 json.dumps(audit.shown_changes(e.changes_dict), ensure_ascii=False),
             ]])
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="puente-audit-{stamp}.csv"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return tabular.csv_stream(rows(), f"puente-audit-{stamp}.csv")  # every cell defused
 
 
 # --- sessions and accounts ---------------------------------------------------------------------

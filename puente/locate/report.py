@@ -1,12 +1,13 @@
 """The court report of a reunification project: counts by status and by preference, and the
 per-person list, as CSV and PDF, always in English (the court's language)."""
 
-import csv
 import io
 
 from django.db.models import Count, Max
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+
+from puente.core import tabular
 
 from .models import Preference, SearchStatus
 
@@ -49,7 +50,7 @@ def report_csv(project) -> str:
     with translation.override("en"):
         data = project_report(project)
         out = io.StringIO()
-        w = csv.writer(out)
+        w = tabular.writer(out)
         w.writerow(["section", "item", "count"])
         w.writerow(["total", "people", data["total"]])
         for label, n in data["by_status"]:

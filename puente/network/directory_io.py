@@ -10,7 +10,6 @@ natural key (a Defender by name and country, an Advocate by email): existing one
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
@@ -22,6 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
+from puente.core import tabular
 from puente.core.action_contract import ActionRefused
 from puente.core.roles import Role
 
@@ -63,21 +63,15 @@ class ImportResult:
 # Export
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PHONE_LIKE = re.compile(r"^[+-][\d\s().-]*$")
-
-
 def _safe(value):
     """Keep a spreadsheet from running text as a formula (CSV/formula injection: a bio that starts
-    with "=HYPERLINK(...)"). Such text gets a leading apostrophe, which import removes again.
-    Phone numbers ("+502 7764 0000") are left alone."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not PHONE_LIKE.match(value):
-        return "'" + value
-    return value
+    with "=HYPERLINK(...)"): the one rule, ``puente.core.tabular.defuse``. Such text gets a leading
+    apostrophe, which import removes again."""
+    return tabular.defuse(value)
 
 
 def _unescape(text):
-    if text.startswith("'") and text[1:2] and text[1:].startswith(FORMULA_START):
+    if text.startswith("'") and text[1:2] and tabular.is_formula(text[1:]):
         return text[1:]
     return text
 
@@ -105,7 +99,7 @@ def advocate_rows():
 
 def export_csv(kind) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = tabular.writer(out)
     if kind == "defenders":
         writer.writerow(DEFENDER_COLUMNS)
         writer.writerows([_safe(v) for v in row] for row in defender_rows())

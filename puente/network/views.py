@@ -18,6 +18,7 @@ from puente.core.access import get_visible_or_404, public, require_login, requir
 from puente.core.action_contract import ActionRefused
 from puente.core.forms import add_refusal
 from puente.core.roles import Role
+from puente.core.tabular import attachment
 
 from . import actions, directory_io
 from .access import (
@@ -440,16 +441,13 @@ def export_directory(request):
         if kind not in ("defenders", "advocates"):
             raise Http404
         response = HttpResponse(directory_io.export_csv(kind), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="puente-{kind}.csv"'
+        return attachment(response, f"puente-{kind}.csv")
     elif fmt == "xlsx":
         response = HttpResponse(
             directory_io.export_xlsx(),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = 'attachment; filename="puente-directory.xlsx"'
-    else:
-        raise Http404
-    response["Cache-Control"] = "no-store"
-    return response
+        return attachment(response, "puente-directory.xlsx")
+    raise Http404
 
 
 @require_perm("audit.view")

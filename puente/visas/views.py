@@ -5,7 +5,6 @@ Every table is also CSV (``?format=csv``) and JSON (``?format=json``). The netwo
 material (cases naming an employer, the merge review list) is for Coordinators only.
 """
 
-import csv
 
 from django.contrib import messages
 from django.db.models import Count, F, Q, Sum
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from puente.core.access import get_visible_or_404, public, require_perm
 from puente.core.action_contract import ActionRefused
+from puente.core import tabular as exports
 from puente.core.roles import has_perm
 
 from . import access, actions, stats
@@ -36,9 +36,8 @@ def tabular(request, rows, fields, filename):
     if fmt == "json":
         return JsonResponse({"rows": [{f: r.get(f) for f in fields} for r in rows]}, json_dumps_params={"default": str})
     if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        writer = csv.writer(response)
+        response = exports.attachment(HttpResponse(content_type="text/csv; charset=utf-8"), f"{filename}.csv")
+        writer = exports.writer(response)
         writer.writerow(fields)
         for r in rows:
             writer.writerow(["" if r.get(f) is None else r.get(f) for f in fields])
