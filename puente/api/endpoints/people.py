@@ -17,7 +17,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from puente.core import tabular
-from puente.core import tabular
 from puente.core.audit import log_access
 from puente.locate import actions as locate_actions
 from puente.locate.access import visible_entries, visible_people, visible_projects
