@@ -8,11 +8,14 @@ which asks ``workflow.check`` whether the move is allowed for this role now, and
 changed rows; ``set_actor`` ties them to the user even outside a request.
 """
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from puente.core import providers
 from puente.core.action_contract import SIGNED_IN, ActionRefused, action
 from puente.core.roles import Role
 from puente.locate import actions as locate_actions
@@ -182,6 +185,21 @@ def do_decline(case, *, acting_user, reason) -> Case:
     return _move(case, S.DECLINED, acting_user, note=reason.strip())
 
 
+def invoice_currency(case) -> str:
+    """The currency of the Advocate's invoices: CAD for an Advocate in Canada, else USD."""
+    return "CAD" if case.advocate.country == "CA" else "USD"
+
+
+def initial_terms(case, defender) -> dict:
+    """The terms of a contract generated for the first time: the Defender's profile rate and the
+    Network's fee from the billing settings (provider ``cases.default_fee_terms``), at this
+    moment. From then on the contract's own terms rule; a later change of the profile or the
+    settings changes no contract."""
+    fees = providers.call("cases.default_fee_terms", invoice_currency(case))
+    return {"hourly_rate": defender.hourly_rate, "fee_percent": fees.get("fee_percent"),
+            "fee_flat": fees.get("fee_flat"), "hours_cap": None, "expenses_cap": None, "payer_note": ""}
+
+
 def _refuse_conflict(case, defender) -> None:
     """Refuse ``defender`` for the locked ``case`` when it is in conflict with one of its parties.
     The message names the party as this case names it and why, never another case."""
@@ -221,8 +239,10 @@ def do_assign_defender(case, defender, *, acting_user, note="", suggestions=None
     case.assigned_at = timezone.now()
     case.save()
     _move(case, S.AGREEMENT_PENDING, acting_user, note=note or "")
-    ContractVersion.objects.create(case=case, number=1, text=contract_text.generate_text(case), created_by=acting_user,
-                                   note=_in_both_languages(gettext_lazy("Generated from the template")))
+    terms = initial_terms(case, defender)
+    ContractVersion.objects.create(case=case, number=1, text=contract_text.generate_text(case, terms),
+                                   created_by=acting_user,
+                                   note=_in_both_languages(gettext_lazy("Generated from the template")), **terms)
     notify(case_parties(case), Notification.Kind.ASSIGNMENT, case,
            gettext_lazy("Case %(ref)s has been assigned to %(defender)s. Please review the contract."),
            {"defender": defender.name}, exclude=acting_user)
@@ -270,7 +290,12 @@ def latest_version(case):
 def do_propose_contract_edit(case, *, acting_user, text, note="", base_number=None) -> ContractVersion:
     """A party proposes new contract text: a new version, needing all three signatures again.
     ``base_number`` is the version the party edited; if someone saved a newer one meanwhile the
-    edit is refused rather than silently overwriting theirs."""
+    edit is refused rather than silently overwriting theirs. The version keeps the latest terms,
+    and the text must keep the rates-and-fees clause they render (terms change only through
+    ``do_edit_terms``), so the text and the terms billing prices from never disagree.
+
+    ``SIGNED_IN``: any of the three parties may propose a change (Coordinator, the case's
+    Advocate, the Defender's users); ``is_party`` is the rule, checked under the case's lock."""
     case = _lock(case)
     _require(is_party(case, acting_user), _("You do not take part in this case."))
     _require(case.state in CONTRACT_STATES, _("The contract cannot be changed at this step."))
@@ -280,11 +305,71 @@ def do_propose_contract_edit(case, *, acting_user, text, note="", base_number=No
         _require(int(base_number) == latest.number,
                  _("Someone saved version %(n)s meanwhile: open it and make your change again.") % {"n": latest.number})
     text = contract_text.normalise(text)
-    _require(text.strip(), _("The contract text is empty."))
-    _require(text != latest.text, _("The text is unchanged."))
-    version = ContractVersion.objects.create(case=case, number=latest.number + 1, text=text, created_by=acting_user, note=note)
+    _require(text.strip(), _("The contract text is empty."), field="text")
+    _require(text != latest.text, _("The text is unchanged."), field="text")
+    terms = latest.terms()
+    if contract_text.keeps_terms(latest.text, terms):
+        _require(contract_text.keeps_terms(text, terms),
+                 _("The rates and fees clause is written from the contract's terms: a Coordinator changes them "
+                   "with “Change the terms”. Leave that clause as it is."), field="text")
+    version = ContractVersion.objects.create(case=case, number=latest.number + 1, text=text, created_by=acting_user,
+                                             note=note, **terms)
     notify(case_parties(case, include_coordinators=True), Notification.Kind.CONTRACT, case,
            gettext_lazy("New version %(n)s of the contract for case %(ref)s: it needs your signature."),
+           {"n": version.number}, exclude=acting_user)
+    return version
+
+
+def _clean_terms(hourly_rate, fee_percent, fee_flat, hours_cap, expenses_cap, payer_note) -> dict:
+    _require(hourly_rate is not None and hourly_rate.amount > 0, _("Give the Defender's hourly rate."),
+             field="hourly_rate")
+    _require(fee_percent is None or Decimal(0) <= fee_percent <= Decimal(100),
+             _("The Network's fee is a percentage from 0 to 100."), field="fee_percent")
+    _require(fee_flat is None or fee_flat.amount >= 0, _("The flat fee cannot be negative."), field="fee_flat")
+    _require(hours_cap is None or hours_cap > 0, _("A cap on hours must be more than zero."), field="hours_cap")
+    _require(expenses_cap is None or expenses_cap.amount > 0, _("A cap on expenses must be more than zero."),
+             field="expenses_cap")
+    return {
+        "hourly_rate": hourly_rate,
+        "fee_percent": fee_percent if fee_percent else None,
+        "fee_flat": fee_flat if fee_flat is not None and fee_flat.amount > 0 else None,
+        "hours_cap": hours_cap, "expenses_cap": expenses_cap, "payer_note": (payer_note or "").strip(),
+    }
+
+
+@action("cases.review")
+def do_edit_terms(case, *, acting_user, hourly_rate, fee_percent=None, fee_flat=None, hours_cap=None,
+                  expenses_cap=None, payer_note="", note="", base_number=None) -> ContractVersion:
+    """A Coordinator changes the contract's money terms, before or after signature: a new
+    version with the new terms and its rates-and-fees clause written from them (the parties'
+    other changes kept; the whole text generated again when the clause is not as the template
+    wrote it). All three parties sign it again; until they have, the case works under the last
+    version all three signed (``api.signed_terms``), so billing keeps pricing at the agreed
+    terms. ``base_number`` guards against overwriting a version saved meanwhile."""
+    case = _lock(case)
+    _require(case.state in CONTRACT_STATES, _("The contract cannot be changed at this step."))
+    latest = latest_version(case)
+    _require(latest is not None, _("This case has no contract yet."))
+    if base_number is not None:
+        _require(int(base_number) == latest.number,
+                 _("Someone saved version %(n)s meanwhile: open it and make your change again.") % {"n": latest.number})
+    terms = _clean_terms(hourly_rate, fee_percent, fee_flat, hours_cap, expenses_cap, payer_note)
+    old_terms = latest.terms()
+    _require(terms != old_terms, _("The terms are unchanged."))
+    text = contract_text.replace_terms(latest.text, case, old_terms, terms)
+    if text is None:
+        text = contract_text.generate_text(case, terms)
+        generated = gettext_lazy("New terms; the contract is generated again from the current template.")
+    else:
+        generated = gettext_lazy("New terms.")
+    reason = (note or "").strip()
+    version = ContractVersion.objects.create(
+        case=case, number=latest.number + 1, text=text, created_by=acting_user,
+        note=_in_both_languages(generated) + (f" {reason}" if reason else ""), **terms,
+    )
+    notify(case_parties(case, include_coordinators=True), Notification.Kind.CONTRACT, case,
+           gettext_lazy("New terms in version %(n)s of the contract for case %(ref)s: it needs your signature. "
+                        "Until all three parties sign it, the case continues under the terms last signed."),
            {"n": version.number}, exclude=acting_user)
     return version
 
@@ -346,7 +431,8 @@ def do_change_defender(case, defender, *, acting_user, reason) -> ContractVersio
 
     - the signatures of the latest version are voided: they were given to a contract with
       another party (kept, with ``voided_at``, never deleted);
-    - a new version names the new Defender: the lines the template wrote about the old one are
+    - a new version names the new Defender, at the new Defender's profile rate (the other terms
+      kept; a cap on expenses in another currency dropped): the lines the template wrote about the old one are
       replaced, keeping the parties' other changes, or, when those lines were edited or come from
       an older template, the text is generated again from the current template;
     - the timeline gets a row with the reason (Coordinators read it), auditlog the changed rows;
@@ -382,16 +468,20 @@ def do_change_defender(case, defender, *, acting_user, reason) -> ContractVersio
     _require(not any(visible_cases(u).filter(pk=case.pk).exists() for u in old_users),
              _("The previous Defender would keep access to the case; nothing has been changed."))
 
-    text = contract_text.replace_defender(latest.text, case, old, defender)
+    old_terms = latest.terms()
+    terms = {**old_terms, "hourly_rate": defender.hourly_rate}
+    if old_terms["expenses_cap"] is not None and old_terms["expenses_cap"].currency != defender.hourly_rate.currency:
+        terms["expenses_cap"] = None  # a cap in the old Defender's currency: the Coordinator sets a new one
+    text = contract_text.replace_defender(latest.text, case, old, defender, old_terms, terms)
     if text is not None:
         note = gettext_lazy("The Defender changed: the lines naming the Defender are replaced. Every party signs "
                             "this version.")
     else:
-        text = contract_text.generate_text(case)
+        text = contract_text.generate_text(case, terms)
         note = gettext_lazy("The Defender changed: the contract is generated again from the current template. "
                             "Changes made to earlier versions must be proposed again.")
     version = ContractVersion.objects.create(case=case, number=latest.number + 1, text=text, created_by=acting_user,
-                                             note=_in_both_languages(note))
+                                             note=_in_both_languages(note), **terms)
     CaseTransition.objects.create(
         case=case, from_state=case.state, to_state=case.state, actor=acting_user, event=CaseTransition.Event.DEFENDER_CHANGED,
         note=_("%(old)s → %(new)s (signatures voided: %(voided)s): %(reason)s") % {

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils import timezone
 from djmoney.money import Money
 
 from puente.core.roles import has_perm
 from puente.visas import api as visas_api
 
 from .access import visible_cases
-from .models import Case, CaseParty
+from .models import Case, CaseParty, ContractVersion
 
 
 def find_case(reference_or_pk: str) -> Case | None:
@@ -83,15 +84,33 @@ class ContractTerms:
     payer_note: str
 
 
+def _terms_of(version, signed_at) -> ContractTerms:
+    return ContractTerms(
+        version_id=version.pk, version_number=version.number, signed_at=signed_at,
+        hourly_rate=version.hourly_rate, fee_percent=version.fee_percent, fee_flat=version.fee_flat,
+        hours_cap=version.hours_cap, expenses_cap=version.expenses_cap, payer_note=version.payer_note,
+    )
+
+
+def all_signed_terms(case) -> list[ContractTerms]:
+    """Every fully signed version's terms for ``case``, oldest first (by ``signed_at``, the time
+    of the third valid signature): billing prices each time entry with the terms in force on its
+    date. Voided signatures (a Defender replaced before everyone signed) do not count."""
+    versions = ContractVersion.objects.filter(case_id=case.pk).prefetch_related("signatures").order_by("number")
+    found = []
+    for version in versions:
+        signed_at = version.fully_signed_at
+        if signed_at is not None:
+            found.append(_terms_of(version, signed_at))
+    found.sort(key=lambda t: (t.signed_at, t.version_number))
+    return found
+
+
 def signed_terms(case, on: datetime.datetime | None = None) -> ContractTerms | None:
     """The terms of the latest contract version of ``case`` signed by all three parties as of
     ``on`` (default: now); None when no version was fully signed by then. A version proposed
     later (new rate, new fee) changes nothing until all three have signed it: the case keeps
     working under the last fully signed one."""
-    raise NotImplementedError
-
-
-def all_signed_terms(case) -> list[ContractTerms]:
-    """Every fully signed version's terms for ``case``, oldest first (by ``signed_at``): billing
-    prices each time entry with the terms in force on its date."""
-    raise NotImplementedError
+    on = on or timezone.now()
+    in_force = [t for t in all_signed_terms(case) if t.signed_at <= on]
+    return max(in_force, key=lambda t: t.version_number) if in_force else None

@@ -14,7 +14,6 @@ and a new template file, so what each Advocate signed stays readable.
 import difflib
 from decimal import Decimal
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape
@@ -25,18 +24,59 @@ AGREEMENT_TEMPLATE = "cases/agreement/advocate_agreement_2026-1.html"
 CONTRACT_TEMPLATES = {
     1: "cases/contract/contract_v1.txt",  # English only: contracts generated before the bilingual text
     2: "cases/contract/contract_v2.txt",  # English clause, then its Spanish text
+    3: "cases/contract/contract_v3.txt",  # the rates-and-fees clause rendered from the version's terms
 }
-CONTRACT_TEMPLATE = CONTRACT_TEMPLATES[2]
-
-
-def network_fee_percent() -> Decimal:
-    return Decimal(str(getattr(settings, "PUENTE_NETWORK_FEE_PERCENT", "15")))
+CONTRACT_TEMPLATE = CONTRACT_TEMPLATES[3]
+# The rates-and-fees lines rendered from the version's terms, English and Spanish.
+TERMS_TEMPLATES = ("cases/contract/terms_v3.txt", "cases/contract/terms_v3_es.txt")
 
 
 def format_rate(money) -> str:
     """An amount as the contract writes it, the same in both languages: ISO code, thousands
     separated by commas, decimal point ("GTQ 1,250.50"), as read in Mexico and Central America."""
     return f"{money.currency.code} {money.amount:,.2f}"
+
+
+def format_number(value: Decimal) -> str:
+    """A percentage or a number of hours as the contract writes it: "15", "12.5", "40"."""
+    text = f"{value.quantize(Decimal('0.01')):f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _terms_context(terms: dict) -> dict:
+    """The terms as the templates write them (each amount with its currency code)."""
+    def money(value):
+        return format_rate(value) if value is not None else ""
+
+    def number(value):
+        return format_number(Decimal(value)) if value not in (None, "") else ""
+
+    return {
+        "hourly_rate": money(terms["hourly_rate"]),
+        "fee_percent": number(terms.get("fee_percent")),
+        "fee_flat": money(terms.get("fee_flat")),
+        "hours_cap": number(terms.get("hours_cap")),
+        "expenses_cap": money(terms.get("expenses_cap")),
+        "payer_note": (terms.get("payer_note") or "").strip(),
+    }
+
+
+def _normalised(text: str) -> str:
+    # Normalise line endings and blank-line runs so that diffs show only real changes.
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line == "" and (not out or out[-1] == ""):
+            continue
+        out.append(line)
+    return "\n".join(out).strip() + "\n"
+
+
+def terms_blocks(terms: dict) -> list[str]:
+    """The lines of the rates-and-fees clause rendered from ``terms``, in English and in Spanish:
+    the lines of the contract that only a change of terms may change."""
+    with translation.override("en"):
+        return [_normalised(render_to_string(t, {"t": _terms_context(terms)})) for t in TERMS_TEMPLATES]
 
 
 def _labels(case, defender, parties, tasks, language) -> dict:
@@ -53,11 +93,11 @@ def _labels(case, defender, parties, tasks, language) -> dict:
         }
 
 
-def generate_text(case, *, defender=None, template=CONTRACT_TEMPLATE) -> str:
-    """A case's contract as the template words it, for ``defender`` (by default the case's).
-    The English text governs, English being the language of the Advocate's court; from template
-    version 2 each clause is followed by its Spanish text. The client is named by the case
-    reference only, never by name."""
+def generate_text(case, terms: dict, *, defender=None, template=CONTRACT_TEMPLATE) -> str:
+    """A case's contract as the template words it, for ``defender`` (by default the case's), its
+    rates-and-fees clause rendered from ``terms`` (``ContractVersion.terms()``). The English text
+    governs, English being the language of the Advocate's court; from template version 2 each
+    clause is followed by its Spanish text. The client is named by the case reference only."""
     defender = defender or case.defender
     parties, tasks = list(case.parties.all()), list(case.tasks.all())
     with translation.override("en"):
@@ -69,30 +109,23 @@ def generate_text(case, *, defender=None, template=CONTRACT_TEMPLATE) -> str:
                 "defender": defender,
                 "parties": parties,
                 "tasks": tasks,
-                "fee_percent": network_fee_percent(),
-                "hourly_rate": format_rate(defender.hourly_rate),
+                "t": _terms_context(terms),
+                # Templates 1 and 2 wrote these two directly.
+                "fee_percent": _terms_context(terms)["fee_percent"],
+                "hourly_rate": format_rate(terms["hourly_rate"]),
                 "en": _labels(case, defender, parties, tasks, "en"),
                 "es": _labels(case, defender, parties, tasks, "es"),
             },
         )
-    # Normalise line endings and blank-line runs so that diffs show only real changes.
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    out = []
-    for line in lines:
-        if line == "" and (not out or out[-1] == ""):
-            continue
-        out.append(line)
-    return "\n".join(out).strip() + "\n"
+    return _normalised(text)
 
 
-def replace_defender(text, case, old_defender, new_defender) -> str | None:
-    """``text`` (the latest version) with the lines the template writes about ``old_defender``
-    (party, country, rate, in both languages) replaced by those for ``new_defender``, keeping
-    every other change the parties made. None when those lines are no longer as the current
-    template wrote them (edited by a party, or generated from an older template): the caller
-    then generates the text again."""
-    old = generate_text(case, defender=old_defender).splitlines()
-    new = generate_text(case, defender=new_defender).splitlines()
+def replace_lines(text: str, old_generated: str, new_generated: str) -> str | None:
+    """``text`` with the lines where ``old_generated`` and ``new_generated`` differ replaced, as
+    the template would write them now, keeping every other change the parties made. None when
+    those lines are no longer in ``text`` as the template wrote them (edited by a party, or from
+    an older template): the caller then generates the text again."""
+    old, new = old_generated.splitlines(), new_generated.splitlines()
     lines = text.splitlines()
     start = 0
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
@@ -107,6 +140,32 @@ def replace_defender(text, case, old_defender, new_defender) -> str | None:
         lines[at:at + len(block)] = new[j1:j2]
         start = at + (j2 - j1)
     return "\n".join(lines) + "\n"
+
+
+def replace_defender(text, case, old_defender, new_defender, old_terms: dict, new_terms: dict) -> str | None:
+    """``text`` (the latest version) with the lines the template writes about ``old_defender``
+    (party, country, the rates-and-fees clause, in both languages) replaced by those for
+    ``new_defender`` and ``new_terms``; see :func:`replace_lines`."""
+    return replace_lines(text, generate_text(case, old_terms, defender=old_defender),
+                         generate_text(case, new_terms, defender=new_defender))
+
+
+def replace_terms(text, case, old_terms: dict, new_terms: dict) -> str | None:
+    """``text`` with its rates-and-fees lines (each language) written for ``new_terms``; see
+    :func:`replace_lines`."""
+    for old, new in zip(terms_blocks(old_terms), terms_blocks(new_terms)):
+        replaced = replace_lines(text, old, new)
+        if replaced is None:
+            return None
+        text = replaced
+    return text
+
+
+def keeps_terms(text: str, terms: dict) -> bool:
+    """True when ``text`` still holds the rates-and-fees lines of ``terms`` as written, in both
+    languages: a party's edit of the text may not change the money terms (a Coordinator changes
+    the terms, ``actions.do_edit_terms``)."""
+    return all(block.strip("\n") in text for block in terms_blocks(terms))
 
 
 def normalise(text: str) -> str:

@@ -9,7 +9,7 @@ from puente.network.models import Country, Defender, Language, Region
 from . import conflicts
 from .evaluation import CRITERIA
 from .uploads import check_upload
-from .models import CaseParty, ClaimType, Outcome, Task, TaskKind, Urgency
+from .models import CONTRACT_CURRENCIES, CaseParty, ClaimType, Outcome, Task, TaskKind, Urgency
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -146,6 +146,39 @@ class ContractEditForm(forms.Form):
     text = forms.CharField(label=_("Contract text"), widget=forms.Textarea(attrs={"rows": 24}))
     note = forms.CharField(label=_("What you changed and why"), max_length=500, required=False)
     base_number = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class TermsForm(forms.Form):
+    """A Coordinator's change of the contract's money terms (a new version, signed again)."""
+
+    hourly_rate = MoneyField(
+        label=_("Defender's hourly rate"), max_digits=12, decimal_places=2, currency_choices=CONTRACT_CURRENCIES,
+    )
+    fee_percent = forms.DecimalField(
+        label=_("Network fee (% of the Defender's fees and expenses)"), required=False, max_digits=5,
+        decimal_places=2, min_value=0, max_value=100,
+    )
+    fee_flat = MoneyField(
+        label=_("Flat Network fee for the case"), required=False, max_digits=12, decimal_places=2,
+        currency_choices=CONTRACT_CURRENCIES, default_currency="USD",
+    )
+    hours_cap = forms.DecimalField(label=_("Cap on hours"), required=False, max_digits=7, decimal_places=2,
+                                   min_value=0)
+    expenses_cap = MoneyField(
+        label=_("Cap on expenses"), required=False, max_digits=12, decimal_places=2,
+        currency_choices=CONTRACT_CURRENCIES,
+    )
+    payer_note = forms.CharField(
+        label=_("Who pays what"), required=False, max_length=300,
+        help_text=_("Leave empty for the usual terms: the Advocate pays the Network's invoice; the Network pays "
+                    "the Defender."),
+    )
+    note = forms.CharField(label=_("Why the terms change"), required=False, max_length=500)
+    base_number = forms.IntegerField(widget=forms.HiddenInput)
+
+    @classmethod
+    def initial_for(cls, version) -> dict:
+        return {**version.terms(), "base_number": version.number}
 
 
 class TaskStatusForm(forms.Form):

@@ -237,9 +237,17 @@ class InfoRequest(models.Model):
         ordering = ["asked_at", "pk"]
 
 
+CONTRACT_CURRENCIES = [(c, c) for c in ("MXN", "GTQ", "HNL", "NIO", "USD", "CAD")]
+
+
 class ContractVersion(models.Model):
     """One version of a case's Case Facilitation Contract. Versions are never edited: a change
-    is a new version, which needs all three signatures again."""
+    is a new version, which needs all three signatures again.
+
+    The money terms are data (``hourly_rate`` ... ``payer_note``), and the contract's "rates and
+    fees" clause is rendered from them (``contract.generate_text``): billing prices the case from
+    the terms of the latest version all three parties signed (``api.signed_terms``). A change of
+    terms is a new version (``actions.do_edit_terms``, Coordinators)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contract_versions")
     number = models.PositiveIntegerField(_("version"))
@@ -248,6 +256,26 @@ class ContractVersion(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     note = EncryptedTextField(_("what changed"), blank=True)
+    # The terms. Nullable only for versions generated before terms were data (migration 0008
+    # filled them from their text); every new version has a rate.
+    hourly_rate = MoneyField(
+        _("Defender's hourly rate"), max_digits=12, decimal_places=2, null=True, blank=True,
+        default_currency="MXN", currency_choices=CONTRACT_CURRENCIES,
+    )
+    fee_percent = models.DecimalField(
+        _("Network fee (% of the Defender's fees and expenses)"), max_digits=5, decimal_places=2, null=True,
+        blank=True,
+    )
+    fee_flat = MoneyField(
+        _("flat Network fee for the case"), max_digits=12, decimal_places=2, null=True, blank=True,
+        default_currency="USD", currency_choices=CONTRACT_CURRENCIES,
+    )
+    hours_cap = models.DecimalField(_("cap on hours"), max_digits=7, decimal_places=2, null=True, blank=True)
+    expenses_cap = MoneyField(
+        _("cap on expenses"), max_digits=12, decimal_places=2, null=True, blank=True,
+        default_currency="MXN", currency_choices=CONTRACT_CURRENCIES,
+    )
+    payer_note = models.CharField(_("who pays what"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["case", "number"]
@@ -275,6 +303,20 @@ class ContractVersion(models.Model):
     @property
     def fully_signed(self):
         return {s.side for s in self.valid_signatures()} >= set(ContractSignature.Side.values)
+
+    @property
+    def fully_signed_at(self):
+        """When the last of the three valid signatures was given, or None."""
+        valid = self.valid_signatures()
+        if {s.side for s in valid} < set(ContractSignature.Side.values):
+            return None
+        return max(s.signed_at for s in valid)
+
+    TERM_FIELDS = ("hourly_rate", "fee_percent", "fee_flat", "hours_cap", "expenses_cap", "payer_note")
+
+    def terms(self) -> dict:
+        """The version's terms as a dict of ``TERM_FIELDS``."""
+        return {f: getattr(self, f) for f in self.TERM_FIELDS}
 
 
 class ContractSignature(models.Model):

@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:pk>/contract/", views.contract_view, name="contract"),
     path("<int:pk>/contract/sign/", views.contract_sign, name="contract_sign"),
     path("<int:pk>/contract/edit/", views.contract_edit, name="contract_edit"),
+    path("<int:pk>/contract/terms/", views.contract_terms, name="contract_terms"),
     path("<int:pk>/contract/diff/", views.contract_diff, name="contract_diff"),
     path("<int:pk>/contract.pdf", views.contract_pdf, name="contract_pdf"),
     path("<int:pk>/tasks/<int:task_pk>/", views.task_update, name="task_update"),

@@ -22,12 +22,13 @@ from puente.core.storage import serve_private_file
 from puente.core import tabular
 
 from . import actions, contract, figures, workflow
+from .api import signed_terms
 from .access import client_for, visible_attachments, visible_cases, visible_internal_notes
 from .evaluation import CRITERIA
 from .forms import (
     AnswerForm, CaseForm, ChangeDefenderForm, ClientForm, ContractEditForm, ContractSignForm, DeclineForm,
     EvaluationForm, FiguresFilterForm, HoldForm, MessageForm, NoteForm, OutcomeForm, PartyFormSet, QuestionForm,
-    SignForm, TaskFormSet, TaskStatusForm,
+    SignForm, TaskFormSet, TaskStatusForm, TermsForm,
 )
 from .models import CaseState, ContractVersion, Notification, Outcome, Task
 from .workflow import OPEN_STATES
@@ -326,6 +327,9 @@ def contract_view(request, pk):
         "edit_form": ContractEditForm(initial={"text": latest.text, "base_number": latest.number}),
         "can_sign": editable and version.number == latest.number and not signed_by_me,
         "editable": editable, "signed_by_me": signed_by_me,
+        "in_force": signed_terms(case),
+        "terms_form": TermsForm(initial=TermsForm.initial_for(latest))
+        if editable and request.user.role == Role.COORDINATOR else None,
     })
 
 
@@ -340,6 +344,27 @@ def contract_sign(request, pk):
              success=_("You have signed the contract."))
     else:
         messages.error(request, _("Type your full name and tick the box to sign."))
+    return redirect("cases:contract", case.pk)
+
+
+@require_POST
+@require_perm("cases.review")
+def contract_terms(request, pk):
+    """A Coordinator changes the contract's money terms: a new version all three sign again."""
+    case = _case(request, pk)
+    form = TermsForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        _run(request, actions.do_edit_terms, case, hourly_rate=d["hourly_rate"], fee_percent=d["fee_percent"],
+             fee_flat=d["fee_flat"], hours_cap=d["hours_cap"], expenses_cap=d["expenses_cap"],
+             payer_note=d["payer_note"], note=d["note"], base_number=d["base_number"],
+             success=_("The new terms are saved as a new version: all three parties sign it again. Until then the "
+                       "case continues under the terms last signed."))
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
     return redirect("cases:contract", case.pk)
 
 

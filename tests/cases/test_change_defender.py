@@ -96,19 +96,23 @@ def test_the_parties_edits_survive_the_change(pending, world):
 
 def test_defender_lines_edited_by_a_party_mean_the_text_is_generated_again(pending, world):
     v1 = actions.latest_version(pending)
-    edited = v1.text.replace("paid GTQ 250.00 per hour", "paid GTQ 300.00 per hour").replace(
+    edited = v1.text.replace("- Centro de Derechos Mam, Guatemala («el Defensor»).",
+                             "- Centro de Derechos Mam (Cobán), Guatemala («el Defensor»).").replace(
         "within 30 days", "within 45 days")
     actions.do_propose_contract_edit(pending, acting_user=world.defender, base_number=1, text=edited)
     v3 = change(pending, world)
     pending.refresh_from_db()
-    assert v3.text == contract.generate_text(pending)
+    assert v3.text == contract.generate_text(pending, v3.terms())
     assert "within 45 days" not in v3.text and "Centro de Derechos Mam" not in v3.text
     assert "generated again" in v3.note and "se generó de nuevo" in v3.note
 
 
 def test_an_english_only_contract_becomes_bilingual_for_the_new_defender(pending, world):
-    english = contract.generate_text(pending, template=contract.CONTRACT_TEMPLATES[1])
-    actions.do_propose_contract_edit(pending, acting_user=world.coordinator, base_number=1, text=english)
+    # A version generated before the bilingual template, as stored then (no party can write one now:
+    # an edit must keep the rates-and-fees lines of both languages).
+    terms = actions.latest_version(pending).terms()
+    english = contract.generate_text(pending, terms, template=contract.CONTRACT_TEMPLATES[1])
+    ContractVersion.objects.create(case=pending, number=2, text=english, created_by=world.coordinator, **terms)
     v3 = change(pending, world)
     assert "3. TAREAS Y PLAZOS" in v3.text and "Defensoría Popular de Oaxaca, México («el Defensor»)" in v3.text
 

@@ -3,6 +3,7 @@ three signatures with the hash of the exact text, locking, re-signing after a ch
 
 import datetime
 import hashlib
+from decimal import Decimal
 import io
 
 import pytest
@@ -53,7 +54,7 @@ def test_agreement_signing(world):
 def test_generated_text_has_the_case_facts_but_not_the_client_name(pending, world):
     text = actions.latest_version(pending).text
     for fact in (pending.reference, "Smith Tobacco Farms LLC", "Locate the client", "Centro de Derechos Mam",
-                 "Farmworker Justice Project", "250.00", "15%", "CONFIDENTIALITY", "5:26-cv-00123"):
+                 "Farmworker Justice Project", "250.00", "10%", "CONFIDENTIALITY", "5:26-cv-00123"):
         assert fact in text, fact
     assert "Xol" not in text and "Guadalupe" not in text
 
@@ -76,7 +77,7 @@ def test_generated_text_is_bilingual_with_the_case_facts_in_spanish(pending, wor
         f"- Localizar al cliente: Last seen in Cobán. Fecha límite: {soon}",  # the task, translated
         "- Tomar una declaración. Fecha límite:",
         "- El Defensor recibe GTQ 250.00 por hora de trabajo reportada y aprobada",  # the Defender's rate
-        "cuota de facilitación del 15% de los honorarios",
+        "cuota de facilitación del 10% de los honorarios",  # billing's settings when generated
         "las firmas ya otorgadas quedan sin efecto",
     ):
         assert spanish in text, spanish
@@ -89,19 +90,19 @@ def test_generated_text_is_bilingual_with_the_case_facts_in_spanish(pending, wor
     assert "Xol" not in text and "Guadalupe" not in text
 
 
-def test_generated_text_does_not_depend_on_who_generates_it(pending, settings):
-    text = actions.latest_version(pending).text
+def test_generated_text_does_not_depend_on_who_generates_it(pending):
+    version = actions.latest_version(pending)
     with translation.override("es"):  # a Spanish-speaking Coordinator assigning the Defender
-        assert contract.generate_text(pending) == text
-    settings.PUENTE_NETWORK_FEE_PERCENT = "12"
-    changed = contract.generate_text(pending)
+        assert contract.generate_text(pending, version.terms()) == version.text
+    changed = contract.generate_text(pending, {**version.terms(), "fee_percent": Decimal("12")})
     assert "facilitation fee of 12% of" in changed and "cuota de facilitación del 12% de" in changed
 
 
 def test_first_template_is_kept_for_contracts_already_generated(pending):
-    old = contract.generate_text(pending, template=contract.CONTRACT_TEMPLATES[1])
+    terms = actions.latest_version(pending).terms()
+    old = contract.generate_text(pending, terms, template=contract.CONTRACT_TEMPLATES[1])
     assert old.startswith("CASE FACILITATION CONTRACT\nCase ") and "CONTRATO" not in old and "Locate the client" in old
-    assert contract.CONTRACT_TEMPLATE == contract.CONTRACT_TEMPLATES[2]
+    assert contract.CONTRACT_TEMPLATE == contract.CONTRACT_TEMPLATES[3]
 
 
 def test_defender_reads_the_contract_page_in_spanish(pending, world):
