@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve test browser lock messages clean
+.PHONY: install run serve test lint browser lock bench-install messages clean
 
 install: $(STAMP)
 	$(BIN)/puente migrate --no-input
@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	# Anything the test extra names that the lock does not have yet (a checker added since the
+	# last `make lock`): pip keeps every version the lock installed.
+	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 run: install
@@ -33,8 +36,20 @@ browser:
 	      || echo "could not install chromium: browser tests will be skipped"; \
 	  else echo "chromium is missing (apt-get install chromium): browser tests will be skipped"; fi; }
 
-test: $(STAMP) browser
+# Style and bugs (ruff, including the security and blind-except rules), types (mypy with
+# django-stubs) and the layers between apps (import-linter); configuration in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check puente tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# The suite runs after lint: a failing check stops `make test` (and CI) before the tests.
+test: $(STAMP) browser lint
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# What the benchmarks compare against (benchmarks/locate_link.py uses recordlinkage).
+bench-install: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 
 # Re-pin after editing pyproject.toml dependencies.
 lock:

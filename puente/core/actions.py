@@ -6,15 +6,12 @@ core never writes another app's rows."""
 from importlib import import_module
 
 from auditlog.models import LogEntry
-from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit
 from . import audit
 from .action_contract import ActionRefused, action
 from .models import UserSession
@@ -71,34 +68,6 @@ def do_reactivate_user(account, *, acting_user):
     locked.save(update_fields=["is_active"])
     account.is_active = True
     return locked
-
-
-@action("audit.restore")
-def do_restore_version(entry, *, acting_user):
-    """Put a record's personal (encrypted) fields back as they were right after the audit entry
-    ``entry`` (``audit.version_of``): the remedy for a form that blanked a person by mistake.
-
-    The one place core writes another app's row, and only through the model's own ``save`` (a
-    person's search keys are recomputed) and only its encrypted fields (``audit.restorable_fields``:
-    a case's state, say, is never rewound past its workflow). The change is itself in the audit
-    history, with ``restored_from`` naming the entry. Returns the fields restored."""
-    try:
-        version = audit.version_of(entry)
-    except ObjectDoesNotExist:
-        raise ActionRefused(_("The record no longer exists."), code="state") from None
-    model = type(version.obj)
-    locked = model._base_manager.select_for_update().get(pk=version.obj.pk)
-    version = audit.version_of(entry)  # again, under the lock
-    if not version.differs:
-        raise ActionRefused(_("This version is the same as the record today: nothing to restore."), code="state")
-    for name in version.differs:
-        setattr(locked, name, version.values[name])
-    locked.save()
-    latest = LogEntry.objects.get_for_object(locked).order_by("-timestamp", "-pk").first()
-    if latest is not None and latest.pk != entry.pk:
-        latest.additional_data = {**(latest.additional_data or {}), "restored_from": entry.pk}
-        latest.save(update_fields=["additional_data"])
-    return version.differs
 
 
 @action("audit.restore")

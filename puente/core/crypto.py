@@ -25,7 +25,9 @@ __all__ = ["InvalidToken", "encrypt", "decrypt", "encrypt_bytes", "decrypt_bytes
 
 
 def _read_key_file(path: Path) -> list[bytes]:
-    return [line.strip().encode() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    return [
+        line.strip().encode() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")
+    ]
 
 
 def load_keys() -> list[bytes]:

@@ -1,3 +1,4 @@
+from auditlog.registry import auditlog
 from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +17,6 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from auditlog.registry import auditlog
-
         choices = sorted(
             (ct.pk, f"{ct.model_class()._meta.verbose_name} ({ct.app_label})")
             for ct in ContentType.objects.get_for_models(*auditlog.get_models()).values()
@@ -27,12 +26,16 @@ class AuditFilterForm(forms.Form):
 
 class LegalHoldForm(forms.Form):
     on = forms.BooleanField(label=_("Under legal hold"), required=False)
-    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
 
 
 class CaseLookupForm(forms.Form):
     case = forms.CharField(label=_("Case (reference or #)"), max_length=40)
-    reason = forms.CharField(label=_("Reason for the legal hold"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(
+        label=_("Reason for the legal hold"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
 
 
 def add_refusal(form, refusal) -> None:

@@ -19,14 +19,15 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.apps import apps
-from django.db import models, transaction
+from django.conf import settings
+from django.db import connection, models, transaction
 from django.db.models.functions import Cast
 
 from . import crypto
 from .fields import Ciphertext, EncryptedMixin
 
 
-def encrypted_fields() -> dict[type, list[str]]:
+def encrypted_fields() -> dict[type[models.Model], list[str]]:
     """model -> names of its encrypted fields, for every installed model."""
     found = {}
     for model in apps.get_models():
@@ -62,8 +63,6 @@ def rotate_fields(batch_size: int = 500, report: RotationReport | None = None, s
     report = report or RotationReport()
     crypto.reset_keys()
     newest = _newest()
-    from django.db import connection
-
     existing = set(connection.introspection.table_names())
     for model, names in encrypted_fields().items():
         if model._meta.db_table not in existing:  # an app whose migrations are not applied yet
@@ -107,8 +106,6 @@ def rotate_fields(batch_size: int = 500, report: RotationReport | None = None, s
 
 
 def private_files(root=None):
-    from django.conf import settings
-
     root = Path(root or settings.MEDIA_ROOT)
     if not root.exists():
         return

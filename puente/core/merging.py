@@ -213,7 +213,7 @@ def mark_merged(merge_model: type[MergeRecord], survivor: models.Model, merged: 
 def later_merges(merge: Any) -> list[Any]:
     """The merges to undo before ``merge``, in the order to undo them: the one that merged its
     survivor into another record, the one that merged that record ..., the latest first."""
-    chain = []
+    chain: list[Any] = []
     record = merge.survivor
     for _level in range(MAX_CHAIN):
         if not record.merged_into_id:

@@ -22,9 +22,11 @@ Periods can be overridden per kind in settings: ``PUENTE_RETENTION_DAYS = {"loca
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime, time, timedelta
 
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog as registry
 from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
@@ -32,12 +34,14 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from .audit import REDACTED, forget_sealed
 from .fields import EncryptedMixin
+from .models import WipedRecord
 
 
 @dataclass
 class Rule:
-    model: type
+    model: type[models.Model]
     period_days: int
     date_field: str
     wipe_fields: list[str]
@@ -96,7 +100,7 @@ def personal_fields(model) -> list[str]:
     """Every encrypted field and every file field of ``model``: the default wipe list."""
     return [
         f.name for f in model._meta.concrete_fields
-        if isinstance(f, (EncryptedMixin, models.FileField))
+        if isinstance(f, (EncryptedMixin, models.FileField)) and isinstance(f, models.Field)
     ]
 
 
@@ -127,13 +131,17 @@ def rule_for(model) -> Rule | None:
 
 def wiped_pks(model):
     """The primary keys of ``model``'s wiped records, as a subquery of the pk's type."""
-    from .models import WipedRecord
-
     pk_field = model._meta.pk
-    target = models.BigIntegerField() if isinstance(pk_field, (models.AutoField, models.BigAutoField, models.IntegerField)) else models.CharField(max_length=64)
-    return WipedRecord.objects.filter(model_label=model._meta.label_lower).annotate(
-        pk_value=Cast("object_pk", output_field=target)
-    ).values("pk_value")
+    target = (
+        models.BigIntegerField()
+        if isinstance(pk_field, (models.AutoField, models.BigAutoField, models.IntegerField))
+        else models.CharField(max_length=64)
+    )
+    return (
+        WipedRecord.objects.filter(model_label=model._meta.label_lower)
+        .annotate(pk_value=Cast("object_pk", output_field=target))
+        .values("pk_value")
+    )
 
 
 def case_hold(path: str = "case"):
@@ -177,11 +185,6 @@ def _wipe_fields(obj, names, reason: str) -> list[str]:
     ``update()`` rather than ``save()``: a model's save may recompute things from the fields
     (search keys) or refuse changes (signed contract versions); the wipe must not be stopped by
     either. The audit entry is written here, with the values masked."""
-    from auditlog.models import LogEntry
-    from auditlog.registry import auditlog as registry
-
-    from .audit import REDACTED, forget_sealed
-
     if registry.contains(obj.__class__):
         # The history keeps earlier personal values sealed (audit.seal): what is wiped goes there too.
         forget_sealed(obj, names)
@@ -203,7 +206,9 @@ def _wipe_fields(obj, names, reason: str) -> list[str]:
     if registry.contains(obj.__class__):
         extra = obj.get_additional_data() if callable(getattr(obj, "get_additional_data", None)) else {}
         LogEntry.objects.log_create(
-            obj, force_log=True, action=LogEntry.Action.UPDATE,
+            obj,
+            force_log=True,
+            action=LogEntry.Action.UPDATE,
             changes={name: [REDACTED, ""] for name in changes},
             additional_data={**(extra or {}), "retention": reason},
         )
@@ -213,15 +218,15 @@ def _wipe_fields(obj, names, reason: str) -> list[str]:
 def wipe(obj, rule: Rule | None = None, now=None) -> list:
     """Wipe one record's personal contents, and those of the records it owns, in the caller's
     transaction. Returns the records wiped."""
-    from .models import WipedRecord
-
     rule = rule or rule_for(obj.__class__)
+    if rule is None:
+        raise LookupError(f"{obj._meta.label}: no retention rule is registered")
     reason = f"{rule.label}: {rule.period} days"
     done = []
     _wipe_fields(obj, rule.wipe_fields, reason)
     reference = getattr(obj, rule.date_field)
     if reference is not None and not hasattr(reference, "hour"):
-        reference = timezone.make_aware(timezone.datetime.combine(reference, timezone.datetime.min.time()))
+        reference = timezone.make_aware(datetime.combine(reference, time.min))
     WipedRecord.objects.create(
         model_label=rule.label, object_pk=str(obj.pk), reference_date=reference, period_days=rule.period
     )
@@ -262,7 +267,7 @@ def run(dry_run: bool = False, now=None, stdout=None, batch_size: int = 200) -> 
             report.records += [(rule.label, pk) for pk in pks]
             continue
         for start in range(0, len(pks), batch_size):
-            for pk in pks[start:start + batch_size]:
+            for pk in pks[start : start + batch_size]:
                 with transaction.atomic():
                     obj = rule.due(now).select_for_update().filter(pk=pk).first()
                     if obj is None:  # wiped meanwhile (with its case), put on hold, or changed
@@ -285,36 +290,42 @@ def upcoming(limit: int = 25, now=None) -> list[dict]:
         held = set(rule.held(rule.pending()).values_list("pk", flat=True)[:10000])
         for obj in qs[:limit]:
             reference = getattr(obj, rule.date_field)
-            rows.append({
-                "rule": rule, "object": obj, "reference": reference,
-                "wipe_on": reference + timedelta(days=rule.period), "held": obj.pk in held,
-                "overdue": reference <= rule.cutoff(now),
-            })
-    rows.sort(key=lambda r: (r["wipe_on"].isoformat() if hasattr(r["wipe_on"], "isoformat") else str(r["wipe_on"])))
+            rows.append(
+                {
+                    "rule": rule,
+                    "object": obj,
+                    "reference": reference,
+                    "wipe_on": reference + timedelta(days=rule.period),
+                    "held": obj.pk in held,
+                    "overdue": reference <= rule.cutoff(now),
+                }
+            )
+    rows.sort(key=lambda r: r["wipe_on"].isoformat() if hasattr(r["wipe_on"], "isoformat") else str(r["wipe_on"]))
     return rows[:limit]
 
 
 def summary(now=None) -> list[dict]:
     """Counts per kind: due now, held, wiped so far."""
-    from .models import WipedRecord
-
     out = []
     for rule in registered():
         pending = rule.pending()
         past = pending.filter(**{f"{rule.date_field}__lte": rule.cutoff(now)})
-        out.append({
-            "rule": rule,
-            "label": rule.model._meta.verbose_name_plural,
-            "period": rule.period,
-            "due": rule.not_held(past).count(),
-            "held": rule.held(past).count(),
-            "wiped": WipedRecord.objects.filter(model_label=rule.label).count(),
-            "total": rule.model._base_manager.count(),
-        })
+        out.append(
+            {
+                "rule": rule,
+                "label": rule.model._meta.verbose_name_plural,
+                "period": rule.period,
+                "due": rule.not_held(past).count(),
+                "held": rule.held(past).count(),
+                "wiped": WipedRecord.objects.filter(model_label=rule.label).count(),
+                "total": rule.model._base_manager.count(),
+            }
+        )
     return out
 
 
 # --- the rules for the models that exist in every install -------------------------------------
+
 
 def register_defaults() -> None:
     """Register Person and Case (called from ``CoreConfig.ready``). Other apps register their own
@@ -327,9 +338,9 @@ def register_defaults() -> None:
 
     def case_not_done_with():
         # A client stays while any of their cases is still kept (not wiped yet) or under hold.
-        return Exists(
-            Case._base_manager.filter(client=OuterRef("pk")).exclude(pk__in=wiped_pks(Case))
-        ) | Exists(Case._base_manager.filter(client=OuterRef("pk"), legal_hold=True))
+        return Exists(Case._base_manager.filter(client=OuterRef("pk")).exclude(pk__in=wiped_pks(Case))) | Exists(
+            Case._base_manager.filter(client=OuterRef("pk"), legal_hold=True)
+        )
 
     person_fields = personal_fields(Person)
     names = {f.name for f in Person._meta.concrete_fields}
@@ -337,7 +348,10 @@ def register_defaults() -> None:
     # place) are derived from the personal fields and go with them (see SECURITY.md).
     person_fields += [k for k in ("search_keys", "birth_year", "birth_keys", "phone_keys", "place_key") if k in names]
     register(
-        Person, period_days=3 * 365, date_field="updated_at", wipe_fields=person_fields,
+        Person,
+        period_days=3 * 365,
+        date_field="updated_at",
+        wipe_fields=person_fields,
         hold=case_not_done_with,
         description="People not linked to a kept case: 3 years after the last change.",
     )
@@ -348,7 +362,10 @@ def register_defaults() -> None:
         if extra in names and extra not in case_fields:
             case_fields.append(extra)
     register(
-        Case, period_days=7 * 365, date_field="closed_at", wipe_fields=case_fields,
+        Case,
+        period_days=7 * 365,
+        date_field="closed_at",
+        wipe_fields=case_fields,
         hold=lambda: Q(legal_hold=True),
         also_wipe=lambda case: [case.client],
         description="Closed cases and their client: 7 years after closing.",

@@ -95,7 +95,9 @@ def audit_list(request):
         {
             "entry": e,
             "action": ACTION_LABELS.get(e.action, e.action),
-            "kind": e.content_type.model_class()._meta.verbose_name if e.content_type.model_class() else e.content_type.model,
+            "kind": e.content_type.model_class()._meta.verbose_name
+            if e.content_type.model_class()
+            else e.content_type.model,
             "changes": list(audit.shown_changes(e.changes_dict).items()),
             "links": e.additional_data or {},
         }
@@ -103,10 +105,17 @@ def audit_list(request):
     ]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "core/audit_list.html", {
-        "form": form, "page": page, "rows": rows, "query": query.urlencode(),
-        "may_restore": has_perm(request.user, "audit.restore"),
-    })
+    return render(
+        request,
+        "core/audit_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "may_restore": has_perm(request.user, "audit.restore"),
+        },
+    )
 
 
 @require_perm("audit.view")
@@ -114,22 +123,46 @@ def audit_export(request):
     _form, qs = filtered_entries(request)
 
     def rows():
-        yield (["timestamp", "actor", "action", "kind", "object_id", "object", "case_id", "person_id", "ip_address", "changes"])
+        yield (
+            [
+                "timestamp",
+                "actor",
+                "action",
+                "kind",
+                "object_id",
+                "object",
+                "case_id",
+                "person_id",
+                "ip_address",
+                "changes",
+            ]
+        )
         for e in qs.iterator(chunk_size=2000):
             links = e.additional_data or {}
-            yield ([v for v in [
-                e.timestamp.isoformat(), e.actor_email or (e.actor.email if e.actor else ""),
-                {0: "create", 1: "update", 2: "delete", 3: "access"}.get(e.action, e.action),
-                e.content_type.app_label + "." + e.content_type.model, e.object_pk, e.object_repr,
-                links.get("case_id") or "", links.get("person_id") or "", e.remote_addr or "",
-                json.dumps(audit.shown_changes(e.changes_dict), ensure_ascii=False),
-            ]])
+            yield (
+                [
+                    v
+                    for v in [
+                        e.timestamp.isoformat(),
+                        e.actor_email or (e.actor.email if e.actor else ""),
+                        {0: "create", 1: "update", 2: "delete", 3: "access"}.get(e.action, e.action),
+                        e.content_type.app_label + "." + e.content_type.model,
+                        e.object_pk,
+                        e.object_repr,
+                        links.get("case_id") or "",
+                        links.get("person_id") or "",
+                        e.remote_addr or "",
+                        json.dumps(audit.shown_changes(e.changes_dict), ensure_ascii=False),
+                    ]
+                ]
+            )
 
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     return tabular.csv_stream(rows(), f"puente-audit-{stamp}.csv")  # every cell defused
 
 
 # --- sessions and accounts ---------------------------------------------------------------------
+
 
 def _live(sessions):
     """Only sessions still alive in the session store (the database store: not expired)."""
@@ -195,25 +228,35 @@ def reactivate_user(request, user_id):
 
 # --- retention and legal hold ------------------------------------------------------------------
 
+
 @require_perm("retention.manage")
 def retention_overview(request):
     """What the retention schedule will wipe next, and the cases under legal hold."""
     form = CaseLookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            case = providers.call("core.set_legal_hold", form.cleaned_data["case"], acting_user=request.user,
-                                  on=True, reason=form.cleaned_data["reason"])
+            case = providers.call(
+                "core.set_legal_hold",
+                form.cleaned_data["case"],
+                acting_user=request.user,
+                on=True,
+                reason=form.cleaned_data["reason"],
+            )
         except ActionRefused as exc:
             add_refusal(form, exc)
         else:
             messages.success(request, _("Case %(case)s is under legal hold.") % {"case": case})
             return redirect("core:retention")
-    return render(request, "core/retention.html", {
-        "summary": retention.summary(),
-        "upcoming": retention.upcoming(limit=30),
-        "held_cases": holdable_cases(request.user).filter(legal_hold=True).order_by("reference"),
-        "form": form,
-    })
+    return render(
+        request,
+        "core/retention.html",
+        {
+            "summary": retention.summary(),
+            "upcoming": retention.upcoming(limit=30),
+            "held_cases": holdable_cases(request.user).filter(legal_hold=True).order_by("reference"),
+            "form": form,
+        },
+    )
 
 
 @require_POST
@@ -226,8 +269,13 @@ def legal_hold(request, case_id):
     form = LegalHoldForm(request.POST)
     if form.is_valid():
         try:
-            case = providers.call("core.set_legal_hold", case, acting_user=request.user,
-                                  on=form.cleaned_data["on"], reason=form.cleaned_data["reason"])
+            case = providers.call(
+                "core.set_legal_hold",
+                case,
+                acting_user=request.user,
+                on=form.cleaned_data["on"],
+                reason=form.cleaned_data["reason"],
+            )
         except ActionRefused as exc:
             messages.error(request, exc.text)
         else:
@@ -236,6 +284,8 @@ def legal_hold(request, case_id):
             else:
                 messages.success(request, _("The legal hold on case %(case)s was lifted.") % {"case": case})
     next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(next_url)
     return redirect("core:retention")

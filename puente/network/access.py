@@ -4,7 +4,7 @@ Only Coordinators see the directory. A Defender sees and edits its own organisat
 and nothing else; an Advocate its own Advocate profile. Everything else is simply not found.
 """
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from puente.core.roles import Role
 
@@ -20,8 +20,6 @@ def _role(user):
 
 def with_load(queryset):
     """Annotate ``open_cases`` (assigned cases still in progress) and ``free_capacity``."""
-    from django.db.models import F
-
     return queryset.annotate(open_cases=Count("cases", filter=Q(cases__state__in=LOAD_STATES), distinct=True)).annotate(
         free_capacity=F("capacity") - F("open_cases")
     )

@@ -306,7 +306,8 @@ def do_import_directory(sheets, *, acting_user) -> ImportResult:
                                   data={k: data[k] for k in ("first_name", "last_name", "language")})
             advocate = Advocate.objects.filter(user=user).first()
             if advocate is None:
-                advocate = Advocate.objects.create(user=user, organisation=data["organisation"], country=data["country"])
+                advocate = Advocate.objects.create(user=user, organisation=data["organisation"],
+                                                   country=data["country"])
             do_save_advocate(advocate, acting_user=acting_user, data=data)
             result.created["advocates"] += created
             result.updated["advocates"] += not created

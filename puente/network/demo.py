@@ -15,9 +15,14 @@ from datetime import timezone as dt_timezone
 from decimal import Decimal
 from pathlib import Path
 
+from allauth.mfa.adapter import get_adapter as mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
+from faker import Faker
 from djmoney.money import Money
 
+from puente.core.management.commands.demo import DEMO_PASSWORD
 from puente.core.roles import Role
 
 from .models import (LOCAL_CURRENCY, Advocate, Defender, DefenderConflict, DefenderContact, Expertise, Jurisdiction,
@@ -113,13 +118,20 @@ EMPLOYERS = ["Agrícola del Valle Verde LLC", "Southern Pines Forestry Inc.", "R
              "Blue Crab Seafood Co.", "Agencia de Empleos Tierra Caliente", "Carolina Tobacco Growers Association"]
 
 ADVOCATE_ORGS = [
-    ("Farmworker Justice Project", "US", "Raleigh", "US-NC"), ("Southern Migrant Legal Services", "US", "Nashville", "US-TN"),
-    ("Texas RioGrande Worker Center", "US", "Weslaco", "US-TX"), ("Northwest Worker Rights Clinic", "US", "Seattle", "US-WA"),
-    ("Central Valley Legal Aid", "US", "Fresno", "US-CA"), ("Gulf Coast Workers' Law Center", "US", "New Orleans", "US-LA"),
-    ("Migrant Farmworker Law Unit", "US", "Lansing", "US-MI"), ("Empire State Worker Justice", "US", "Albany", "US-NY"),
-    ("Georgia Legal Services, Farmworker Rights", "US", "Tifton", "US-GA"), ("Florida Workers' Justice Clinic", "US", "Immokalee", "US-FL"),
-    ("Bluegrass Labor Rights Partners", "US", "Lexington", "US-KY"), ("Chesapeake Seafood Workers Project", "US", "Baltimore", "US-MD"),
-    ("Maple Legal Clinic", "CA", "Toronto", "CA-ON"), ("Fraser Valley Migrant Workers Law", "CA", "Abbotsford", "CA-BC"),
+    ("Farmworker Justice Project", "US", "Raleigh", "US-NC"),
+    ("Southern Migrant Legal Services", "US", "Nashville", "US-TN"),
+    ("Texas RioGrande Worker Center", "US", "Weslaco", "US-TX"),
+    ("Northwest Worker Rights Clinic", "US", "Seattle", "US-WA"),
+    ("Central Valley Legal Aid", "US", "Fresno", "US-CA"),
+    ("Gulf Coast Workers' Law Center", "US", "New Orleans", "US-LA"),
+    ("Migrant Farmworker Law Unit", "US", "Lansing", "US-MI"),
+    ("Empire State Worker Justice", "US", "Albany", "US-NY"),
+    ("Georgia Legal Services, Farmworker Rights", "US", "Tifton", "US-GA"),
+    ("Florida Workers' Justice Clinic", "US", "Immokalee", "US-FL"),
+    ("Bluegrass Labor Rights Partners", "US", "Lexington", "US-KY"),
+    ("Chesapeake Seafood Workers Project", "US", "Baltimore", "US-MD"),
+    ("Maple Legal Clinic", "CA", "Toronto", "CA-ON"),
+    ("Fraser Valley Migrant Workers Law", "CA", "Abbotsford", "CA-BC"),
     ("Clinique juridique des travailleurs agricoles", "CA", "Montréal", "CA-QC"),
 ]
 
@@ -130,8 +142,6 @@ class Names:
     """Forenames and surnames: the shared name lists where present, else Faker, seeded."""
 
     def __init__(self, rng):
-        from faker import Faker
-
         self.rng = rng
         self.fakers = {loc: Faker(loc) for loc in ("es_MX", "es_ES", "en_US", "en_CA")}
         for i, f in enumerate(self.fakers.values()):
@@ -180,18 +190,14 @@ def _user(email, role, first, last, password, **extra):
     user = User.objects.filter(email=email).first()
     if user is not None:
         return user, False
-    user = User.objects.create_user(email=email, password=password, role=role, first_name=first, last_name=last, **extra)
+    user = User.objects.create_user(
+        email=email, password=password, role=role, first_name=first, last_name=last, **extra
+    )
     return user, True
 
 
 def load(stdout):
-    from allauth.mfa.adapter import get_adapter as mfa_adapter
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP
-
-    from puente.core.management.commands.demo import DEMO_PASSWORD
-
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - seeded on purpose: the same demo data on every run
     names = Names(rng)
     # Decide everything first, from the seeded generator alone, so that what exists already in the
     # database cannot change what the next rows look like.
@@ -202,33 +208,56 @@ def load(stdout):
         contact = names.spanish(country)
         currency = LOCAL_CURRENCY[country]
         low, high = RATES[currency]
-        plans.append({
-            "i": i, "country": country, "city": city, "regions": regions.split(), "languages": langs.split(),
-            "expertise": expertise.split(), "status": status, "person": person, "contact": contact,
-            "name": org or f"Lic. {person[0]} {person[1]}",
-            "kind": Defender.Kind.ORGANISATION if org else Defender.Kind.INDIVIDUAL,
-            "capacity": rng.randint(2, 8) if org else rng.randint(1, 4),
-            "rate": Money(Decimal(rng.randrange(low, high, 25)), currency),
-            "phone_digits": "".join(str(rng.randint(0, 9)) for _ in range(8)),
-            "position": rng.choice(POSITIONS),
-            "conflict": rng.choice(EMPLOYERS) if rng.random() < 0.25 else None,
-        })
+        plans.append(
+            {
+                "i": i,
+                "country": country,
+                "city": city,
+                "regions": regions.split(),
+                "languages": langs.split(),
+                "expertise": expertise.split(),
+                "status": status,
+                "person": person,
+                "contact": contact,
+                "name": org or f"Lic. {person[0]} {person[1]}",
+                "kind": Defender.Kind.ORGANISATION if org else Defender.Kind.INDIVIDUAL,
+                "capacity": rng.randint(2, 8) if org else rng.randint(1, 4),
+                "rate": Money(Decimal(rng.randrange(low, high, 25)), currency),
+                "phone_digits": "".join(str(rng.randint(0, 9)) for _ in range(8)),
+                "position": rng.choice(POSITIONS),
+                "conflict": rng.choice(EMPLOYERS) if rng.random() < 0.25 else None,
+            }
+        )
     advocate_plans = []
     for i in range(1, 31):
         org, country, city, jurisdiction = ADVOCATE_ORGS[(i - 1) % len(ADVOCATE_ORGS)]
         person = names.english(country) if rng.random() < 0.7 else names.spanish("MX")
-        extra_bar = rng.choice(["US-NC", "US-TX", "US-CA", "US-NY", "US-FL"]) if country == "US" and rng.random() < 0.3 else None
+        extra_bar = (
+            rng.choice(["US-NC", "US-TX", "US-CA", "US-NY", "US-FL"])
+            if country == "US" and rng.random() < 0.3
+            else None
+        )
         signed = rng.random() < 0.7
-        advocate_plans.append({
-            "i": i, "org": org, "country": country, "city": city, "bars": [b for b in (jurisdiction, extra_bar) if b],
-            "person": person, "signed": signed, "signed_days": rng.randint(30, 700),
-            "spanish": rng.random() < 0.6,
-        })
+        advocate_plans.append(
+            {
+                "i": i,
+                "org": org,
+                "country": country,
+                "city": city,
+                "bars": [b for b in (jurisdiction, extra_bar) if b],
+                "person": person,
+                "signed": signed,
+                "signed_days": rng.randint(30, 700),
+                "spanish": rng.random() < 0.6,
+            }
+        )
 
     created = {"coordinators": 0, "defenders": 0, "advocates": 0}
     # Coordinators, each with an activated TOTP authenticator.
-    for n, ((first, last), secret) in enumerate(zip(COORDINATORS, coordinator_secrets), start=1):
-        user, made = _user(f"coordinator{n}@{DOMAIN}", Role.COORDINATOR, first, last, DEMO_PASSWORD, language="es" if n == 2 else "en")
+    for n, ((first, last), secret) in enumerate(zip(COORDINATORS, coordinator_secrets, strict=True), start=1):
+        user, made = _user(
+            f"coordinator{n}@{DOMAIN}", Role.COORDINATOR, first, last, DEMO_PASSWORD, language="es" if n == 2 else "en"
+        )
         created["coordinators"] += made
         auth = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
         if auth is None:
@@ -248,20 +277,35 @@ def load(stdout):
         defender = Defender.objects.filter(name=p["name"], country=p["country"]).first()
         if defender is None:
             defender = Defender.objects.create(
-                name=p["name"], kind=p["kind"], country=p["country"], city=p["city"], capacity=p["capacity"],
-                hourly_rate=p["rate"], status=p["status"], email=f"contacto{p['i']}@{DOMAIN}",
-                phone=_phone(p["country"], p["phone_digits"]), whatsapp=_phone(p["country"], p["phone_digits"]),
+                name=p["name"],
+                kind=p["kind"],
+                country=p["country"],
+                city=p["city"],
+                capacity=p["capacity"],
+                hourly_rate=p["rate"],
+                status=p["status"],
+                email=f"contacto{p['i']}@{DOMAIN}",
+                phone=_phone(p["country"], p["phone_digits"]),
+                whatsapp=_phone(p["country"], p["phone_digits"]),
                 bio=_bio(p),
             )
             defender.regions.set([regions[c] for c in p["regions"]])
             defender.languages.set([languages[c] for c in p["languages"]])
             defender.expertise.set([expertise[c] for c in p["expertise"]])
             if p["kind"] == Defender.Kind.ORGANISATION:
-                DefenderContact.objects.create(defender=defender, name=" ".join(p["contact"]), position=p["position"],
-                                               phone=_phone(p["country"], p["phone_digits"][::-1]))
+                DefenderContact.objects.create(
+                    defender=defender,
+                    name=" ".join(p["contact"]),
+                    position=p["position"],
+                    phone=_phone(p["country"], p["phone_digits"][::-1]),
+                )
             if p["conflict"]:
-                DefenderConflict.objects.create(defender=defender, party_kind=DefenderConflict.PartyKind.EMPLOYER,
-                                                party_name=p["conflict"], note="Representó a la empresa en 2022.")
+                DefenderConflict.objects.create(
+                    defender=defender,
+                    party_kind=DefenderConflict.PartyKind.EMPLOYER,
+                    party_name=p["conflict"],
+                    note="Representó a la empresa en 2022.",
+                )
             created["defenders"] += 1
         _user(email, Role.DEFENDER, *p["person"], DEMO_PASSWORD, defender=defender)
 
@@ -271,15 +315,25 @@ def load(stdout):
         if not made and Advocate.objects.filter(user=user).exists():
             continue
         advocate = Advocate.objects.create(
-            user=user, organisation=p["org"], country=p["country"], city=p["city"],
+            user=user,
+            organisation=p["org"],
+            country=p["country"],
+            city=p["city"],
             agreement_signed_at=now - timedelta(days=p["signed_days"]) if p["signed"] else None,
             agreement_version="2025-1" if p["signed"] else "",
         )
         advocate.jurisdictions.set([jurisdictions[c] for c in p["bars"] if c in jurisdictions])
-        advocate.languages.set([languages["eng"], *([languages["spa"]] if p["spanish"] else []),
-                                *([languages["fra"]] if p["country"] == "CA" and "Montréal" == p["city"] else [])])
+        advocate.languages.set(
+            [
+                languages["eng"],
+                *([languages["spa"]] if p["spanish"] else []),
+                *([languages["fra"]] if p["country"] == "CA" and "Montréal" == p["city"] else []),
+            ]
+        )
         created["advocates"] += 1
-    stdout.write("network: %(coordinators)s Coordinators, %(defenders)s Defenders, %(advocates)s Advocates created" % created)
+    stdout.write(
+        "network: %(coordinators)s Coordinators, %(defenders)s Defenders, %(advocates)s Advocates created" % created
+    )
 
 
 CALLING = {"MX": ("+52", 10), "GT": ("+502", 8), "SV": ("+503", 8), "HN": ("+504", 8), "NI": ("+505", 8)}
@@ -289,12 +343,20 @@ def _phone(country, digits):
     code, length = CALLING[country]
     digits = (digits * 2)[:length]
     # Mexican mobile numbers and Central American ones start with a plausible leading digit.
-    digits = ("55" + digits[2:]) if country == "MX" else ("7" + digits[1:]) if country in ("GT", "SV") else ("9" + digits[1:])
+    digits = (
+        ("55" + digits[2:])
+        if country == "MX"
+        else ("7" + digits[1:])
+        if country in ("GT", "SV")
+        else ("9" + digits[1:])
+    )
     return normalise_phone(f"{code} {digits}", country)
 
 
 def _bio(p):
     if p["kind"] == Defender.Kind.ORGANISATION:
-        return (f"Organización con sede en {p['city']} que acompaña a personas trabajadoras migrantes y sus familias "
-                "en reclamos laborales, documentos y búsqueda de personas.")
+        return (
+            f"Organización con sede en {p['city']} que acompaña a personas trabajadoras migrantes y sus familias "
+            "en reclamos laborales, documentos y búsqueda de personas."
+        )
     return f"Abogada o abogado en ejercicio privado en {p['city']}; atiende notificaciones y diligencias en la región."

@@ -15,11 +15,14 @@ from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from djmoney.money import Money
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from python_calamine import CalamineError, CalamineWorkbook
 
 from puente.core import tabular
 from puente.core.action_contract import ActionRefused
@@ -111,9 +114,6 @@ def export_csv(kind) -> bytes:
 
 
 def export_xlsx() -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     wb = Workbook(write_only=False)
     ws = wb.active
     ws.title = "Defenders"
@@ -183,8 +183,8 @@ def _sheet_from_rows(label, raw_rows, errors):
 
 def read_file(name, content: bytes):
     """Parse an uploaded or local file into sheets, or raise ImportFailed."""
-    errors = []
-    sheets = []
+    errors: list[str] = []
+    sheets: list[Sheet] = []
     lower = name.lower()
     if lower.endswith(".csv"):
         try:
@@ -193,17 +193,17 @@ def read_file(name, content: bytes):
             try:
                 text = content.decode("cp1252")
             except UnicodeDecodeError:
-                raise ImportFailed([_("%(file)s: cannot read the text (save it as UTF-8).") % {"file": name}])
+                raise ImportFailed([_("%(file)s: cannot read the text (save it as UTF-8).") % {"file": name}]) from None
         sheet = _sheet_from_rows(name, csv.reader(io.StringIO(text)), errors)
         if sheet:
             sheets.append(sheet)
     elif lower.endswith((".xlsx", ".xls", ".ods")):
-        from python_calamine import CalamineWorkbook
-
         try:
             wb = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        except Exception as exc:  # calamine raises its own error types for broken files
-            raise ImportFailed([_("%(file)s: not a readable spreadsheet (%(error)s).") % {"file": name, "error": exc}])
+        except CalamineError as exc:  # its subclasses too: password, zip, XML
+            raise ImportFailed(
+                [_("%(file)s: not a readable spreadsheet (%(error)s).") % {"file": name, "error": exc}]
+            ) from None
         for sheet_name in wb.sheet_names:
             rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
             if not rows or not any(_cell_text(v) for v in rows[0]):
@@ -292,7 +292,8 @@ def _check_defender(row, lookups, err):
     wrong_country = [r.code for r in data["regions"] if country and not r.code.startswith(country + "-")
                      and not _borders_country(r, country)]
     if wrong_country:
-        err("regions", _("%(codes)s not in or next to %(country)s") % {"codes": ", ".join(wrong_country), "country": country})
+        err("regions", _("%(codes)s not in or next to %(country)s")
+            % {"codes": ", ".join(wrong_country), "country": country})
     data["languages"] = _codes_to_objects(row.get("languages", ""), lookups.languages, str.lower, err, "languages")
     data["expertise"] = _codes_to_objects(row.get("expertise", ""), lookups.expertise, str.lower, err, "expertise")
     return data
@@ -304,8 +305,6 @@ def _borders_country(region, country):
 
 
 def _check_advocate(row, lookups, err):
-    from django.core.validators import validate_email
-
     data = {}
     for col in ADVOCATE_REQUIRED:
         if not row.get(col):
@@ -314,7 +313,7 @@ def _check_advocate(row, lookups, err):
     if email:
         try:
             validate_email(email)
-        except Exception:
+        except ValidationError:
             err("email", _("is not a valid email address"))
     data["email"] = email
     country = row.get("country", "").upper()
@@ -341,7 +340,8 @@ def _check_advocate(row, lookups, err):
             err("agreement_signed_at", _("must be a date such as 2025-03-31"))
         else:
             data["agreement_signed_at"] = timezone.make_aware(dt) if timezone.is_naive(dt) else dt
-    data["jurisdictions"] = _codes_to_objects(row.get("jurisdictions", ""), lookups.jurisdictions, str.upper, err, "jurisdictions")
+    data["jurisdictions"] = _codes_to_objects(row.get("jurisdictions", ""), lookups.jurisdictions, str.upper, err,
+                                              "jurisdictions")
     data["languages"] = _codes_to_objects(row.get("languages", ""), lookups.languages, str.lower, err, "languages")
     return data
 

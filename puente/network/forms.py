@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from puente.core.roles import Role
@@ -26,8 +27,6 @@ class RegionsField(forms.ModelMultipleChoiceField):
     def own_country_first(self, country):
         """A Defender mostly serves its own country: its regions come first, then the rest."""
         if country:
-            from django.db.models import Case, IntegerField, Value, When
-
             self.queryset = Region.objects.annotate(
                 own=Case(When(country=country, then=Value(0)), default=Value(1), output_field=IntegerField())
             ).order_by("own", "country", "name")
@@ -154,8 +153,9 @@ class InvitationForm(forms.Form):
     first_name = forms.CharField(label=_("First name(s)"), max_length=150)
     last_name = forms.CharField(label=_("Surname(s)"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    defender = forms.ModelChoiceField(label=_("Defender (organisation or practitioner)"),
-                                      queryset=Defender.objects.all(), required=False)
+    defender: "forms.ModelChoiceField[Defender]" = forms.ModelChoiceField(
+        label=_("Defender (organisation or practitioner)"), queryset=Defender.objects.all(), required=False
+    )
     organisation = forms.CharField(label=_("Advocate's organisation"), max_length=200, required=False)
     advocate_country = forms.ChoiceField(label=_("Advocate's country"), required=False,
                                          choices=[("US", _("United States")), ("CA", _("Canada"))])
@@ -178,25 +178,34 @@ class AcceptInvitationForm(SetPasswordForm):
 class DefenderFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     country = forms.ChoiceField(label=_("Country"), required=False, choices=[("", _("All")), *Country.choices])
-    region = forms.ModelChoiceField(label=_("Region"), required=False, queryset=Region.objects.order_by("country", "name"),
-                                    empty_label=_("All"))
-    language = forms.ModelChoiceField(label=_("Language"), required=False, queryset=Language.objects.all(),
-                                      empty_label=_("All"))
-    expertise = forms.ModelChoiceField(label=_("Expertise"), required=False, queryset=Expertise.objects.all(),
-                                       empty_label=_("All"))
-    status = forms.ChoiceField(label=_("Availability"), required=False,
-                               choices=[("", _("All")), *Defender.Status.choices])
+    region = forms.ModelChoiceField(
+        label=_("Region"), required=False, queryset=Region.objects.order_by("country", "name"), empty_label=_("All")
+    )
+    language = forms.ModelChoiceField(
+        label=_("Language"), required=False, queryset=Language.objects.all(), empty_label=_("All")
+    )
+    expertise = forms.ModelChoiceField(
+        label=_("Expertise"), required=False, queryset=Expertise.objects.all(), empty_label=_("All")
+    )
+    status = forms.ChoiceField(
+        label=_("Availability"), required=False, choices=[("", _("All")), *Defender.Status.choices]
+    )
     free = forms.BooleanField(label=_("Has free capacity"), required=False)
 
 
 class AdvocateFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
-    country = forms.ChoiceField(label=_("Country"), required=False,
-                                choices=[("", _("All")), ("US", _("United States")), ("CA", _("Canada"))])
-    jurisdiction = forms.ModelChoiceField(label=_("Bar admission"), required=False,
-                                          queryset=Jurisdiction.objects.all(), empty_label=_("All"))
-    agreement = forms.ChoiceField(label=_("Advocate Agreement"), required=False,
-                                  choices=[("", _("All")), ("signed", _("Signed")), ("unsigned", _("Not signed"))])
+    country = forms.ChoiceField(
+        label=_("Country"), required=False, choices=[("", _("All")), ("US", _("United States")), ("CA", _("Canada"))]
+    )
+    jurisdiction = forms.ModelChoiceField(
+        label=_("Bar admission"), required=False, queryset=Jurisdiction.objects.all(), empty_label=_("All")
+    )
+    agreement = forms.ChoiceField(
+        label=_("Advocate Agreement"),
+        required=False,
+        choices=[("", _("All")), ("signed", _("Signed")), ("unsigned", _("Not signed"))],
+    )
 
 
 class ImportForm(forms.Form):

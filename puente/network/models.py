@@ -2,6 +2,8 @@
 reference data they are described with (regions, languages, areas of expertise, jurisdictions).
 """
 
+from typing import Any, ClassVar
+
 from auditlog.registry import auditlog
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -54,7 +56,7 @@ class User(AbstractUser):
     """An account. Its role decides what it may do; a Defender or Advocate account belongs to
     one Defender (organisation or private practitioner) or one Advocate profile."""
 
-    username = None
+    username = None  # type: ignore[assignment]  # accounts sign in by email: Django's documented way to drop the field
     email = models.EmailField(_("email address"), unique=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     language = models.CharField(
@@ -67,8 +69,8 @@ class User(AbstractUser):
     )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
-    objects = UserManager()
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # ours creates users without a username
 
     class Meta:
         verbose_name = _("user")
@@ -173,7 +175,7 @@ class Jurisdiction(models.Model):
         return self.name
 
 
-class Defender(models.Model):
+class Defender(models.Model):  # type: ignore[django-manager-missing]  # djmoney replaces the manager of a model with a MoneyField at run time
     """A member of the network in one of the five countries: a human-rights organisation, a
     women's group, or a private lawyer."""
 
@@ -190,13 +192,20 @@ class Defender(models.Model):
     country = models.CharField(_("country"), max_length=2, choices=Country.choices)
     city = models.CharField(_("city"), max_length=100, blank=True)
     regions = models.ManyToManyField(Region, blank=True, related_name="defenders", verbose_name=_("regions served"))
-    languages = models.ManyToManyField(Language, blank=True, related_name="defenders", verbose_name=_("languages"))
-    expertise = models.ManyToManyField(Expertise, blank=True, related_name="defenders", verbose_name=_("areas of expertise"))
+    languages: "models.ManyToManyField[Language, Any]" = models.ManyToManyField(
+        Language, blank=True, related_name="defenders", verbose_name=_("languages")
+    )
+    expertise: "models.ManyToManyField[Expertise, Any]" = models.ManyToManyField(
+        Expertise, blank=True, related_name="defenders", verbose_name=_("areas of expertise")
+    )
     capacity = models.PositiveSmallIntegerField(
         _("capacity"), default=3, help_text=_("How many active cases it can take at once.")
     )
     hourly_rate = MoneyField(
-        _("hourly rate"), max_digits=12, decimal_places=2, default_currency="MXN",
+        _("hourly rate"),
+        max_digits=12,
+        decimal_places=2,
+        default_currency="MXN",
         currency_choices=[(c, c) for c in ("MXN", "GTQ", "HNL", "NIO", "USD")],
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)

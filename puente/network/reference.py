@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 
 from django.db import transaction
+
+from .models import Expertise, Jurisdiction, Language, Region
 from django.utils.translation import gettext_noop
 
 DATA = Path(__file__).parent / "data"
@@ -82,10 +84,13 @@ def load_borders() -> list[tuple[str, str]]:
     return [tuple(pair) for pair in json.loads(path.read_text())["borders"]]
 
 
+def sync_after_migrate(sender, **kwargs) -> None:
+    """``post_migrate`` receiver: regions and languages follow the code after every migrate."""
+    sync_reference_data()
+
+
 @transaction.atomic
 def sync_reference_data() -> None:
-    from .models import Expertise, Jurisdiction, Language, Region
-
     for code, name, indigenous in LANGUAGES:
         Language.objects.update_or_create(code=code, defaults={"name": name, "indigenous": indigenous})
     for code, name in EXPERTISE:

@@ -383,7 +383,7 @@ def invitation_resend(request, pk):
 
 
 INVITATION_SESSION_KEY = "_puente_invitation_token"
-TOKEN_PLACEHOLDER = "set-password"
+TOKEN_PLACEHOLDER = "set-password"  # noqa: S105 - a path segment standing in for the token, not a secret
 
 
 @public

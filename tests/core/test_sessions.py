@@ -1,12 +1,15 @@
 """Sessions are recorded, visible to Coordinators, can be ended; deactivation is immediate;
 idle sessions expire."""
 
-import time
+from datetime import timedelta
 
 import pytest
+import time_machine
+from auditlog.models import LogEntry
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from puente.core.models import UserSession
 from tests.factories import PASSWORD, make_defender_user
@@ -71,8 +74,6 @@ def test_deactivated_user_is_signed_out_at_once_and_cannot_sign_in(db, coord, co
     assert r.status_code != 302 or r["Location"] == reverse("account_inactive")
     assert not is_signed_in(again)
     # The deactivation is in the audit history with the Coordinator as actor.
-    from auditlog.models import LogEntry
-
     entry = LogEntry.objects.get_for_object(user).latest("timestamp")
     assert entry.actor == coordinator and entry.changes_dict["is_active"] == ["True", "False"]
     coord.post(reverse("core:reactivate_user", args=[user.pk]))
@@ -87,23 +88,21 @@ def test_coordinator_cannot_deactivate_themselves(db, coord, coordinator):
 
 
 def test_idle_session_expires(db, settings):
-    settings.SESSION_COOKIE_AGE = 2
+    """The test moves the clock (time-machine) instead of waiting for it."""
+    settings.SESSION_COOKIE_AGE = 600
     user = make_defender_user()
-    c = login(user)
-    assert is_signed_in(c)
-    time.sleep(1)
-    assert is_signed_in(c)  # activity pushes the expiry forward
-    time.sleep(1.2)
-    assert is_signed_in(c)
-    time.sleep(2.5)
-    assert not is_signed_in(c)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        c = login(user)
+        assert is_signed_in(c)
+        clock.shift(timedelta(seconds=300))
+        assert is_signed_in(c)  # activity pushes the expiry forward ...
+        clock.shift(timedelta(seconds=360))
+        assert is_signed_in(c)  # ... so 660 s after signing in it is still alive
+        clock.shift(timedelta(seconds=601))
+        assert not is_signed_in(c)  # idle longer than the age: signed out
 
 
 def test_last_seen_is_refreshed(db):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     user = make_defender_user()
     c = login(user)
     s = UserSession.objects.get(user=user)

@@ -17,6 +17,9 @@ class Command(BaseCommand):
             stats = write_backup(options["out"], load_backup_key(options["key_file"]))
         except (BackupError, OSError) as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"Backup written to {options['out']}: {stats['objects']} records of {stats['models']} kinds, {stats['files']} files."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Backup written to {options['out']}: {stats['objects']} records of {stats['models']} kinds, "
+                f"{stats['files']} files."
+            )
+        )

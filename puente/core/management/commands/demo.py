@@ -7,19 +7,19 @@ dependency order. Every part must look its rows up by a natural key before creat
 import random
 from importlib import import_module
 
+from auditlog.context import disable_auditlog
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 ORDER = ["network", "locate", "cases", "billing", "visas", "abuse"]
-DEMO_PASSWORD = "puente-demo-2026"
+DEMO_PASSWORD = "puente-demo-2026"  # noqa: S105 - the published password of the demo accounts
 
 
 class Command(BaseCommand):
     help = "Load demo data (idempotent) and print the demo logins."
 
     def handle(self, *args, **options):
-        from auditlog.context import disable_auditlog
-
         random.seed(2026)
         # Demo rows are not anybody's change: keep them out of the audit history.
         with disable_auditlog(), transaction.atomic():
@@ -32,8 +32,7 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _print_logins(self):
-        from puente.network.models import User
-
+        User = get_user_model()
         self.stdout.write(self.style.SUCCESS("\nDemo logins (password for all: %s):" % DEMO_PASSWORD))
         for role in ("coordinator", "advocate", "defender"):
             user = User.objects.filter(role=role, email__endswith="@demo.puente.org").order_by("pk").first()

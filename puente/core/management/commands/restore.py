@@ -6,7 +6,9 @@ from puente.core.backup import BackupError, load_backup_key, restore_backup
 
 
 class Command(BaseCommand):
-    help = "Restore a backup made by `puente backup` into an empty, migrated database. --force replaces a non-empty one."
+    help = (
+        "Restore a backup made by `puente backup` into an empty, migrated database. --force replaces a non-empty one."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("input")

@@ -2,8 +2,13 @@
 
 import time
 
+from allauth.mfa.adapter import get_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from puente.network.models import User
 
 
 class Command(BaseCommand):
@@ -15,12 +20,6 @@ class Command(BaseCommand):
     def handle(self, *args, email, **options):
         if not settings.DEBUG:
             raise CommandError("Refused: demo-totp works only in development (PUENTE_DEBUG=1).")
-        from allauth.mfa.adapter import get_adapter
-        from allauth.mfa.models import Authenticator
-        from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-        from puente.network.models import User
-
         user = User.objects.filter(email__iexact=email).first()
         auth = user and Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
         if not auth:

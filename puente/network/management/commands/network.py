@@ -67,7 +67,9 @@ class Command(BaseCommand):
         if options["format"] == "csv":
             data = directory_io.export_csv(options["kind"])
             if not options["output"] or options["output"] == "-":
-                sys.stdout.buffer.write(data) if self.stdout._out is sys.stdout else self.stdout.write(data.decode("utf-8"))
+                sys.stdout.buffer.write(data) if self.stdout._out is sys.stdout else self.stdout.write(
+                    data.decode("utf-8")
+                )
                 return
         else:
             data = directory_io.export_xlsx()
