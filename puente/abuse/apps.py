@@ -25,12 +25,13 @@ class AbuseConfig(AppConfig):
             description="Abuse reports' narrative and place: 10 years after filing.",
         )
         retention.register(
-            "abuse.Incident", period_days=RETENTION_DAYS, date_field="created_at", wipe_fields=["description"],
+            "abuse.Incident", period_days=RETENTION_DAYS, date_field="created_at",
+            wipe_fields=["description", "paid_to", "documents"],
             hold=retention.case_hold("report__case"),
             description="Details of abuse incidents: 10 years after filing.",
         )
         retention.register(
             "abuse.EvidenceFile", period_days=RETENTION_DAYS, date_field="uploaded_at",
-            wipe_fields=["file", "original_name"], hold=retention.case_hold("report__case"),
+            wipe_fields=["file", "original_name", "description"], hold=retention.case_hold("report__case"),
             description="Evidence files of abuse reports: 10 years after upload.",
         )

@@ -230,14 +230,16 @@ class Incident(models.Model):
         _("amount"), max_digits=12, decimal_places=2, null=True, blank=True, default_currency="MXN",
         currency_choices=[(c, c) for c in FEE_CURRENCIES],
     )
-    paid_to = models.CharField(_("paid to"), max_length=200, blank=True)
+    # Who took the money is often a person named in the report (an intermediary, a relative): encrypted.
+    paid_to = EncryptedCharField(_("paid to"), max_length=200, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     # Fraud
     job_did_not_exist = models.BooleanField(_("the job did not exist"), default=False)
     money_taken = models.BooleanField(_("money was taken"), default=False)
     documents_taken = models.BooleanField(_("documents were taken"), default=False)
     # Document retention (and fraud): which documents
-    documents = models.CharField(_("which documents"), max_length=200, blank=True)
+    # "Pasaporte de Marvin Xol, 502 5555 0142": names and numbers of the worker's papers: encrypted.
+    documents = EncryptedCharField(_("which documents"), max_length=200, blank=True)
     # Retaliation
     blacklisted = models.BooleanField(_("blacklisted (not rehired)"), default=False)
     # Trafficking indicators: a list of TraffickingIndicator values
@@ -267,7 +269,7 @@ class EvidenceFile(models.Model):
     original_name = EncryptedCharField(_("file name"), max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
-    description = models.CharField(_("description"), max_length=200, blank=True)
+    description = EncryptedCharField(_("description"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
@@ -360,8 +362,8 @@ auditlog.register(RecruiterAlias)
 auditlog.register(RecruiterPhone)
 auditlog.register(RecruiterEmployer)
 auditlog.register(AbuseReport, mask_fields=REPORT_SENSITIVE_FIELDS, m2m_fields={"recruiters"})
-auditlog.register(Incident, mask_fields=["description"])
-auditlog.register(EvidenceFile, mask_fields=["original_name", "file"])
+auditlog.register(Incident, mask_fields=["description", "paid_to", "documents"])
+auditlog.register(EvidenceFile, mask_fields=["original_name", "file", "description"])
 auditlog.register(MergeCandidate)
 auditlog.register(RecruiterMerge)
 auditlog.register(RecruiterConflict)
