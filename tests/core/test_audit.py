@@ -79,7 +79,8 @@ def test_filter_by_person_case_user_action(data):
     r = c.get(url, {"person": data["person"].pk})
     entries = list(r.context["page"])
     assert entries and all(
-        e.additional_data.get("person_id") == data["person"].pk or e.object_pk == str(data["person"].pk) for e in entries
+        e.additional_data.get("person_id") == data["person"].pk or e.object_pk == str(data["person"].pk)
+        for e in entries
     )
     assert data["other"].pk not in {int(e.object_pk) for e in entries if e.content_type.model == "person"}
     r = c.get(url, {"case": "PU-2026-0007"})
@@ -111,7 +112,7 @@ def test_filter_by_date_range_and_model(data):
 
 def test_csv_export_follows_filters_and_defuses_formulas(data):
     with set_actor(data["coordinator"]):
-        data["case"].court = "=HYPERLINK(\"http://evil\")"
+        data["case"].court = '=HYPERLINK("http://evil")'
         data["case"].save()
     c = client_for(data["coordinator"])
     r = c.get(reverse("core:audit_export"), {"case": "PU-2026-0007"})
@@ -132,7 +133,9 @@ def test_every_encrypted_field_of_an_audited_model_is_masked():
     from puente.core.fields import EncryptedMixin
 
     unmasked = [
-        (m._meta.label, f.name) for m in auditlog.get_models() for f in m._meta.concrete_fields
+        (m._meta.label, f.name)
+        for m in auditlog.get_models()
+        for f in m._meta.concrete_fields
         if isinstance(f, EncryptedMixin) and f.name not in auditlog.get_model_fields(m)["mask_fields"]
     ]
     assert not unmasked

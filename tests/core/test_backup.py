@@ -80,8 +80,10 @@ def test_round_trip_restores_every_record_and_file(world, media, backup_key, tmp
     assert after.keys() == before.keys()
     for label in before:
         assert len(after[label]) == len(before[label]), label
-        for a, b in zip(after[label], before[label]):
-            assert a == b, f"{label}: {[(k, a['fields'].get(k), v) for k, v in b['fields'].items() if a['fields'].get(k) != v]}"
+        for a, b in zip(after[label], before[label], strict=True):
+            assert a == b, (
+                f"{label}: {[(k, a['fields'].get(k), v) for k, v in b['fields'].items() if a['fields'].get(k) != v]}"
+            )
 
     assert after_files == before_files
     # And the data reads back through the models (the data keys still open it).

@@ -47,7 +47,9 @@ def test_the_current_page_is_marked(world):
 def test_a_page_two_apps_list_is_one_entry(world, monkeypatch):
     from puente.visas import nav as visas_nav
 
-    monkeypatch.setattr(visas_nav, "items", lambda user: [("Again", "cases:notifications"), ("Visa data", "visas:search")])
+    monkeypatch.setattr(
+        visas_nav, "items", lambda user: [("Again", "cases:notifications"), ("Visa data", "visas:search")]
+    )
     nav = nav_for(world.defender)
     urls = [item["url"] for item in nav["nav_items"]]
     assert urls.count(reverse("cases:notifications")) == 1

@@ -87,8 +87,12 @@ def test_closed_case_past_retention_wipes_its_story_client_and_files(db, world):
     case.closed_at = timezone.now() - 8 * YEAR
     case.save()
     message = Message.objects.create(case=case, author=world.advocate, body="Her brother Baltazar called")
-    name = private_storage.save("cases/x/decl.pdf", __import__("django.core.files.base", fromlist=["ContentFile"]).ContentFile(b"%PDF-1.4 x"))
-    attachment = Attachment.objects.create(message=message, file=name, original_name="declaracion.pdf", content_type="application/pdf", size=10)
+    name = private_storage.save(
+        "cases/x/decl.pdf", __import__("django.core.files.base", fromlist=["ContentFile"]).ContentFile(b"%PDF-1.4 x")
+    )
+    attachment = Attachment.objects.create(
+        message=message, file=name, original_name="declaracion.pdf", content_type="application/pdf", size=10
+    )
     path = Path(private_storage.path(name))
     assert path.exists()
 
@@ -110,13 +114,19 @@ def test_legal_hold_keeps_the_case_and_its_client(db, world):
     age(case.client, "updated_at", 8 * YEAR)
     with pytest.raises(ActionRefused):
         providers.call("core.set_legal_hold", case, acting_user=world.coordinator, on=True, reason="")
-    providers.call("core.set_legal_hold", case, acting_user=world.coordinator, on=True,
-                   reason="Appeal pending before the 5th Circuit")
+    providers.call(
+        "core.set_legal_hold",
+        case,
+        acting_user=world.coordinator,
+        on=True,
+        reason="Appeal pending before the 5th Circuit",
+    )
     retention.run()
     assert reload(case).summary == "Juicio en curso"
     assert reload(case.client).given_names == "Xiomara"
     hold_entries = [
-        e for e in LogEntry.objects.get_for_object(case).filter(action=LogEntry.Action.UPDATE)
+        e
+        for e in LogEntry.objects.get_for_object(case).filter(action=LogEntry.Action.UPDATE)
         if "legal_hold" in (e.changes_dict or {})
     ]
     assert len(hold_entries) == 1

@@ -56,7 +56,9 @@ def test_programs_and_markup_are_refused(data):
     assert "recibo.pdf" in exc.value.messages[0]
 
 
-@pytest.mark.parametrize("data", [docx(macro=True), b"PK\x03\x04" + b"\x00" * 60, b"\x00\x01\x02binary", b"GIF89a" + b"\x00" * 40])
+@pytest.mark.parametrize(
+    "data", [docx(macro=True), b"PK\x03\x04" + b"\x00" * 60, b"\x00\x01\x02binary", b"GIF89a" + b"\x00" * 40]
+)
 def test_unknown_archives_and_binaries_are_refused(data):
     with pytest.raises(ValidationError) as exc:
         check_upload(upload(data))

@@ -39,7 +39,9 @@ def test_demo_is_realistic_and_idempotent():
         assert d.users.exists() and d.regions.exists()
         # Regions in or next to the Defender's country; rates in local currency.
         assert all(r.country == d.country or r.borders.filter(country=d.country).exists() for r in d.regions.all())
-        assert str(d.hourly_rate.currency) == {"MX": "MXN", "GT": "GTQ", "SV": "USD", "HN": "HNL", "NI": "NIO"}[d.country]
+        assert (
+            str(d.hourly_rate.currency) == {"MX": "MXN", "GT": "GTQ", "SV": "USD", "HN": "HNL", "NI": "NIO"}[d.country]
+        )
     # Indigenous languages where they are spoken.
     assert Defender.objects.filter(regions__code="GT-13", languages__code="mam").exists()
     assert Defender.objects.filter(regions__code="MX-OAX", languages__code="zap").exists()

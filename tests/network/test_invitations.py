@@ -90,23 +90,38 @@ def test_invite_advocate_creates_profile(coordinator):
 
 
 def test_expired_link_does_not_work(coordinator, monkeypatch):
-    invitation = committed(actions.do_invite, acting_user=coordinator, email="late@example.org", first_name="Ana", last_name="Pérez",
-                                   role=Role.ADVOCATE, organisation="Clinic")
+    invitation = committed(
+        actions.do_invite,
+        acting_user=coordinator,
+        email="late@example.org",
+        first_name="Ana",
+        last_name="Pérez",
+        role=Role.ADVOCATE,
+        organisation="Clinic",
+    )
     link = _link(mail.outbox[0])
     later = InvitationTokenGenerator._now(InvitationTokenGenerator()) + timedelta(days=15)
     monkeypatch.setattr(InvitationTokenGenerator, "_now", lambda self: later)
     client = Client()
     client.get(_path(link))
-    response = client.get(reverse("network:accept_invitation", kwargs={"uidb64": _path(link).split("/")[3],
-                                                                       "token": "set-password"}))
+    response = client.get(
+        reverse("network:accept_invitation", kwargs={"uidb64": _path(link).split("/")[3], "token": "set-password"})
+    )
     assert response.status_code == 404
     invitation.refresh_from_db()
     assert invitation.accepted_at is None
 
 
 def test_resend_replaces_the_old_link(coordinator):
-    first = committed(actions.do_invite, acting_user=coordinator, email="twice@example.org", first_name="Ana", last_name="Pérez",
-                              role=Role.ADVOCATE, organisation="Clinic")
+    first = committed(
+        actions.do_invite,
+        acting_user=coordinator,
+        email="twice@example.org",
+        first_name="Ana",
+        last_name="Pérez",
+        role=Role.ADVOCATE,
+        organisation="Clinic",
+    )
     old_link = _link(mail.outbox[0])
     second = committed(actions.do_resend_invitation, first.user, acting_user=coordinator)
     new_link = _link(mail.outbox[1])
@@ -114,30 +129,57 @@ def test_resend_replaces_the_old_link(coordinator):
     assert first.revoked_at is not None and second.is_pending
     client = Client()
     client.get(_path(old_link))
-    assert client.get(reverse("network:accept_invitation", kwargs={
-        "uidb64": _path(old_link).split("/")[3], "token": "set-password"})).status_code == 404
+    assert (
+        client.get(
+            reverse(
+                "network:accept_invitation", kwargs={"uidb64": _path(old_link).split("/")[3], "token": "set-password"}
+            )
+        ).status_code
+        == 404
+    )
     assert _accept(Client(), new_link).status_code == 302
 
 
 def test_existing_account_cannot_be_invited_again(coordinator):
     defender = make_defender_user()
     with pytest.raises(ActionRefused):
-        committed(actions.do_invite, acting_user=coordinator, email=defender.email, first_name="X", last_name="Y", role=Role.DEFENDER,
-                          defender=defender.defender)
+        committed(
+            actions.do_invite,
+            acting_user=coordinator,
+            email=defender.email,
+            first_name="X",
+            last_name="Y",
+            role=Role.DEFENDER,
+            defender=defender.defender,
+        )
     assert Invitation.objects.count() == 0 and not mail.outbox
 
 
 def test_only_coordinators_invite(db):
     defender = make_defender_user()
     with pytest.raises(ActionRefused, match="You may not do this"):
-        committed(actions.do_invite, acting_user=defender, email="friend@example.org", first_name="A", last_name="B", role=Role.DEFENDER,
-                          defender=defender.defender)
+        committed(
+            actions.do_invite,
+            acting_user=defender,
+            email="friend@example.org",
+            first_name="A",
+            last_name="B",
+            role=Role.DEFENDER,
+            defender=defender.defender,
+        )
     assert not User.objects.filter(email="friend@example.org").exists()
 
 
 def test_defender_invitation_needs_a_defender(coordinator):
     with pytest.raises(ActionRefused):
-        committed(actions.do_invite, acting_user=coordinator, email="x@example.org", first_name="A", last_name="B", role=Role.DEFENDER)
+        committed(
+            actions.do_invite,
+            acting_user=coordinator,
+            email="x@example.org",
+            first_name="A",
+            last_name="B",
+            role=Role.DEFENDER,
+        )
     assert not User.objects.filter(email="x@example.org").exists()
 
 
@@ -146,16 +188,25 @@ def test_invite_through_the_page(coordinator):
     client = Client()
     client.force_login(coordinator)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(reverse("network:invite"), {
-            "email": "rosa@example.org", "first_name": "Rosa", "last_name": "Martínez Cruz", "role": "defender",
-            "defender": org.pk, "language": "",
-        })
+        response = client.post(
+            reverse("network:invite"),
+            {
+                "email": "rosa@example.org",
+                "first_name": "Rosa",
+                "last_name": "Martínez Cruz",
+                "role": "defender",
+                "defender": org.pk,
+                "language": "",
+            },
+        )
     assert response.status_code == 302
     assert User.objects.get(email="rosa@example.org").defender == org
     assert len(mail.outbox) == 1
     # Missing Defender: the form says so and nothing is created.
-    response = client.post(reverse("network:invite"), {
-        "email": "nobody@example.org", "first_name": "A", "last_name": "B", "role": "defender"})
+    response = client.post(
+        reverse("network:invite"),
+        {"email": "nobody@example.org", "first_name": "A", "last_name": "B", "role": "defender"},
+    )
     assert response.status_code == 200 and not User.objects.filter(email="nobody@example.org").exists()
 
 
@@ -206,8 +257,15 @@ def test_password_reset_by_email(db):
 
 
 def test_token_covers_password_change(coordinator):
-    invitation = committed(actions.do_invite, acting_user=coordinator, email="a@example.org", first_name="A", last_name="B",
-                                   role=Role.ADVOCATE, organisation="Clinic")
+    invitation = committed(
+        actions.do_invite,
+        acting_user=coordinator,
+        email="a@example.org",
+        first_name="A",
+        last_name="B",
+        role=Role.ADVOCATE,
+        organisation="Clinic",
+    )
     token = InvitationTokenGenerator().make_token(invitation)
     assert InvitationTokenGenerator().check_token(invitation, token)
     invitation.user.set_password("something-else-123")

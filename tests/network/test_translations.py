@@ -17,7 +17,9 @@ CATALOGUES = [ROOT / "network/locale/es/LC_MESSAGES/django.po", ROOT / "locale/e
 def test_spanish_catalogue_is_complete(path):
     with path.open("rb") as fh:
         catalogue = read_po(fh)
-    untranslated = [m.id for m in catalogue if m.id and not all(m.string if isinstance(m.string, tuple) else [m.string])]
+    untranslated = [
+        m.id for m in catalogue if m.id and not all(m.string if isinstance(m.string, tuple) else [m.string])
+    ]
     fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
     assert untranslated == [] and fuzzy == []
     # Placeholders survive translation.
@@ -50,8 +52,9 @@ def test_failed_logins_are_throttled(db):
     user = make_defender_user(email="throttled@example.org")
     client = Client()
     try:
-        responses = [client.post(reverse("account_login"), {"login": user.email, "password": "wrong-password"})
-                     for _ in range(6)]
+        responses = [
+            client.post(reverse("account_login"), {"login": user.email, "password": "wrong-password"}) for _ in range(6)
+        ]
         assert "Too many failed login attempts" not in responses[0].content.decode()
         assert "Too many failed login attempts" in responses[-1].content.decode()
         # Even the right password is refused while throttled.
