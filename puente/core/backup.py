@@ -13,8 +13,13 @@ What a backup holds, in one tar stream:
 
 The stream is encrypted with the backup key (``PUENTE_BACKUP_KEY`` or ``--key-file``; a Fernet key
 from ``puente generate-key``, kept apart from the data keys) in chunks, each one a Fernet token
-carrying its sequence number, so a large backup is never held in memory and a truncated,
-reordered or altered file is refused. Not included: sessions (a restore signs everybody out),
+carrying, inside what the key authenticates, the backup's random stream id (16 bytes, also in the
+file's header), its sequence number and a last-chunk flag. A large backup is never held in
+memory; a truncated, reordered or altered file is refused, and so is a file spliced together from
+the chunks of two backups made with the same key (their stream ids differ). Files of the first
+format (``PUENTE-BACKUP-1``, chunks not bound to their backup) are refused unless the restore is
+asked to accept them (``allow_unbound``), after checking where the file comes from.
+Not included: sessions (a restore signs everybody out),
 content types and permissions (recreated by ``migrate``).
 """
 
@@ -40,7 +45,11 @@ from django.db.models.functions import Cast
 from . import crypto
 from .fields import Ciphertext, EncryptedMixin
 
-MAGIC = b"PUENTE-BACKUP-1\n"
+MAGIC_V1 = b"PUENTE-BACKUP-1\n"
+MAGIC = b"PUENTE-BACKUP-2\n"
+STREAM_ID_BYTES = 16
+_HEADER_V1 = ">QB"  # sequence number, last-chunk flag
+_HEADER = ">16sQB"  # stream id, sequence number, last-chunk flag
 CHUNK = 4 * 1024 * 1024
 OBJECTS_PER_PART = 5000
 # Not backed up: recreated by migrate (content types, permissions) or deliberately dropped.
@@ -65,7 +74,8 @@ class ExactJSONEncoder(DjangoJSONEncoder):
 
 def load_backup_key(key_file=None) -> Fernet:
     if key_file:
-        lines = [line.strip() for line in Path(key_file).read_text().splitlines() if line.strip() and not line.startswith("#")]
+        text = Path(key_file).read_text()
+        lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
         if not lines:
             raise BackupError(f"{key_file}: no key in the file")
         key = lines[0]
@@ -84,7 +94,8 @@ class EncryptingWriter(io.RawIOBase):
 
     def __init__(self, raw, fernet: Fernet):
         self.raw, self.fernet, self.buffer, self.seq = raw, fernet, bytearray(), 0
-        self.raw.write(MAGIC)
+        self.stream_id = os.urandom(STREAM_ID_BYTES)
+        self.raw.write(MAGIC + self.stream_id)
 
     def writable(self):
         return True
@@ -97,7 +108,7 @@ class EncryptingWriter(io.RawIOBase):
         return len(data)
 
     def _emit(self, plain: bytes, last: bool = False):
-        header = struct.pack(">QB", self.seq, 1 if last else 0)
+        header = struct.pack(_HEADER, self.stream_id, self.seq, 1 if last else 0)
         token = self.fernet.encrypt(header + plain)
         self.raw.write(struct.pack(">I", len(token)) + token)
         self.seq += 1
@@ -108,10 +119,22 @@ class EncryptingWriter(io.RawIOBase):
 
 
 class DecryptingReader(io.RawIOBase):
-    def __init__(self, raw, fernet: Fernet, name: str = "backup"):
+    def __init__(self, raw, fernet: Fernet, name: str = "backup", allow_unbound: bool = False):
         self.raw, self.fernet, self.name_ = raw, fernet, name
         self.buffer, self.seq, self.done = bytearray(), 0, False
-        if raw.read(len(MAGIC)) != MAGIC:
+        magic = raw.read(len(MAGIC))
+        if magic == MAGIC:
+            self.stream_id: bytes | None = raw.read(STREAM_ID_BYTES)
+            if len(self.stream_id) != STREAM_ID_BYTES:
+                raise BackupError(f"{name}: the backup is truncated (header)")
+        elif magic == MAGIC_V1 and allow_unbound:
+            self.stream_id = None
+        elif magic == MAGIC_V1:
+            raise BackupError(
+                f"{name}: a backup of the first format, whose chunks are not bound to their backup; "
+                "restore it only if you know where the file comes from (--allow-unbound)"
+            )
+        else:
             raise BackupError(f"{name}: not a Puente backup (bad header)")
 
     def readable(self):
@@ -128,12 +151,23 @@ class DecryptingReader(io.RawIOBase):
         try:
             plain = self.fernet.decrypt(token)
         except InvalidToken as exc:
-            raise BackupError(f"{self.name_}: chunk {self.seq} does not decrypt: wrong backup key, or the file was altered") from exc
-        seq, last = struct.unpack(">QB", plain[:9])
+            raise BackupError(
+                f"{self.name_}: chunk {self.seq} does not decrypt: wrong backup key, or the file was altered"
+            ) from exc
+        if self.stream_id is None:
+            size = struct.calcsize(_HEADER_V1)
+            seq, last = struct.unpack(_HEADER_V1, plain[:size])
+        else:
+            size = struct.calcsize(_HEADER)
+            stream_id, seq, last = struct.unpack(_HEADER, plain[:size])
+            if stream_id != self.stream_id:
+                raise BackupError(
+                    f"{self.name_}: chunk {self.seq} belongs to another backup: the file was spliced together"
+                )
         if seq != self.seq:
             raise BackupError(f"{self.name_}: chunk {self.seq} is out of order")
         self.seq += 1
-        self.buffer += plain[9:]
+        self.buffer += plain[size:]
         if last:
             self.done = True
             if self.raw.read(1):
@@ -184,7 +218,7 @@ def serialise_model(model, batch: int = OBJECTS_PER_PART):
             return
         last = objs[-1].pk
         rows = serializers.serialize("python", objs, use_natural_foreign_keys=True, fields=others if enc else None)
-        for obj, row in zip(objs, rows):
+        for obj, row in zip(objs, rows, strict=True):
             for name in enc:
                 row["fields"][name] = getattr(obj, f"_raw_{name}")
         yield rows
@@ -214,7 +248,9 @@ def write_backup(out_path, fernet: Fernet) -> dict:
                     "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "engine": connection.vendor,
                     "models": [m._meta.label_lower for m in models],
-                    "encrypted_fields": {m._meta.label_lower: _encrypted_names(m) for m in models if _encrypted_names(m)},
+                    "encrypted_fields": {
+                        m._meta.label_lower: _encrypted_names(m) for m in models if _encrypted_names(m)
+                    },
                 }
                 _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=1).encode())
                 with _snapshot():
@@ -328,16 +364,19 @@ def _load_rows(rows, deferred, loaded_models) -> int:
     return n
 
 
-def restore_backup(in_path, fernet: Fernet, force: bool = False) -> dict:
+def restore_backup(in_path, fernet: Fernet, force: bool = False, allow_unbound: bool = False) -> dict:
     from auditlog.context import disable_auditlog
 
     if not force and not database_is_empty():
-        raise BackupError("The database is not empty (it has accounts or audit history): restore refuses to overwrite it. Use --force to replace everything.")
+        raise BackupError(
+            "The database is not empty (it has accounts or audit history): restore refuses to overwrite it. "
+            "Use --force to replace everything."
+        )
     root = Path(settings.MEDIA_ROOT)
     stats = {"objects": 0, "files": 0}
     loaded_models = set()
     with open(in_path, "rb") as raw:
-        reader = io.BufferedReader(DecryptingReader(raw, fernet, name=str(in_path)), CHUNK)
+        reader = io.BufferedReader(DecryptingReader(raw, fernet, name=str(in_path), allow_unbound=allow_unbound), CHUNK)
         try:
             tar = tarfile.open(fileobj=reader, mode="r|")
         except tarfile.TarError as exc:
