@@ -17,12 +17,28 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from puente.jobs.tasks import ensure_schedules
+
+
+def static_is_current() -> bool:
+    """True when STATIC_ROOT's manifest is newer than every static file the finders know: a
+    restart then skips collectstatic (hashing and compressing every file takes a minute)."""
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not manifest.exists():
+        return False
+    built = manifest.stat().st_mtime
+    for finder in finders.get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            if os.path.getmtime(storage.path(path)) > built:
+                return False
+    return True
 
 
 def _default_web_workers() -> int:
@@ -41,9 +57,12 @@ class Command(BaseCommand):
         parser.add_argument("--worker-only", action="store_true", help="The background worker only.")
         parser.add_argument("--no-migrate", action="store_true", help="Skip migrations and collectstatic.")
         parser.add_argument("--dev", action="store_true", help="Development server and worker (make run).")
+        parser.add_argument("--collectstatic", action="store_true",
+                            help="Collect static files even when none changed since the last collection.")
 
     def handle(self, *args, **o):
         if o["dev"]:
+            ensure_schedules()  # the periodic jobs and the worker's heartbeat, as in production
             return self._run([[sys.executable, "-m", "puente.manage", "runserver", o["bind"]], self._worker_cmd()])
         if settings.DEBUG:
             raise CommandError("`puente serve` runs production settings: set PUENTE_ENV=production and the "
@@ -51,7 +70,10 @@ class Command(BaseCommand):
         if not o["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=1)
             if not o["worker_only"]:
-                call_command("collectstatic", interactive=False, verbosity=0)
+                if o["collectstatic"] or not static_is_current():
+                    call_command("collectstatic", interactive=False, verbosity=0)
+                else:
+                    self.stdout.write("static files: up to date (collected after the last change)")
         names = ensure_schedules()
         self.stdout.write(f"periodic jobs: {', '.join(names)}")
         commands = []
