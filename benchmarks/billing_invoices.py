@@ -46,14 +46,15 @@ make_rates(date(2020, 1, 1))
 
 
 def report_for(case, entries=3, expenses=2):
-    report = actions.do_create_report(defender, case)
+    report = actions.do_create_report(case, acting_user=defender)
     for i in range(entries):
-        actions.do_add_entry(defender, report, date=date(2026, 2, 1) + timedelta(days=i), hours=Decimal("1.75"),
-                             description="Entrevista")
-    for i in range(expenses):
-        actions.do_add_expense(defender, report, date=date(2026, 2, 3), category="travel", amount=Money("133.33", "GTQ"))
-    actions.do_submit_report(defender, report)
-    return actions.do_approve_report(coordinator, report)
+        actions.do_add_entry(report, acting_user=defender, date=date(2026, 2, 1) + timedelta(days=i),
+                             hours=Decimal("1.75"), description="Entrevista")
+    for _ in range(expenses):
+        actions.do_add_expense(report, acting_user=defender, date=date(2026, 2, 3), category="travel",
+                               amount=Money("133.33", "GTQ"))
+    actions.do_submit_report(report, acting_user=defender)
+    return actions.do_approve_report(report, acting_user=coordinator)
 
 
 with disable_auditlog():
@@ -61,8 +62,8 @@ with disable_auditlog():
     reports = [report_for(case) for _ in range(N)]
 t0 = time.perf_counter()
 for i, report in enumerate(reports):
-    draft = actions.do_create_invoice(coordinator, advocate, [report])
-    actions.do_issue_invoice(coordinator, draft, on=date(2026, 1, 1) + timedelta(days=i % 300))
+    draft = actions.do_create_invoice(advocate, [report], acting_user=coordinator)
+    actions.do_issue_invoice(draft, acting_user=coordinator, on=date(2026, 1, 1) + timedelta(days=i % 300))
 issue = (time.perf_counter() - t0) / N
 
 t0 = time.perf_counter()
@@ -76,7 +77,8 @@ assert len(ageing["USD"]["rows"]) == N
 
 with disable_auditlog():
     big = report_for(case, entries=40, expenses=20)
-    invoice = actions.do_issue_invoice(coordinator, actions.do_create_invoice(coordinator, advocate, [big]))
+    invoice = actions.do_issue_invoice(actions.do_create_invoice(advocate, [big], acting_user=coordinator),
+                                       acting_user=coordinator)
 client = Client()
 client.force_login(coordinator)
 t0 = time.perf_counter()

@@ -57,7 +57,9 @@ def main():
         keep = ""
     from django.test.utils import setup_databases, teardown_databases
 
-    old = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set(), keepdb=bool(keep))
+    old = setup_databases(
+        verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set(), keepdb=bool(keep)
+    )
     try:
         from puente.cases.models import Case
 
@@ -82,7 +84,14 @@ def build(rng):
     from puente.cases.models import TASK_EXPERTISE, Case, CaseParty, CaseTransition, ClaimType, Evaluation, Task
     from puente.locate.models import Person
     from puente.network.models import (
-        LOCAL_CURRENCY, Advocate, Defender, DefenderConflict, Expertise, Language, Region, User,
+        LOCAL_CURRENCY,
+        Advocate,
+        Defender,
+        DefenderConflict,
+        Expertise,
+        Language,
+        Region,
+        User,
     )
 
     regions = list(Region.objects.all())
@@ -94,8 +103,8 @@ def build(rng):
     Through = Region.borders.through
     if not Through.objects.exists():
         pairs = set()
-        for country, rs in by_country.items():
-            for i, r in enumerate(rs):
+        for rs in by_country.values():
+            for r in rs:
                 for other in rng.sample(rs, min(3, len(rs))):
                     if other.pk != r.pk:
                         pairs.add((r.pk, other.pk))
@@ -120,17 +129,25 @@ def build(rng):
     defenders = []
     for i in range(DEFENDERS):
         home = rng.choice(regions)
-        defenders.append(Defender(
-            name=f"Defensoría {i:04d}", country=home.country, city=home.name,
-            capacity=rng.randint(2, 8), hourly_rate=Money("300.00", LOCAL_CURRENCY[home.country]),
-            status=Defender.Status.PAUSED if rng.random() < 0.05 else Defender.Status.ACTIVE,
-        ))
+        defenders.append(
+            Defender(
+                name=f"Defensoría {i:04d}",
+                country=home.country,
+                city=home.name,
+                capacity=rng.randint(2, 8),
+                hourly_rate=Money("300.00", LOCAL_CURRENCY[home.country]),
+                status=Defender.Status.PAUSED if rng.random() < 0.05 else Defender.Status.ACTIVE,
+            )
+        )
         defenders[-1]._home = home
     Defender.objects.bulk_create(defenders, batch_size=1000)
     region_rows, language_rows, expertise_rows = [], [], []
     RT, LT, ET = Defender.regions.through, Defender.languages.through, Defender.expertise.through
     for d in defenders:
-        served = {d._home.pk, *rng.sample(borders.get(d._home.pk, []), min(rng.randint(0, 2), len(borders.get(d._home.pk, []))))}
+        served = {
+            d._home.pk,
+            *rng.sample(borders.get(d._home.pk, []), min(rng.randint(0, 2), len(borders.get(d._home.pk, [])))),
+        }
         region_rows += [RT(defender_id=d.pk, region_id=r) for r in served]
         spoken = {"spa"} | set(rng.sample(indigenous[d.country], min(len(indigenous[d.country]), rng.randint(0, 2))))
         language_rows += [LT(defender_id=d.pk, language_id=languages[c].pk) for c in spoken]
@@ -143,29 +160,49 @@ def build(rng):
     fake = Faker(["es_MX", "en_US"])
     fake.seed_instance(20261124)
     employers = sorted({fake.company() for _ in range(400)})
-    DefenderConflict.objects.bulk_create([
-        DefenderConflict(defender=rng.choice(defenders), party_kind="employer", party_name=rng.choice(employers))
-        for n in range(500)
-    ])
+    DefenderConflict.objects.bulk_create(
+        [
+            DefenderConflict(defender=rng.choice(defenders), party_kind="employer", party_name=rng.choice(employers))
+            for n in range(500)
+        ]
+    )
 
     # Advocates and clients -----------------------------------------------------------------------
-    users = User.objects.bulk_create([
-        User(email=f"bench-advocate{i}@example.org", role="advocate", password=password, first_name="Sarah", last_name=f"Miller {i}")
-        for i in range(50)
-    ])
+    users = User.objects.bulk_create(
+        [
+            User(
+                email=f"bench-advocate{i}@example.org",
+                role="advocate",
+                password=password,
+                first_name="Sarah",
+                last_name=f"Miller {i}",
+            )
+            for i in range(50)
+        ]
+    )
     now = timezone.now()
-    advocates = Advocate.objects.bulk_create([
-        Advocate(user=u, organisation=f"Clinic {i}", country="US", agreement_signed_at=now, agreement_version="bench")
-        for i, u in enumerate(users)
-    ])
+    advocates = Advocate.objects.bulk_create(
+        [
+            Advocate(
+                user=u, organisation=f"Clinic {i}", country="US", agreement_signed_at=now, agreement_version="bench"
+            )
+            for i, u in enumerate(users)
+        ]
+    )
     people = []
     for i in range(500):
         home = rng.choice(regions)
         lang = rng.choice(indigenous[home.country]) if rng.random() < 0.4 else "spa"
-        people.append(Person(
-            given_names="María", surname_1=f"Tzoc {i}", country=home.country, region=home,
-            language=languages[lang], speaks_spanish=lang == "spa" or rng.random() < 0.5,
-        ))
+        people.append(
+            Person(
+                given_names="María",
+                surname_1=f"Tzoc {i}",
+                country=home.country,
+                region=home,
+                language=languages[lang],
+                speaks_spanish=lang == "spa" or rng.random() < 0.5,
+            )
+        )
     Person.objects.bulk_create(people, batch_size=500)
 
     # Past cases, their transitions and evaluations ------------------------------------------------
@@ -179,36 +216,60 @@ def build(rng):
         for i in range(start, min(start + batch, PAST_CASES)):
             assigned = now - timedelta(days=rng.randint(30, 2000))
             state = rng.choice(load_states) if rng.random() < 0.05 else "closed"
-            chunk.append(Case(
-                reference=f"BM-{i:07d}", advocate=rng.choice(advocates), defender=rng.choice(defenders),
-                client=rng.choice(people), state=state, claim_type=rng.choice(claims), assigned_at=assigned,
-            ))
+            chunk.append(
+                Case(
+                    reference=f"BM-{i:07d}",
+                    advocate=rng.choice(advocates),
+                    defender=rng.choice(defenders),
+                    client=rng.choice(people),
+                    state=state,
+                    claim_type=rng.choice(claims),
+                    assigned_at=assigned,
+                )
+            )
         Case.objects.bulk_create(chunk, batch_size=2000)
         transitions, evaluations = [], []
         for case in chunk:
-            transitions.append(CaseTransition(case=case, from_state="in_review", to_state="agreement_pending", at=case.assigned_at))
+            transitions.append(
+                CaseTransition(case=case, from_state="in_review", to_state="agreement_pending", at=case.assigned_at)
+            )
             if case.state != "agreement_pending":
                 uptake = timedelta(days=rng.expovariate(1 / 6))
-                transitions.append(CaseTransition(case=case, from_state="agreement_pending", to_state="active", at=case.assigned_at + uptake))
+                transitions.append(
+                    CaseTransition(
+                        case=case, from_state="agreement_pending", to_state="active", at=case.assigned_at + uptake
+                    )
+                )
             if case.state == "closed" and rng.random() < 0.7:
                 overall = Decimal(rng.choice(["2.50", "3.00", "3.50", "4.00", "4.25", "4.50", "4.75", "5.00"]))
-                evaluations.append(Evaluation(case=case, side="advocate", author_id=case.advocate.user_id, overall=overall))
+                evaluations.append(
+                    Evaluation(case=case, side="advocate", author_id=case.advocate.user_id, overall=overall)
+                )
         CaseTransition.objects.bulk_create(transitions, batch_size=5000)
         Evaluation.objects.bulk_create(evaluations, batch_size=5000)
     at_field.auto_now_add = True
 
     # Cases in review to match --------------------------------------------------------------------
     kinds = list(TASK_EXPERTISE)
-    review = Case.objects.bulk_create([
-        Case(reference=f"BQ-{i:05d}", advocate=rng.choice(advocates), client=rng.choice(people), state="in_review",
-             claim_type=rng.choice(claims))
-        for i in range(QUERIES)
-    ])
+    review = Case.objects.bulk_create(
+        [
+            Case(
+                reference=f"BQ-{i:05d}",
+                advocate=rng.choice(advocates),
+                client=rng.choice(people),
+                state="in_review",
+                claim_type=rng.choice(claims),
+            )
+            for i in range(QUERIES)
+        ]
+    )
     Task.objects.bulk_create([Task(case=c, kind=k) for c in review for k in rng.sample(kinds, rng.randint(1, 3))])
-    CaseParty.objects.bulk_create([
-        CaseParty(case=c, kind="employer", name=rng.choice(employers).upper().replace(".", "").replace(",", ""))
-        for c in review
-    ])
+    CaseParty.objects.bulk_create(
+        [
+            CaseParty(case=c, kind="employer", name=rng.choice(employers).upper().replace(".", "").replace(",", ""))
+            for c in review
+        ]
+    )
     return [c.pk for c in review]
 
 

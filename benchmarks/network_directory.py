@@ -82,8 +82,11 @@ except directory_io.ImportFailed as exc:
 
 client = Client()
 client.force_login(coordinator)
-for name, path in [("defender_list", "/network/defenders/"), ("defender_list_filtered", "/network/defenders/?country=GT&free=on"),
-                   ("coverage", "/network/coverage/")]:
+for name, path in [
+    ("defender_list", "/network/defenders/"),
+    ("defender_list_filtered", "/network/defenders/?country=GT&free=on"),
+    ("coverage", "/network/coverage/"),
+]:
     client.get(path)  # warm
     reset_queries()
     t = time.perf_counter()

@@ -49,12 +49,23 @@ def main():
     t = time.perf_counter()
     batch = []
     for i in range(PEOPLE):
-        batch.append(Person(
-            given_names=f"María Guadalupe {i}", surname_1="Hernández", surname_2="Tzoc", other_names="Lupita",
-            birth_date="1988-04-12", municipality="San Juan Ixcoy", community="Aldea Pojom", phone="+502 5555 0101",
-            whatsapp="+50255550101", relatives="Hijo: Juan (7)", last_known_address="Cantón Central",
-            notes="Trabajó en Carolina del Norte 2019-2022; le retuvieron el pasaporte.", other_phones="+52 962 555 0199",
-        ))
+        batch.append(
+            Person(
+                given_names=f"María Guadalupe {i}",
+                surname_1="Hernández",
+                surname_2="Tzoc",
+                other_names="Lupita",
+                birth_date="1988-04-12",
+                municipality="San Juan Ixcoy",
+                community="Aldea Pojom",
+                phone="+502 5555 0101",
+                whatsapp="+50255550101",
+                relatives="Hijo: Juan (7)",
+                last_known_address="Cantón Central",
+                notes="Trabajó en Carolina del Norte 2019-2022; le retuvieron el pasaporte.",
+                other_phones="+52 962 555 0199",
+            )
+        )
         if len(batch) == 2000:
             Person.objects.bulk_create(batch)
             batch = []

@@ -31,18 +31,24 @@ def enable_totp(user):
 
 
 def make_coordinator(**kw):
-    user = make_user(Role.COORDINATOR, first_name=kw.pop("first_name", "Lucía"), last_name=kw.pop("last_name", "Ramírez Soto"), **kw)
+    user = make_user(
+        Role.COORDINATOR, first_name=kw.pop("first_name", "Lucía"), last_name=kw.pop("last_name", "Ramírez Soto"), **kw
+    )
     enable_totp(user)
     return user
 
 
-def make_defender_org(name=None, country="GT", regions=("GT-13",), languages=("spa", "mam"), expertise=("evidence",), **kw):
+def make_defender_org(
+    name=None, country="GT", regions=("GT-13",), languages=("spa", "mam"), expertise=("evidence",), **kw
+):
     from puente.network.models import Defender, Expertise, Language, Region
 
     n = next(_seq)
     defender = Defender.objects.create(
-        name=name or f"Colectivo Defensa Laboral {n}", country=country,
-        hourly_rate=kw.pop("hourly_rate", Money("250.00", "GTQ" if country == "GT" else "MXN")), **kw,
+        name=name or f"Colectivo Defensa Laboral {n}",
+        country=country,
+        hourly_rate=kw.pop("hourly_rate", Money("250.00", "GTQ" if country == "GT" else "MXN")),
+        **kw,
     )
     defender.regions.set(Region.objects.filter(code__in=regions))
     defender.languages.set(Language.objects.filter(code__in=languages))
@@ -52,14 +58,21 @@ def make_defender_org(name=None, country="GT", regions=("GT-13",), languages=("s
 
 def make_defender_user(defender=None, **kw):
     defender = defender or make_defender_org()
-    return make_user(Role.DEFENDER, defender=defender, first_name=kw.pop("first_name", "Juan Carlos"),
-                     last_name=kw.pop("last_name", "Tzoc Ajanel"), **kw)
+    return make_user(
+        Role.DEFENDER,
+        defender=defender,
+        first_name=kw.pop("first_name", "Juan Carlos"),
+        last_name=kw.pop("last_name", "Tzoc Ajanel"),
+        **kw,
+    )
 
 
 def make_advocate(organisation="Farmworker Justice Project", country="US", **kw):
     from puente.network.models import Advocate
 
-    user = make_user(Role.ADVOCATE, first_name=kw.pop("first_name", "Sarah"), last_name=kw.pop("last_name", "Miller"), **kw)
+    user = make_user(
+        Role.ADVOCATE, first_name=kw.pop("first_name", "Sarah"), last_name=kw.pop("last_name", "Miller"), **kw
+    )
     return Advocate.objects.create(user=user, organisation=organisation, country=country)
 
 
