@@ -32,9 +32,14 @@ call_command("migrate", verbosity=0)
 setup_test_environment()
 settings.DEBUG = True  # count queries
 
-from puente.network import directory_io  # noqa: E402
+from puente.network import actions, directory_io  # noqa: E402
 from puente.network.models import Defender, Region  # noqa: E402
 from tests.factories import make_coordinator  # noqa: E402
+
+
+def import_file(actor, name, content):
+    return actions.do_import_directory(directory_io.read_file(name, content), acting_user=actor)
+
 
 rng = random.Random(11)
 coordinator = make_coordinator()
@@ -56,7 +61,7 @@ for i in range(N):
 content = "\n".join(lines).encode()
 
 t = time.perf_counter()
-directory_io.import_file(coordinator, "bench.csv", content)
+import_file(coordinator, "bench.csv", content)
 print(f"import_create_{N}: {time.perf_counter() - t:.2f} s")
 assert Defender.objects.count() == N
 
@@ -69,13 +74,13 @@ print(f"export_xlsx_{N}: {time.perf_counter() - t:.2f} s")
 print(f"export_xlsx_size: {len(xlsx_bytes) / 1024:.0f} KiB")
 
 t = time.perf_counter()
-directory_io.import_file(coordinator, "again.xlsx", xlsx_bytes)
+import_file(coordinator, "again.xlsx", xlsx_bytes)
 print(f"import_update_xlsx_{N}: {time.perf_counter() - t:.2f} s")
 
 bad = content.replace(b"Colectivo de Defensa 7,", b",", 1).replace(b",GTQ,", b",EUR,", 1)
 t = time.perf_counter()
 try:
-    directory_io.import_file(coordinator, "bad.csv", bad)
+    import_file(coordinator, "bad.csv", bad)
 except directory_io.ImportFailed as exc:
     print(f"check_with_errors_{N}: {time.perf_counter() - t:.2f} s")
     print(f"errors_reported: {len(exc.errors)} rows")
