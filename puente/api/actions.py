@@ -10,10 +10,10 @@ from puente.core.action_contract import SIGNED_IN, ActionRefused, action
 from puente.core.roles import Role
 
 from puente.locate import actions as locate_actions
-from puente.locate.models import ContactAttempt, ContactMethod, Person
-from puente.network.models import Country, Region
+from puente.locate.access import visible_people
 
 from .models import Access, AccessToken, Area, PfifRecord
+from .registry import choices, model
 from .tokens import new_token
 
 #: The longest a token may live; the form offers shorter ones.
@@ -96,18 +96,18 @@ def do_import_pfif(records, *, acting_user, project=None, project_name=""):
     if project is None:
         project = locate_actions.do_create_project(acting_user=acting_user, name=project_name or _("PFIF import"))
     counts = {"people": 0, "notes": 0, "skipped": 0, "project": project.pk}
-    regions = {r.code: r for r in Region.objects.all()}
+    regions = {r.code: r for r in model("network.Region").objects.all()}
     for record in records:
         link = PfifRecord.objects.filter(record_id=record.record_id, kind="person").first()
         if link is not None:
-            person = Person.objects.filter(pk=link.object_id).first()
+            person = visible_people(acting_user).filter(pk=link.object_id).first()
             counts["skipped"] += 1
         else:
             person = None
         if person is None:
             fields = dict(record.fields)
             region = regions.get(fields.pop("region_code", ""))
-            if fields["country"] not in Country.values:
+            if fields["country"] not in dict(choices("locate.Person", "country")):
                 fields["country"] = ""
             if region is not None and (not fields["country"] or fields["country"] == region.country):
                 fields["region"], fields["country"] = region, region.country
@@ -129,8 +129,8 @@ def do_import_pfif(records, *, acting_user, project=None, project_name=""):
                 entry,
                 acting_user=acting_user,
                 date=note.date,
-                method=note.method if note.method in ContactMethod.values else ContactMethod.OTHER,
-                result=note.result if note.result in ContactAttempt.Result.values else ContactAttempt.Result.OTHER,
+                method=note.method if note.method in dict(choices("locate.ContactAttempt", "method")) else "other",
+                result=note.result if note.result in dict(choices("locate.ContactAttempt", "result")) else "other",
                 notes=note.text,
             )
             PfifRecord.objects.create(record_id=note.record_id, kind="note", object_id=attempt.pk)

@@ -1,6 +1,8 @@
 """The OpenAPI document and its browsable documentation (Swagger UI from the sidecar package's
 static files, its start-up script a file of its own: the CSP allows no inline script or style)."""
 
+from django.conf import settings
+from django.utils import translation
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 
@@ -8,11 +10,15 @@ class SchemaView(SpectacularAPIView):
     """``/api/v1/schema/``: the OpenAPI 3 document (YAML, or JSON with ``?format=json``);
     descriptions in Spanish with ``?lang=es``."""
 
-    area = "visas"  # public either way; a token without the visas scope may still read it
-    public = True
-
 
 class DocsView(SpectacularSwaggerSplitView):
+    """``/api/v1/docs/``: Swagger UI; ``?lang=es`` shows the page and the document in Spanish."""
+
     template_name = "api/swagger_ui.html"
-    area = "visas"
-    public = True
+
+    def get(self, request, *args, **kwargs):
+        lang = request.GET.get("lang")
+        if lang in dict(settings.LANGUAGES):
+            # ApiTokenMiddleware restores the request's language once the response is rendered.
+            translation.activate(lang)
+        return super().get(request, *args, **kwargs)

@@ -1,6 +1,7 @@
 """PFIF 1.4: a project's people (those who consented to be searched for) and their notes go out
 as a feed and come back into a fresh database equal; hostile or broken XML is refused by name."""
 
+import ast
 import json
 import os
 import subprocess
@@ -129,9 +130,13 @@ user = User.objects.filter(email="import@example.org").first() or User.objects.c
     email="import@example.org", password=None, role="coordinator", first_name="Ana", last_name="Importa")
 from puente.locate.models import ReunificationProject
 records = pfif.parse(open(FEED, "rb").read())
-project = ReunificationProject.objects.filter(name="Ms. L. (import)").first()
+project = ReunificationProject.objects.filter(pk=PROJECT).first()
 print("COUNTS", do_import_pfif(records, acting_user=user, project=project, project_name="Ms. L. (import)"))
 """
+
+
+def _counts(output):
+    return ast.literal_eval(output.split("COUNTS", 1)[1].strip())
 
 
 def _puente(env, *args, code=None):
@@ -164,10 +169,11 @@ def test_a_projects_feed_round_trips_into_a_fresh_database(tmp_path):
     env.pop("PUENTE_DATA_KEYS", None)
     _puente(env, "migrate", "-v0")
     code = IMPORT.replace("FEED", repr(str(path)))
-    first = _puente(env, code=code)
-    assert "'people': 3" in first and "'notes': 3" in first
-    again = _puente(env, code=code)  # the same feed again: nothing new
-    assert "'people': 0" in again and "'notes': 0" in again and "'skipped': 3" in again
+    first = _counts(_puente(env, code=code.replace("PROJECT", "None")))
+    assert (first["people"], first["notes"], first["skipped"]) == (3, 3, 0)
+    # the same feed again, into the same project: nothing new
+    again = _counts(_puente(env, code=code.replace("PROJECT", str(first["project"]))))
+    assert (again["people"], again["notes"], again["skipped"], again["project"]) == (0, 0, 3, first["project"])
     dump = _puente(env, code=DUMP)
     imported = json.loads(dump.split("DUMP", 1)[1])
     assert imported == _expected()

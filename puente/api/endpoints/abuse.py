@@ -16,13 +16,17 @@ from puente.abuse.access import (
     worker_label,
 )
 from puente.abuse.forms import ReportForm
-from puente.abuse.models import AbuseReport, Programme, Recruiter
 from puente.core.audit import log_access
-from puente.network.models import Region
 
 from ..idempotency import run_idempotent
+from ..registry import choices, model
 from .base import MAX_ID, ReadOnlyViewSet
 from .forms_bridge import validate_with_form
+
+
+AbuseReport = model("abuse.AbuseReport")
+Recruiter = model("abuse.Recruiter")
+Region = model("network.Region")
 
 
 class AbuseReportSerializer(serializers.ModelSerializer):
@@ -61,7 +65,9 @@ class AbuseReportDetailSerializer(AbuseReportSerializer):
 class AbuseReportIn(serializers.Serializer):
     recruiter_names = serializers.ListField(child=serializers.CharField(max_length=200), min_length=1, max_length=20)
     employer_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    programme = serializers.ChoiceField(choices=Programme.choices, required=False, allow_blank=True)
+    programme = serializers.ChoiceField(
+        choices=choices("abuse.AbuseReport", "programme"), required=False, allow_blank=True
+    )
     occurred_from = serializers.DateField(required=False, allow_null=True)
     occurred_to = serializers.DateField(required=False, allow_null=True)
     region = serializers.SlugRelatedField(

@@ -23,15 +23,21 @@ from puente.billing.access import (
     visible_reports,
 )
 from puente.billing.forms import ExpenseForm, TimeEntryForm
-from puente.billing.models import CURRENCY_CHOICES, Expense, ExpenseCategory, Invoice, Payment, TimeEntry, TimeReport
 from puente.core.storage import serve_private_file
 
 from ..idempotency import run_idempotent
+from ..registry import choices, model
 from .base import MAX_ID, id_filter, ReadOnlyViewSet
 from .forms_bridge import validate_with_form
 
 REPORTERS = ("billing.report", "billing.manage")
 INVOICE_READERS = ("billing.manage", "billing.view_invoices_own")
+
+Expense = model("billing.Expense")
+Invoice = model("billing.Invoice")
+Payment = model("billing.Payment")
+TimeEntry = model("billing.TimeEntry")
+TimeReport = model("billing.TimeReport")
 
 
 class MoneySerializer(serializers.Serializer):
@@ -103,9 +109,9 @@ class TimeEntryIn(serializers.Serializer):
 
 class ExpenseIn(serializers.Serializer):
     date = serializers.DateField()
-    category = serializers.ChoiceField(choices=ExpenseCategory.choices)
+    category = serializers.ChoiceField(choices=choices("billing.Expense", "category"))
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES)
+    currency = serializers.ChoiceField(choices=choices("billing.Expense", "amount_currency"))
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)
     receipt = serializers.FileField(required=False, allow_null=True)
 

@@ -15,26 +15,25 @@ from rest_framework.response import Response
 from puente.cases import actions as case_actions
 from puente.cases.access import client_for, visible_attachments, visible_cases, visible_tasks
 from puente.cases.forms import CaseForm, ClientForm, PartyForm, TaskForm
-from puente.cases.models import (
-    Attachment,
-    Case,
-    CaseParty,
-    ClaimType,
-    ContractSignature,
-    ContractVersion,
-    Message,
-    Task,
-)
-from puente.cases.models import TaskKind, Urgency
 from puente.core.storage import serve_private_file
-from puente.network.models import Country, Language, Region
-from puente.locate.models import Person
 
 from ..idempotency import run_idempotent
+from ..registry import choices, model
 from .base import id_filter, ApiMixin, ReadOnlyViewSet
 from .forms_bridge import validate_with_form
 
 CASE_PERMS = ("cases.review", "cases.view_own", "cases.view_assigned")
+
+Attachment = model("cases.Attachment")
+Case = model("cases.Case")
+CaseParty = model("cases.CaseParty")
+ContractSignature = model("cases.ContractSignature")
+ContractVersion = model("cases.ContractVersion")
+Message = model("cases.Message")
+Task = model("cases.Task")
+Person = model("locate.Person")
+Region = model("network.Region")
+Language = model("network.Language")
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -164,9 +163,9 @@ class ClientIn(serializers.Serializer):
     given_names = serializers.CharField(max_length=120, required=False, allow_blank=True)
     surname_1 = serializers.CharField(max_length=120, required=False, allow_blank=True)
     surname_2 = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    sex = serializers.ChoiceField(choices=Person.Sex.choices, required=False, allow_blank=True)
+    sex = serializers.ChoiceField(choices=choices("locate.Person", "sex"), required=False, allow_blank=True)
     birth_date = serializers.RegexField(r"^\d{4}(-\d{2}(-\d{2})?)?$", required=False, allow_blank=True, max_length=10)
-    country = serializers.ChoiceField(choices=Country.choices, required=False, allow_blank=True)
+    country = serializers.ChoiceField(choices=choices("locate.Person", "country"), required=False, allow_blank=True)
     region = serializers.SlugRelatedField(
         slug_field="code", queryset=Region.objects.all(), required=False, allow_null=True
     )
@@ -181,21 +180,21 @@ class ClientIn(serializers.Serializer):
 
 
 class CaseIn(serializers.Serializer):
-    claim_type = serializers.ChoiceField(choices=ClaimType.choices)
+    claim_type = serializers.ChoiceField(choices=choices("cases.Case", "claim_type"))
     court = serializers.CharField(max_length=200, required=False, allow_blank=True)
     docket_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
     summary = serializers.CharField(max_length=20000)
     deadline = serializers.DateField(required=False, allow_null=True)
-    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, default=Urgency.ROUTINE)
+    urgency = serializers.ChoiceField(choices=choices("cases.Case", "urgency"), required=False, default="routine")
 
 
 class PartyIn(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=CaseParty.Kind.choices)
+    kind = serializers.ChoiceField(choices=choices("cases.CaseParty", "kind"))
     name = serializers.CharField(max_length=200)
 
 
 class TaskIn(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=TaskKind.choices)
+    kind = serializers.ChoiceField(choices=choices("cases.Task", "kind"))
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     due_date = serializers.DateField(required=False, allow_null=True)
 
@@ -218,7 +217,7 @@ class RequestIn(serializers.Serializer):
 
 
 class TaskStatusIn(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Task.Status.choices)
+    status = serializers.ChoiceField(choices=choices("cases.Task", "status"))
 
 
 class MessageIn(serializers.Serializer):

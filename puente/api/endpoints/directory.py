@@ -3,9 +3,13 @@
 from rest_framework import serializers
 
 from puente.network.access import visible_advocates, visible_defenders, with_load
-from puente.network.models import Advocate, Defender
 
+from ..registry import model
 from .base import ReadOnlyViewSet
+
+
+Defender = model("network.Defender")
+Advocate = model("network.Advocate")
 
 
 class DefenderSerializer(serializers.ModelSerializer):

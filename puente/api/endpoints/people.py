@@ -20,15 +20,20 @@ from puente.core import tabular
 from puente.core.audit import log_access
 from puente.locate import actions as locate_actions
 from puente.locate.access import visible_entries, visible_people, visible_projects
-from puente.locate.models import ContactAttempt, ContactMethod, Person, ProjectPerson, ReunificationProject
 from puente.locate.search import Query, search_people
 
 from .. import pfif
 from ..actions import do_import_pfif
 from ..idempotency import run_idempotent
+from ..registry import choices, model
 from .base import MAX_ID, id_filter, ApiMixin, ReadOnlyViewSet
 
 PROJECT_PERMS = ("reunification.manage", "reunification.search_assigned")
+
+ContactAttempt = model("locate.ContactAttempt")
+Person = model("locate.Person")
+ProjectPerson = model("locate.ProjectPerson")
+ReunificationProject = model("locate.ReunificationProject")
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -194,8 +199,8 @@ class AttemptSerializer(serializers.ModelSerializer):
 
 class AttemptIn(serializers.Serializer):
     date = serializers.DateField()
-    method = serializers.ChoiceField(choices=ContactMethod.choices)
-    result = serializers.ChoiceField(choices=ContactAttempt.Result.choices)
+    method = serializers.ChoiceField(choices=choices("locate.ContactAttempt", "method"))
+    result = serializers.ChoiceField(choices=choices("locate.ContactAttempt", "result"))
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
     def validate_date(self, value):
@@ -241,7 +246,7 @@ class ProjectViewSet(ReadOnlyViewSet):
     def pfif(self, request, pk=None):
         project = self.get_object()
         entries = visible_entries(request.user).filter(project=project, person__consent_to_search=True)
-        people = Person.objects.filter(pk__in=entries.values("person_id"))
+        people = visible_people(request.user).filter(pk__in=entries.values("person_id"))
         return _pfif_response(people, entries, f"project-{project.pk}")
 
 

@@ -8,10 +8,14 @@ from rest_framework.views import APIView
 
 from puente.visas import stats
 from puente.visas.access import public_employers
-from puente.visas.models import Employer, Visa
 from puente.visas.search import employer_queryset
 
+from ..registry import choices, model
 from .base import ApiMixin, ReadOnlyViewSet
+
+
+Employer = model("visas.Employer")
+VISAS = choices("visas.VisaCase", "visa")
 
 
 class YearSerializer(serializers.Serializer):
@@ -96,7 +100,7 @@ class StatisticsSerializer(serializers.Serializer):
 
 
 class StatisticsQuery(serializers.Serializer):
-    visa = serializers.ChoiceField(choices=Visa.choices, required=False)
+    visa = serializers.ChoiceField(choices=VISAS, required=False)
     fiscal_year = serializers.IntegerField(required=False, min_value=1990, max_value=2100)
     state = serializers.CharField(required=False, max_length=30)
     by = serializers.ChoiceField(choices=["year", "visa", "state", "job"], required=False, default="year")
@@ -133,7 +137,7 @@ class StatisticsView(ApiMixin, APIView):
 
 
 class YearsQuery(serializers.Serializer):
-    visa = serializers.ChoiceField(choices=Visa.choices, required=False)
+    visa = serializers.ChoiceField(choices=VISAS, required=False)
 
 
 class YearsView(ApiMixin, APIView):
