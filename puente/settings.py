@@ -160,8 +160,13 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Failed sign-ins counted per account and address together, per account and per address
+# (puente/core/signin_throttle.py); TOTP codes per account ("login_failed", keyed by account).
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    "login_failed": "5/5m/key",
+    "login_failed_pair": "5/5m/key",
+    "login_failed_account": "20/1h/key",
+    "login_failed_address": "30/15m/key",
     "reset_password": "5/m/ip,3/m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -173,7 +178,10 @@ SESSION_COOKIE_AGE = int(os.environ.get("PUENTE_SESSION_IDLE_SECONDS", str(60 * 
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One cache shared by every server process and kept across restarts (sign-in throttling counts
+# live in it): the database cache, on SQLite and PostgreSQL alike; its table is created by
+# core's migration 0002 (createcachetable).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "puente_cache"}}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]

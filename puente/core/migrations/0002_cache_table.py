@@ -1,0 +1,16 @@
+"""The cache table: sign-in throttling counts failures in a cache every server process shares
+(Django's database cache, on SQLite and PostgreSQL alike; settings.CACHES). Created here so that
+every install that runs ``migrate`` has it (``createcachetable`` is idempotent)."""
+
+from django.core.management import call_command
+from django.db import migrations
+
+
+def create_cache_table(apps, schema_editor):
+    call_command("createcachetable", database=schema_editor.connection.alias, verbosity=0)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("core", "0001_initial")]
+
+    operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop)]
