@@ -1,11 +1,14 @@
 """Interactive search at scale: recall@5 and latency over synthetic registries (no database).
 
-    nice .venv/bin/python benchmarks/locate_search.py [SIZES...] [--queries N]
+    nice .venv/bin/python benchmarks/locate_search.py [SIZES...] [--queries N] [--plain]
 
-Default sizes 100000 and 1000000. For each size: N people (benchmarks/locate_synth.py: five
-countries, skewed name frequencies, siblings sharing both surnames), an index built from their
-keys exactly as Person.save computes them, then QUERIES corrupted copies of random people
-searched with name, date of birth and place as a user would type them. Prints one line per figure.
+Default sizes 100000 and 1000000. For each size: N people from the hard-case generator
+(benchmarks/locate_synth.py ``hard_people``: five countries, skewed name frequencies, families
+sharing surnames and phones, juniors, twins, namesakes, particle surnames, regions and phones as
+people write them; ``--plain`` for the earlier ``people``), an index built from their keys exactly
+as Person.save computes them, then QUERIES corrupted copies of random people (typos, early
+surname typos, fused particles, married names, nicknames, swapped or missing surnames, US forms,
+dates off) searched with name, date of birth and place as a user would type them.
 """
 
 import os
@@ -23,7 +26,7 @@ import django  # noqa: E402
 django.setup()
 
 from locate_synth import Generator, rss_mb  # noqa: E402
-from puente.locate.keys import compute_keys, set_secret  # noqa: E402
+from puente.locate.keys import compute_keys, normalise_phone, set_secret  # noqa: E402
 from puente.locate.search import PersonIndex, Query  # noqa: E402
 
 
@@ -37,7 +40,7 @@ def build(people):
             "",
             p["birth_date"],
             p["municipality"],
-            [p["phone"]] if p["phone"] else [],
+            [normalise_phone(p["phone"], p["country"])] if p["phone"] else [],
         )
         index.add(
             int(p["id"]),
@@ -48,7 +51,7 @@ def build(people):
             k.place_key,
             p["sex"],
             p["country"],
-            p["admin1"],
+            p.get("region_code", p["admin1"]),
         )
     return index
 
@@ -64,8 +67,8 @@ def main():
     set_secret(b"benchmark-secret")
     for size in sizes:
         gen = Generator(seed=size)
-        people = gen.people(size)
-        cache = f"/tmp/locate_bench/index_{size}.pickle"  # noqa: S108 - benchmark scratch file
+        people = gen.people(size) if "--plain" in sys.argv else gen.hard_people(size)
+        cache = f"/tmp/locate_bench/index_{size}{'_plain' if '--plain' in sys.argv else ''}.pickle"  # noqa: S108 - benchmark scratch file
         if "--cached" in sys.argv and os.path.exists(cache):
             # A re-run of the queries only: the index built by an earlier run, same seed.
             with open(cache, "rb") as fh:

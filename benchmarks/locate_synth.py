@@ -217,9 +217,24 @@ class Generator:
                 pid += 1
                 trap = "sibling" if size > 1 else ""
                 sex = rng.choice("MF")
+                # Parents do not give two living children the same name; a first name repeats only
+                # in double names ("María José" and "María Fernanda").
+                family = [o["given_names"].split() for o in out[len(out) - k :]]
+                used = {w for names_ in family for w in names_}
                 g = [self._pick(self.given[sex])]
-                if rng.random() < 0.35:
-                    g.append(self._pick(self.given[sex]))
+                for _try in range(10):
+                    if g[0] not in used:
+                        break
+                    if all(len(f) > 1 for f in family if f[0] == g[0]) and rng.random() < 0.5:
+                        break  # a shared first name of double names
+                    g = [self._pick(self.given[sex])]
+                if rng.random() < 0.35 or g[0] in used:
+                    second = self._pick(self.given[sex])
+                    for _try in range(10):
+                        if second not in used and second != g[0]:
+                            break
+                        second = self._pick(self.given[sex])
+                    g.append(second)
                 y = base_year + k * rng.randint(1, 3)
                 m, d = rng.randint(1, 12), rng.randint(1, 28)
                 if k == 1 and junior:  # the father, with the son's (first person's) name, 25 years older

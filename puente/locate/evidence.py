@@ -6,10 +6,11 @@ needs strong evidence that the two records are one person, whatever the model's 
 - **the same name**, allowing the variations records of one person show (accents and case,
   a typo, a nickname, one of two given names, surnames swapped, fused, hyphenated or with the
   second one missing), **and**
-- **a compatible birth date**: the same year (or a year off by one with the same day and month),
-  no conflicting month or day (a swapped day and month is allowed), and when neither date has a
-  day, the same region or municipality too; **and**
-- no conflicting sex.
+- **a compatible birth date**: the same full date (or a year off by one with the same day and
+  month, or day and month swapped), or, when one side has only the year (and month), the same
+  year, no conflicting month, and the same region or municipality; **and**
+- no conflicting sex; and when the name agrees only through a variation, no conflicting region
+  and a day of birth on at least one side.
 
 (Records carry no national identifier yet; when they do, an exact shared one will be strong
 evidence on its own.)
@@ -22,16 +23,22 @@ neighbours share a phone, namesakes share a name. Such pairs go to the review li
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import Levenshtein
 
 from . import keys as K
 from . import names
 
-_CLOSE = 0.92  # Jaro-Winkler between phonetic codes for "the same word with a typo"
-
-
 def _close(a: str | None, b: str | None) -> bool:
-    return bool(a and b) and (a == b or JaroWinkler.similarity(a, b) >= _CLOSE)
+    """The same word, or one typo apart (two in a word of ten letters or more), compared on the
+    phonetic codes. Not Jaro-Winkler: it forgives any ending after a shared beginning ("maria"
+    ~ "mariana", "ramires kastio" ~ "ramires akosta")."""
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    n = min(len(a), len(b))
+    allowed = 0 if n < 5 else (1 if n < 10 else 2)
+    return Levenshtein.distance(a, b, score_cutoff=allowed) <= allowed
 
 
 def _given(text: str) -> list[str]:
@@ -42,17 +49,22 @@ def _canon(code: str) -> set[str]:
     return {code} | set(names.canonical_codes(code))
 
 
+def _same_name(x: str, y: str) -> bool:
+    return _close(x, y) or bool(_canon(x) & _canon(y))
+
+
 def same_given_names(a: str, b: str) -> bool:
+    """One person's given names as written twice: the same names (a typo, a nickname), or one of
+    two names used alone ("Guadalupe" for "María Guadalupe"). Two names each must both agree:
+    sisters are "María José" and "María Fernanda"."""
     ga, gb = _given(a), _given(b)
     if not ga or not gb:
         return False
-    # The first given name of one is a given name of the other (one of two names used), directly,
-    # as a nickname, or with a typo.
-    for x, ys in ((ga[0], gb), (gb[0], ga)):
-        for y in ys:
-            if _close(x, y) or _canon(x) & _canon(y):
-                return True
-    return False
+    if len(ga) >= 2 and len(gb) >= 2:
+        return (_same_name(ga[0], gb[0]) and _same_name(ga[1], gb[1])) or (
+            _same_name(ga[0], gb[1]) and _same_name(ga[1], gb[0]))
+    single, several = (ga, gb) if len(ga) == 1 else (gb, ga)
+    return any(_same_name(single[0], y) for y in several)
 
 
 def _surnames(s1: str, s2: str) -> tuple[str, str, str]:
@@ -99,12 +111,18 @@ def compatible_dates(a: dict, b: dict) -> bool:
         return (ma, da) == (mb, db) or (ma, da) == (db, mb)
     if ma is not None and mb is not None and ma != mb:
         return False
-    if da is None and db is None:
-        return same_place(a, b)  # year (and month) only on both sides: the place must agree too
-    return True
+    # A date without its day on either side: the place must agree too.
+    return same_place(a, b)
+
+
+def regions_conflict(a: dict, b: dict) -> bool:
+    return bool(a.get("admin1") and b.get("admin1") and a["admin1"] != b["admin1"])
 
 
 def same_place(a: dict, b: dict) -> bool:
+    """The same region, or the same municipality in no conflicting region."""
+    if regions_conflict(a, b):
+        return False
     if a.get("admin1") and a.get("admin1") == b.get("admin1"):
         return True
     ma, mb = names.surname_code(a.get("municipality", "")), names.surname_code(b.get("municipality", ""))
@@ -118,13 +136,31 @@ def _phone(row: dict) -> str:
         return ""
 
 
+def exact_name(a: dict, b: dict) -> bool:
+    """The same given names and surnames, word for word (by sound), with no variation needed."""
+    sa, sb = _surnames(a.get("surname_1", ""), a.get("surname_2", "")), _surnames(
+        b.get("surname_1", ""), b.get("surname_2", ""))
+    return bool(_given(a.get("given_names", ""))) and _given(a.get("given_names", "")) == _given(
+        b.get("given_names", "")) and (sa[:2] == sb[:2] or (len(sa[2]) >= 4 and sa[2] == sb[2]))
+
+
+def _full_date(row: dict) -> bool:
+    return _date(row.get("birth_date", ""))[2] is not None
+
+
 def strong_evidence(a: dict, b: dict) -> bool:
     """True when rows ``a`` and ``b`` (``linkage.COLUMNS``) may be merged without review."""
     sa, sb = (a.get("sex") or "").upper()[:1], (b.get("sex") or "").upper()[:1]
     if sa in "FM" and sb in "FM" and sa and sb and sa != sb:
         return False
-    return (same_given_names(a.get("given_names", ""), b.get("given_names", ""))
-            and same_surnames(a, b) and compatible_dates(a, b))
+    if not (same_given_names(a.get("given_names", ""), b.get("given_names", ""))
+            and same_surnames(a, b) and compatible_dates(a, b)):
+        return False
+    # A name that needed a variation to agree ("Mateo Hernández" for "Alberto Mateo Rodríguez
+    # Hernández") is not enough with regions that disagree, or with no day of birth on either side.
+    if not exact_name(a, b) and (regions_conflict(a, b) or not (_full_date(a) or _full_date(b))):
+        return False
+    return True
 
 
 def evidence(a: dict, b: dict) -> list[tuple[bool, str]]:

@@ -19,7 +19,7 @@ import pandas as pd
 from puente.core import tabular
 
 from . import keys as K
-from . import names
+from . import names, places
 from .evidence import compatible_dates, same_given_names, strong_evidence
 from .models import Person
 from .search import Query, get_index
@@ -90,7 +90,11 @@ def prepare_frame(rows: pd.DataFrame) -> pd.DataFrame:
     out["bdy"] = pd.array(d.map(lambda t: t[2]).tolist(), dtype="Int32")
     out["sex"] = df["sex"].str.upper().str[:1].replace("", None)
     out["country"] = df["country"].str.upper().str.strip().replace("", None)
-    out["admin1"] = df["admin1"].str.upper().str.strip().replace("", None)
+    # Regions as written ("Veracruz", "VER", "MX-VER") read through the alias table (places.py).
+    admin_pairs = df["admin1"].str.strip() + "|" + out["country"].fillna("")
+    admin_u = {v: (places.resolve_region(*v.split("|", 1)).code or v.split("|", 1)[0].upper() or None)
+               for v in admin_pairs.unique()}
+    out["admin1"] = admin_pairs.map(admin_u)
     muni_u = {v: (names.surname_code(v) or None) for v in df["municipality"].unique()}
     out["muni"] = df["municipality"].map(muni_u)
 
@@ -134,9 +138,12 @@ def _settings(link_type: str, prior: float):
             cll.CustomLevel("s1_l = s1_r AND (s2_l IS NULL OR s2_r IS NULL)", "second surname missing"),
             cll.CustomLevel("sfull_l = sfull_r OR s1_l = sfull_r OR sfull_l = s1_r", "surnames written together"),
             cll.CustomLevel("s1_l = s2_r OR s2_l = s1_r", "second surname as last name"),
+            # Jaro-Winkler forgives late typos only; an early one ("Jernández", "Ramírex" read as
+            # "Ramírez" but "Xuc" for "Chuc") is one edit too.
             cll.CustomLevel(
-                "jaro_winkler_similarity(s1_l, s1_r) >= 0.88 AND (s2_l IS NULL OR s2_r IS NULL "
-                "OR jaro_winkler_similarity(s2_l, s2_r) >= 0.88)",
+                "(jaro_winkler_similarity(s1_l, s1_r) >= 0.88 OR damerau_levenshtein(s1_l, s1_r) <= 1) "
+                "AND (s2_l IS NULL OR s2_r IS NULL OR jaro_winkler_similarity(s2_l, s2_r) >= 0.88 "
+                "OR damerau_levenshtein(s2_l, s2_r) <= 1)",
                 "surname typos",
             ),
             cll.CustomLevel("s1_l = s1_r", "first surname only"),
@@ -168,13 +175,23 @@ def _settings(link_type: str, prior: float):
     place = cl.CustomComparison(
         output_column_name="place",
         comparison_levels=[
-            cll.CustomLevel("country_l IS NULL OR country_r IS NULL").configure(is_null_level=True),
-            cll.CustomLevel("country_l = country_r AND muni_l = muni_r", "same municipality"),
+            # Unknown only when a side gives no place at all: a blank country does not cancel a
+            # region and municipality that agree.
+            cll.CustomLevel(
+                "(country_l IS NULL AND admin1_l IS NULL AND muni_l IS NULL) "
+                "OR (country_r IS NULL AND admin1_r IS NULL AND muni_r IS NULL)"
+            ).configure(is_null_level=True),
+            cll.CustomLevel(
+                "muni_l = muni_r AND (admin1_l IS NULL OR admin1_r IS NULL OR admin1_l = admin1_r) "
+                "AND (country_l IS NULL OR country_r IS NULL OR country_l = country_r)",
+                "same municipality",
+            ),
             cll.CustomLevel("admin1_l = admin1_r", "same region"),
             cll.CustomLevel("country_l = country_r", "same country"),
+            cll.CustomLevel("country_l IS NULL OR country_r IS NULL", "country missing, no other agreement"),
             cll.ElseLevel(),
         ],
-    ).configure(m_probabilities=[0.7, 0.15, 0.1, 0.05], u_probabilities=[0.003, 0.04, 0.25, 0.707])
+    ).configure(m_probabilities=[0.7, 0.15, 0.08, 0.04, 0.03], u_probabilities=[0.003, 0.04, 0.25, 0.05, 0.657])
     phone = cl.CustomComparison(
         output_column_name="phone",
         comparison_levels=[
@@ -207,6 +224,9 @@ def _settings(link_type: str, prior: float):
             "l.s1 = r.s2 AND l.byr = r.byr",
             "l.s2 = r.s1 AND l.byr = r.byr",
             "l.sfull = r.sfull",
+            # Not on the first letters: an early typo in the surname changes its code's beginning.
+            "right(l.s1, 4) = right(r.s1, 4) AND l.bmo = r.bmo AND l.bdy = r.bdy",
+            "l.g1c = r.g1c AND l.bmo = r.bmo AND l.bdy = r.bdy AND l.admin1 = r.admin1",
         ],
         probability_two_random_records_match=prior,
         retain_matching_columns=False,

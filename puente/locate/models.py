@@ -9,6 +9,8 @@ SECURITY.md.
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from puente.core.fields import EncryptedCharField, EncryptedTextField
@@ -131,6 +133,8 @@ class Person(models.Model):
                 "place_key",
             }
         super().save(*args, **kwargs)
+        # Every server process brings its search index up to date from this log (search.get_index).
+        PersonChange.objects.create(person_id=self.pk)
 
     @property
     def full_name(self):
@@ -154,6 +158,24 @@ class Person(models.Model):
     @property
     def cases(self):
         return self.client_cases.all()
+
+
+class PersonChange(models.Model):
+    """One row per saved or deleted person, in commit order as far as ids go: each process's
+    search index reads the rows after the last one it saw, so it re-reads exactly the people who
+    changed, and learns of deletions and merges made in other processes within one search."""
+
+    id = models.BigAutoField(primary_key=True)
+    person_id = models.IntegerField()  # not a foreign key: the row outlives a deleted person
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"change #{self.pk} of person #{self.person_id}"
+
+
+@receiver(post_delete, sender=Person)
+def _person_deleted(sender, instance, **kwargs):
+    PersonChange.objects.create(person_id=instance.pk)
 
 
 class PersonConsent(models.Model):

@@ -30,6 +30,20 @@ FUSING = frozenset({"san", "santa", "santo"})
 ABBREVIATIONS = {"ma": "maria", "fco": "francisco", "gpe": "guadalupe", "jesus": "jesus"}
 
 _NON_LETTER = re.compile(r"[^a-z]+")
+# Particles written fused with the surname they belong to ("DELAGARZA", "Dejesús", "DELAO"):
+# "dela", "delas", "delos" are always split off; "del" and "de" only before a word known to follow
+# them in surnames (so "Delgado", "Deras" and "Delia" stay whole).
+_FUSED_ALWAYS = re.compile(r"^(delos|delas|dela)([a-z]+)$")
+AFTER_DEL = frozenset({
+    "valle", "rio", "castillo", "toro", "campo", "angel", "carmen", "real", "olmo", "moral", "pino", "razo",
+    "rosario", "rincon", "villar", "aguila", "monte", "cid", "hoyo", "pozo", "prado", "mazo", "bosque", "cueto",
+    "arco", "barrio", "pilar", "socorro", "refugio", "mar", "sol", "cerro", "llano", "pinal",
+})  # fmt: skip
+AFTER_DE = frozenset({
+    "jesus", "leon", "dios", "haro", "anda", "alba", "avila", "luna", "oca", "paz", "santiago", "lucio", "lira",
+    "lara", "loera", "leija", "lima", "gracia", "hoyos", "ita", "armas", "aquino", "paula", "rosas", "santos",
+    "guadalupe", "lourdes", "sales", "aza", "icaza", "tomas", "loza", "lopez", "mesa", "vega", "silva",
+})  # fmt: skip
 
 
 @functools.lru_cache(maxsize=262144)
@@ -42,8 +56,19 @@ def fold(text: str) -> str:
     return _NON_LETTER.sub(" ", stripped).strip()
 
 
+def _unfuse(word: str) -> list[str]:
+    m = _FUSED_ALWAYS.match(word)
+    if m:
+        return ["de", m.group(1)[2:], m.group(2)]
+    if word.startswith("del") and word[3:] in AFTER_DEL:
+        return ["del", word[3:]]
+    if word.startswith("de") and word[2:] in AFTER_DE:
+        return ["de", word[2:]]
+    return [word]
+
+
 def _words(text: str) -> list[str]:
-    return [ABBREVIATIONS.get(w, w) for w in fold(text).split()]
+    return [ABBREVIATIONS.get(p, p) for w in fold(text).split() for p in _unfuse(w)]
 
 
 def _fuse(words: list[str]) -> list[str]:

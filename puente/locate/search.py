@@ -25,22 +25,26 @@ Memory: see docs/locate.md (about 300 bytes per person).
 
 import math
 import threading
-from datetime import timedelta
+import time
 from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from . import keys as K
+from .access import visible_people
+from .models import Person, PersonChange
 from . import names, places
 
 PRESELECT = 60
 LIKELY = 0.85
 POSSIBLE = 0.6
+MARRIED = 0.62  # given names, full date and region agree, the surnames do not (search.score_candidate)
 WEIGHTS = {"given": 0.3, "surname": 0.4, "birth": 0.2, "place": 0.1}
 
 
@@ -441,6 +445,13 @@ def score_candidate(p: _Prepared, cand: Candidate) -> tuple[float, list[str]]:
     if p.phone and p.phone in cand.phones:
         score = max(score, 0.92)
         reasons.append((gettext_noop("same phone"), None))
+    # A woman listed under her husband's surname (or searched for under it): every given name,
+    # the full birth date and the region agree, only the surnames do not. Offered as possible.
+    if (score < MARRIED and s is not None and s < 0.5 and g is not None and g >= 0.95 and b is not None
+            and b >= 0.95 and p.day is not None and pl is not None and pl >= 1.0 and cand.sex != "M"
+            and p.sex != "M"):
+        score = MARRIED
+        reasons.append((gettext_noop("other surnames: perhaps a married name"), None))
     return round(min(score, 1.0), 4), reasons
 
 
@@ -741,32 +752,79 @@ def _add_rows(index: PersonIndex, rows):
             index.updated_at = updated
 
 
-def get_index() -> PersonIndex:
-    """The process's index, brought up to date with rows saved since it was last read."""
-    global _INDEX
-    from .models import Person
+# An id of the change log skipped by a later one may belong to a transaction still open: it is
+# looked for again for this long before it is taken as rolled back.
+GAP_SECONDS = 120
 
+
+class _ChangeCursor:
+    """Where this process's index stands in ``PersonChange``: the last id read and the ids below
+    it not seen yet (gaps), with when each was first missed."""
+
+    def __init__(self, last_id: int):
+        self.last_id = last_id
+        self.gaps: dict[int, float] = {}
+
+
+_CURSOR: _ChangeCursor | None = None
+
+
+def _changed_people(cursor: _ChangeCursor) -> set[int] | None:
+    """The people changed since the cursor (moving it on), or None when the log no longer reaches
+    back that far (pruned): the index is then rebuilt."""
+    now = time.monotonic()
+    cursor.gaps = {i: t for i, t in cursor.gaps.items() if now - t < GAP_SECONDS}
+    cond = Q(id__gt=cursor.last_id)
+    if cursor.gaps:
+        cond |= Q(id__in=list(cursor.gaps))
+    rows = list(PersonChange.objects.filter(cond).order_by("id").values_list("id", "person_id"))
+    if not rows:
+        return set()
+    ids = [i for i, _p in rows]
+    new_ids = [i for i in ids if i > cursor.last_id]
+    if new_ids and cursor.last_id and not PersonChange.objects.filter(id__lte=cursor.last_id).exists():
+        return None
+    for i in ids:
+        cursor.gaps.pop(i, None)
+    expected = cursor.last_id + 1
+    for i in new_ids:
+        for missing in range(expected, i):
+            cursor.gaps.setdefault(missing, now)
+        expected = i + 1
+    if new_ids:
+        cursor.last_id = new_ids[-1]
+    return {p for _i, p in rows}
+
+
+def get_index() -> PersonIndex:
+    """The process's index, brought up to date with the people changed since it was last read
+    (the ``PersonChange`` log: saves, merges and deletions in any process)."""
+    global _INDEX, _CURSOR
     with _INDEX_LOCK:
-        if _INDEX is None:
+        changed = _changed_people(_CURSOR) if _INDEX is not None and _CURSOR is not None else None
+        if changed is None:
+            # Read the log's position first: a change made while the rows are read is read again.
+            cursor = _ChangeCursor(PersonChange.objects.aggregate(m=Max("id"))["m"] or 0)
             index = PersonIndex()
-            _add_rows(index, Person.objects.order_by("updated_at", "id").values_list(*FIELDS).iterator(chunk_size=5000))
-            _INDEX = index
-        else:
-            qs = Person.objects.all()
-            if _INDEX.updated_at is not None:
-                # A margin, because a transaction that began earlier may commit after a later one;
-                # rows seen already are recognised as unchanged and skipped.
-                qs = qs.filter(updated_at__gte=_INDEX.updated_at - timedelta(minutes=5))
-            _add_rows(_INDEX, qs.order_by("updated_at", "id").values_list(*FIELDS))
-        # People deleted in another process stay in this index until restart; the views fetch the
-        # matches through the access querysets, which drop them.
+            _add_rows(index, Person.objects.order_by("id").values_list(*FIELDS).iterator(chunk_size=5000))
+            _INDEX, _CURSOR = index, cursor
+        elif changed:
+            found = set()
+            for start in range(0, len(changed), 5000):
+                chunk = sorted(changed)[start : start + 5000]
+                rows = list(Person.objects.filter(pk__in=chunk).values_list(*FIELDS))
+                found |= {r[0] for r in rows}
+                _add_rows(_INDEX, rows)
+            for pid in changed - found:
+                _INDEX.remove(pid)  # deleted
         return _INDEX
 
 
 def reset_index() -> None:
-    global _INDEX
+    global _INDEX, _CURSOR
     with _INDEX_LOCK:
         _INDEX = None
+        _CURSOR = None
 
 
 def search_people(user, query: Query, limit: int = 10, project=None) -> list[Match]:
@@ -777,8 +835,6 @@ def search_people(user, query: Query, limit: int = 10, project=None) -> list[Mat
     - Defenders find only people they already see (their cases, their search assignments).
     A search needs a name: nobody is listed by place alone.
     """
-    from .access import visible_people
-
     if not query.has_name():
         return []
     index = get_index()

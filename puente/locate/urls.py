@@ -7,6 +7,7 @@ app_name = "locate"
 urlpatterns = [
     path("", views.search, name="search"),
     path("new/", views.person_new, name="person_new"),
+    path("likely/", views.likely_matches, name="likely_matches"),
     path("<int:pk>/", views.person_detail, name="person_detail"),
     path("<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("<int:pk>/consents/", views.consent_add, name="consent_add"),

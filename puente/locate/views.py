@@ -4,6 +4,7 @@ import base64
 import io
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +18,7 @@ from puente.core.audit import log_access
 from puente.core.forms import add_refusal
 from puente.core.roles import has_perm
 
-from . import actions
+from . import actions, api
 from .access import visible_entries, visible_people, visible_projects
 from .forms import (
     AddToProjectForm,
@@ -79,16 +80,38 @@ def search(request):
 
 @require_perm("people.manage")
 def person_new(request):
+    """Search before create: a first POST whose person looks like people already in the registry
+    shows them and asks again ("create anyway"); ``?project=`` adds the new person to a project."""
+    project = None
+    project_pk = request.GET.get("project") or request.POST.get("project")
+    if project_pk and str(project_pk).isdigit():
+        project = get_visible_or_404(visible_projects(request.user), pk=project_pk)
     form = PersonForm(_posted(request))
+    likely = None
     if request.method == "POST" and form.is_valid():
+        likely = api.likely_matches(request.user, form.sent_data())
+        if likely and "create_anyway" not in request.POST:
+            return render(request, "locate/person_form.html", {"form": form, "likely": likely, "project": project})
         try:
-            person = actions.do_create_person(acting_user=request.user, **form.sent_data())
+            with transaction.atomic():  # the person and their project entry, or neither
+                person = actions.do_create_person(acting_user=request.user, **form.sent_data())
+                if project is not None:
+                    actions.do_add_to_project(project, person, acting_user=request.user)
         except ActionRefused as e:
             add_refusal(form, e)
         else:
             messages.success(request, _("Person saved."))
             return redirect("locate:person_detail", pk=person.pk)
-    return render(request, "locate/person_form.html", {"form": form})
+    return render(request, "locate/person_form.html", {"form": form, "likely": likely, "project": project})
+
+
+# Who enters people: Coordinators (new person, project), Advocates (the client of a case request),
+# anyone filing an abuse report (the worker).
+@require_perm("people.manage", "cases.request", "abuse.report")
+def likely_matches(request):
+    """The htmx partial of ``api.likely_matches`` for any form entering a person (GET fields)."""
+    likely = api.likely_matches(request.user, request.GET)
+    return render(request, api.LIKELY_PARTIAL, {"likely": likely})
 
 
 @require_login

@@ -17,6 +17,13 @@ MATRIX = [
         id="locate:search:query",
     ),
     Entry("locate:person_new", expect={"coordinator": 200}),
+    # Search before create: whoever enters people (Coordinators, Advocates for a case request,
+    # Defenders filing an abuse report) sees only the matches they may see.
+    Entry(
+        "locate:likely_matches",
+        data=lambda w: {"given_names": "María Guadalupe", "surname_1": "Tzoc", "birth_date": "1988-04-12"},
+        expect={"coordinator": 200, "advocate": 200, "other_advocate": 200, "defender": 200, "other_defender": 200},
+    ),
     Entry(
         "locate:person_detail",
         kwargs=lambda w: {"pk": w.locate_person.pk},

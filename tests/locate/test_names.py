@@ -1,3 +1,5 @@
+import pytest
+
 from puente.locate import names
 
 
@@ -55,3 +57,18 @@ def test_nickname_table():
     assert names.nickname_match(p("Güicho"), p("Luis")) == p("Luis")
     assert names.nickname_match(p("Roberto"), p("Alberto")) is None
     assert names.display_name(p("jose")) == "José"
+
+
+@pytest.mark.parametrize(
+    "fused,split",
+    [("DELAGARZA", "de la Garza"), ("Dejesús", "de Jesús"), ("DELAO", "de la O"), ("DELEON", "de León"),
+     ("Delvalle", "del Valle"), ("DELOSSANTOS", "de los Santos"), ("De La Garza", "de la Garza")],
+)
+def test_fused_and_split_particles_give_the_same_keys(fused, split):
+    assert names.surname_code(fused) == names.surname_code(split)
+    assert names.split_surnames(f"{fused} Treviño")[:2] == names.split_surnames(f"{split} Treviño")[:2]
+
+
+@pytest.mark.parametrize("word", ["Delgado", "Deras", "Delfín", "Dehesa"])
+def test_surnames_that_only_begin_like_a_particle_stay_whole(word):
+    assert names.surname_code(word) == names.phonetic(names.fold(word))
