@@ -228,7 +228,9 @@ def main():
                 time.sleep(1)
         print(f"load_start_time: {time.monotonic() - t:.1f} s (migrate, collectstatic, {o.workers} web processes)")
         rng = random.Random(7)
-        mix = ["coordinator"] * 10 + ["advocate"] * 15 + ["defender"] * 15 + ["public"] * 10
+        # 10 Coordinators, 15 Advocates, 15 Defenders, 10 public visitors per 50, interleaved.
+        mix = ["coordinator", "advocate", "defender", "public", "advocate", "defender", "coordinator", "advocate",
+               "defender", "public"]
         results: dict[str, list] = defaultdict(list)
         until = time.monotonic() + o.duration
         by_role = defaultdict(list)

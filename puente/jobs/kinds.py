@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from puente.core.storage import private_storage
 from puente.locate import actions as locate_actions
+from puente.locate.access import visible_projects
+from puente.locate.report import report_pdf
 from puente.network import actions as network_actions
 from puente.network import directory_io
 from puente.visas import actions as visas_actions
@@ -157,3 +159,20 @@ def _people_import(job, payload: dict, progress: Progress) -> dict:
 
 
 PEOPLE_IMPORT = register(Kind("locate.import_people", _("Import a list of people"), "people.manage", _people_import))
+
+
+# --- locate: a reunification project's court report as PDF --------------------------------------
+
+def _project_report(job, payload: dict, progress: Progress) -> dict:
+    project = visible_projects(job.user).filter(pk=payload["project"]).first()
+    if project is None:
+        raise LookupError(str(_("The project is gone or no longer yours to see.")))
+    progress(0, None, str(_("Writing the report")), force=True)
+    pdf = report_pdf(project)
+    stored = private_storage.save("jobs/report.bin", ContentFile(pdf))
+    return {"file": stored, "file_name": f"reunification-{project.pk}-report.pdf",
+            "url": reverse("jobs:download", args=[job.pk]), "url_label": str(_("Download the report (PDF)"))}
+
+
+PROJECT_REPORT = register(Kind("locate.project_report_pdf", _("Court report of a reunification project (PDF)"),
+                               "reunification.manage", _project_report))

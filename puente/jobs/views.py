@@ -11,7 +11,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import messages
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,8 @@ from django_q.models import OrmQ
 from puente.core import crypto
 from puente.core.access import get_visible_or_404, public, require_login, require_perm
 from puente.core.action_contract import ActionRefused
+from puente.core.storage import private_storage
+from puente.locate.access import visible_projects
 
 from . import kinds, runner
 from .access import visible_jobs
@@ -110,6 +112,28 @@ def start_visas_resolve(request: HttpRequest) -> HttpResponse:
         job = runner.start(kinds.VISAS_RESOLVE.name, acting_user=request.user)
         return redirect("jobs:detail", pk=job.pk)
     return render(request, "jobs/start_confirm.html", {"kind": kinds.VISAS_RESOLVE})
+
+
+@require_perm("reunification.manage")
+def start_project_report(request: HttpRequest, project_pk: int) -> HttpResponse:
+    project = get_visible_or_404(visible_projects(request.user), pk=project_pk)
+    if request.method == "POST":
+        job = runner.start(kinds.PROJECT_REPORT.name, acting_user=request.user, payload={"project": project.pk},
+                           label=f"{kinds.PROJECT_REPORT.label}: {project.pk}")
+        return redirect("jobs:detail", pk=job.pk)
+    return render(request, "jobs/start_confirm.html", {"kind": kinds.PROJECT_REPORT})
+
+
+@require_login
+def download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file a job made (a report), to whoever may see the job; streamed after the check."""
+    job = get_visible_or_404(visible_jobs(request.user).filter(status=Job.Status.DONE), pk=pk)
+    if not job.result.get("file"):
+        raise Http404
+    response = HttpResponse(private_storage.read_plain(job.result["file"]), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{job.result.get("file_name", "report.pdf")}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- health ------------------------------------------------------------------------------------

@@ -22,6 +22,15 @@ MATRIX = [
     Entry("jobs:start_visas_resolve", expect={"coordinator": 200}),
     Entry("jobs:start_visas_resolve", method="post", expect={"coordinator": 302}, id="jobs:start_visas_resolve:post"),
     Entry("jobs:start_directory_import", expect={"coordinator": 200}),
+    # A project's court report as a job: Coordinators (reunification.manage), for a project they see.
+    Entry("jobs:start_project_report", kwargs=lambda w: {"project_pk": w.locate_project.pk},
+          expect={"coordinator": 200}),
+    Entry("jobs:start_project_report", method="post", kwargs=lambda w: {"project_pk": w.locate_project.pk},
+          expect={"coordinator": 302}, id="jobs:start_project_report:post"),
+    # The file a job made: whoever may see the job (its owner, Coordinators); else 404.
+    Entry("jobs:download", kwargs=lambda w: {"pk": w.report_job.pk}, expect={"coordinator": 200}, default=404),
+    Entry("jobs:download", kwargs=lambda w: {"pk": w.advocate_job.pk}, expect={"coordinator": 404}, default=404,
+          id="jobs:download:no-file"),
 ]
 
 

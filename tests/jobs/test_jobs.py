@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
@@ -161,3 +162,19 @@ def test_a_running_job_page_polls_with_htmx(client, db):
     r = client.get(reverse("jobs:detail", args=[job.pk]), HTTP_HX_REQUEST="true")
     body = r.content.decode()
     assert 'hx-trigger="every 2s"' in body and "<html" not in body and 'value="75"' in body
+
+
+def test_a_project_report_is_made_in_the_background_and_downloaded(client, world):
+    with transaction.atomic():
+        job = runner.start("locate.project_report_pdf", acting_user=world.coordinator,
+                           payload={"project": world.locate_project.pk})
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE, job.error
+    client.force_login(world.coordinator)
+    page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert reverse("jobs:download", args=[job.pk]) in page
+    r = client.get(reverse("jobs:download", args=[job.pk]))
+    assert r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    assert b"%PDF" not in Path(settings.MEDIA_ROOT, job.result["file"]).read_bytes()  # encrypted at rest
+    client.force_login(world.defender)
+    assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 404
