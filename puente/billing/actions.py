@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -17,6 +18,7 @@ from djmoney.money import Money
 
 from puente.cases.models import Case, CaseState
 from puente.core.action_contract import ActionRefused, action
+from puente.core.uploads import check_upload
 
 from . import money
 from .ledger import defender_balance
@@ -45,11 +47,7 @@ REPORTABLE_CASE_STATES = (CaseState.ACTIVE, CaseState.REPORTING)
 
 # Receipts: what a phone camera or a scanner produces. Sniffed from the bytes, never trusted from
 # the browser's declared type or the file name.
-RECEIPT_SIGNATURES = [
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-]
+RECEIPT_KINDS = frozenset({"pdf", "jpeg", "png", "webp"})
 
 
 def _today():
@@ -57,24 +55,13 @@ def _today():
 
 
 def sniff_receipt(uploaded) -> tuple[str, str]:
-    """Return (content type, extension) of an uploaded receipt, or raise naming the field."""
-    size = getattr(uploaded, "size", None)
-    if size is not None and size > settings.PUENTE_UPLOAD_MAX_BYTES:
-        raise ActionRefused(
-            {
-                "receipt": _("The receipt is %(size)s MB; the limit is %(limit)s MB.")
-                % {"size": round(size / 1048576, 1), "limit": round(settings.PUENTE_UPLOAD_MAX_BYTES / 1048576, 1)}
-            }
-        )
-    uploaded.seek(0)
-    head = uploaded.read(16)
-    uploaded.seek(0)
-    for signature, content_type, ext in RECEIPT_SIGNATURES:
-        if head.startswith(signature):
-            return content_type, ext
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    raise ActionRefused({"receipt": _("The receipt must be a PDF, JPEG, PNG or WebP file.")})
+    """Return (content type, extension) of an uploaded receipt, or refuse naming the field: the
+    one upload check (``puente.core.uploads``: size, kind from the bytes, no web page inside)."""
+    try:
+        kind = check_upload(uploaded, RECEIPT_KINDS)
+    except ValidationError as exc:
+        raise ActionRefused({"receipt": exc.messages}) from None
+    return kind.mime, kind.extension
 
 
 def hourly_rate_for(case) -> tuple[Money, str]:

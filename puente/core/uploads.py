@@ -3,9 +3,11 @@ declarations, attachments).
 
 The declared content type and the file name come from the client and prove nothing: the kind is
 decided from the bytes (magic numbers, via the ``filetype`` library, plus checks for DOCX and
-plain text). Accepted kinds: PDF, JPEG, PNG, HEIC (phone photos), DOCX and plain UTF-8 text.
-Executables, HTML, SVG (which can carry scripts), archives and anything unrecognised are
-refused, as is a file larger than ``settings.PUENTE_UPLOAD_MAX_BYTES``.
+plain text). Accepted kinds: PDF, JPEG, PNG, HEIC and WebP (phone photos), DOCX and plain
+UTF-8 text. Executables, HTML, SVG (which can carry scripts), archives and anything unrecognised
+are refused, and so is a PDF or an image with a web page anywhere inside it (a polyglot), as is a
+file larger than ``settings.PUENTE_UPLOAD_MAX_BYTES``. Every upload goes through here: case
+attachments, abuse evidence, expense receipts, declarations.
 
 Use it in a form::
 
@@ -42,6 +44,7 @@ KINDS = {
     "jpeg": Kind("jpeg", "image/jpeg", "jpg"),
     "png": Kind("png", "image/png", "png"),
     "heic": Kind("heic", "image/heic", "heic"),
+    "webp": Kind("webp", "image/webp", "webp"),
     "docx": Kind("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
     "text": Kind("text", "text/plain", "txt"),
 }
@@ -64,8 +67,29 @@ def _read(uploaded, limit=None) -> bytes:
     return data
 
 
+# Active web content anywhere in a PDF or an image (a polyglot): "<?xml" is left out, as photos
+# and PDFs carry XMP metadata in clear.
+_ACTIVE_MARKUP = (b"<html", b"<script", b"<svg", b"<iframe", b"<body", b"<object", b"<embed", b"<!doctype html")
+
+
+def _has_active_markup(data: bytes) -> bool:
+    """A web page anywhere in the file. A PDF or an image with a page inside ("%PDF-1.4 ...
+    <html><script>", a PNG with a page after its last chunk) is what a browser sniffing the
+    bytes, or a careless viewer, would run as a page; a real document or photo has no such text
+    in clear (its contents are compressed)."""
+    lowered = data.lower()
+    return any(marker in lowered for marker in _ACTIVE_MARKUP)
+
+
 def sniff(data: bytes) -> str | None:
     """The kind of file these bytes are (a key of ``KINDS``), "dangerous", or None."""
+    kind = _sniff(data)
+    if kind in ("pdf", "jpeg", "png", "heic", "webp") and _has_active_markup(data):
+        return "dangerous"
+    return kind
+
+
+def _sniff(data: bytes) -> str | None:
     head = data[:HEAD]
     if head.startswith(_DANGEROUS_PREFIXES):
         return "dangerous"
@@ -81,6 +105,8 @@ def sniff(data: bytes) -> str | None:
             return "jpeg"
         if ext == "png":
             return "png"
+        if ext == "webp":
+            return "webp"
         if ext in ("heic", "avif") and guess.mime in ("image/heic", "image/heif", "image/avif"):
             return "heic" if ext == "heic" else None
         if ext in ("exe", "elf", "wasm", "crx", "swf", "deb", "rpm", "cab"):
@@ -146,7 +172,8 @@ def check_upload(uploaded, allowed=ALL_KINDS, max_bytes: int | None = None) -> K
         )
     if kind is None or kind not in allowed:
         raise ValidationError(
-            _("%(name)s is not an accepted kind of file. Accepted: %(accepted)s.") % {"name": name, "accepted": accepted},
+            _("%(name)s is not an accepted kind of file. Accepted: %(accepted)s.")
+            % {"name": name, "accepted": accepted},
             code="kind",
         )
     return KINDS[kind]
