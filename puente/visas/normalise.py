@@ -29,10 +29,21 @@ def strip_accents(text: str) -> str:
     return orgnames.strip_accents(text)
 
 
+_NOTE = re.compile(r"\(([^()]*)\)")
+
+
 def _without_h2_suffixes(name) -> str:
+    """The name without "& its employer members ...", "joint employer with ..." and an abbreviation
+    repeated after its brackets ("... INC. (NCGA) NCGA")."""
     text = str(name or "")
     cut = _EMPLOYER_SUFFIX.sub("", text)
-    return cut if cut.strip(" ,.;-&") else text
+    if not cut.strip(" ,.;-&"):
+        return text
+    for note in _NOTE.findall(cut):
+        note = note.strip()
+        if note and " " not in note and cut.rstrip(" ,.;-").upper().endswith(" " + note.upper()):
+            cut = cut.rstrip(" ,.;-")[: -len(note)]
+    return cut
 
 
 @lru_cache(maxsize=200_000)

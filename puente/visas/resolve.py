@@ -323,35 +323,73 @@ def acronym_of(acronym: str, key: str) -> bool:
     return match(0, 0)
 
 
-def acronym_candidates(active, agents_of, notes_of=None):
-    """(acronym employer, full-name employer, evidence) for every employer filed under an acronym
-    ("NCGA, INC." -> key "NCGA") that stands for another active employer's name in the same state
-    (its initials, or a bracketed note of one of its names as filed: "... INC. (NCGA)"), with an
-    agent in common: the place and the agent agree. ``active``: dicts with pk, key, state, city,
-    name; ``agents_of``: employer id -> set of agent keys; ``notes_of``: employer id -> set of the
-    bracketed notes of its names."""
+def _is_abbreviation(word: str) -> bool:
+    return word.isalpha() and " " not in word and ACRONYM_LENGTH[0] <= len(word) <= ACRONYM_LENGTH[1]
+
+
+def acronym_candidates(active, agents_of, notes_of=None, sizes=None):
+    """(employer merged, employer kept, evidence) for the employers one filer's abbreviation keeps
+    apart, in the same state, when the place and the agent agree:
+
+    - an employer filed under an acronym ("NCGA, INC." -> key "NCGA") and the employer whose name it
+      stands for: its initials (NCGA, WAFLA = WAshington Farm Labor Association) or a bracketed note
+      of one of its names as filed ("... INC. (NCGA)");
+    - two employers whose names carry the same bracketed abbreviation ("NORTH CAROLINA GROWERS
+      (NCGA) ..." and "NORTH CAROLINA GROWERS ASSOCIATION, INC. (NCGA)"): the one with more rows stays.
+
+    The agent agrees when the two have an agent in common, or, in the same city, when one of them
+    files without any agent. ``active``: dicts with pk, key, state, city; ``agents_of``: employer
+    id -> set of agent keys; ``notes_of``: employer id -> the bracketed notes of its names;
+    ``sizes``: employer id -> rows."""
     notes_of = notes_of or {}
+    sizes = sizes or {}
     by_state = defaultdict(list)
     for e in active:
         by_state[e["state"]].append(e)
-    found = []
-    for e in sorted(active, key=lambda e: (e["key"], e["state"])):
+
+    def agree(a, b):
+        common = sorted(agents_of.get(a["pk"], set()) & agents_of.get(b["pk"], set()))
+        same_city = bool(a["city"]) and a["city"].upper() == (b["city"] or "").upper()
+        place = f"same state {a['state']}" + (f" and city {b['city']}" if same_city else "")
+        if common:
+            return f"{place}; agent in common: {', '.join(common[:3])}"
+        with_agent = [bool(agents_of.get(x["pk"])) for x in (a, b)]
+        if same_city and not all(with_agent):
+            return f"{place}; no agent on {'one side' if any(with_agent) else 'either side'}"
+        return None
+
+    found, taken = [], set()
+    for e in sorted(active, key=lambda e: (e["key"] or "", e["state"], e["city"] or "")):
         key = e["key"] or ""
-        if " " in key or not key.isalpha() or not (ACRONYM_LENGTH[0] <= len(key) <= ACRONYM_LENGTH[1]):
+        if not _is_abbreviation(key):
             continue
         fulls = [f for f in by_state[e["state"]] if f["pk"] != e["pk"] and " " in (f["key"] or "")
                  and (key in notes_of.get(f["pk"], ()) or acronym_of(key, f["key"] or ""))]
-        for full in sorted(fulls, key=lambda f: f["key"]):
-            common = sorted(agents_of.get(e["pk"], set()) & agents_of.get(full["pk"], set()))
-            if not common:
+        for full in sorted(fulls, key=lambda f: (-sizes.get(f["pk"], 0), f["key"], f["city"] or "")):
+            why = agree(e, full)
+            if not why:
                 continue
-            same_city = e["city"] and e["city"].upper() == (full["city"] or "").upper()
-            city = (" and city " + full["city"]) if same_city else ""
-            how = "named in brackets" if key in notes_of.get(full["pk"], ()) else "initials"
-            evidence = (f"acronym {key} = {full['key']} ({how}); same state {e['state']}{city}; "
-                        f"agent in common: {', '.join(common[:3])}")
-            found.append((e["pk"], full["pk"], evidence))
+            how = ("in brackets in a name of" if key in notes_of.get(full["pk"], ()) else "the initials of")
+            found.append((e["pk"], full["pk"], f"{key} is {how} {full['key']}; {why}"))
+            taken.add(e["pk"])
             break
+    by_note = defaultdict(list)
+    for f in active:
+        if " " in (f["key"] or "") and f["pk"] not in taken:
+            for note in notes_of.get(f["pk"], ()):
+                if _is_abbreviation(note):
+                    by_note[(f["state"], note)].append(f)
+    for (_state, note), group in sorted(by_note.items()):
+        group = sorted(group, key=lambda f: (-sizes.get(f["pk"], 0), f["key"], f["city"] or ""))
+        head = group[0]
+        for other in group[1:]:
+            if other["pk"] in taken or head["pk"] in taken or other["pk"] == head["pk"]:
+                continue
+            why = agree(other, head)
+            if why:
+                evidence = f"both filed as ({note}): {other['key']} and {head['key']}; {why}"
+                found.append((other["pk"], head["pk"], evidence))
+                taken.add(other["pk"])
     return found
 
 
@@ -374,10 +412,9 @@ def resolve_employers(merge):
 def _merge_acronyms(merge):
     """Employers filed under an acronym merge into the employer whose name it stands for, when the
     state and an agent agree; the evidence is kept on the merge (shown on the review page)."""
-    active = list(Employer.objects.filter(merged_into__isnull=True).values("pk", "key", "state", "city", "name"))
-    short = [e["pk"] for e in active if e["key"] and " " not in e["key"] and len(e["key"]) <= ACRONYM_LENGTH[1]]
-    if not short:
-        return 0
+    active = list(Employer.objects.filter(merged_into__isnull=True).values(
+        "pk", "key", "state", "city", "name", "row_count"))
+    sizes = {e["pk"]: e["row_count"] for e in active}
     agents_of = defaultdict(set)
     for employer_id, agent in (VisaCase.objects.filter(employer__merged_into__isnull=True).exclude(agent__isnull=True)
                                .values_list("employer_id", "agent__key").order_by().distinct()):
@@ -388,10 +425,19 @@ def _merge_acronyms(merge):
         notes_of[employer_id].update(normalise.name_keys(name)[1:])
     refused = _refused(MergeReview, EmployerMerge)
     merged = 0
-    for gone, into, evidence in acronym_candidates(active, agents_of, notes_of):
-        if frozenset((gone, into)) in refused:
+    survivor: dict[int, int] = {}
+
+    def find(pk):
+        while pk in survivor:
+            pk = survivor[pk]
+        return pk
+
+    for gone, into, evidence in acronym_candidates(active, agents_of, notes_of, sizes):
+        gone, into = find(gone), find(into)
+        if gone == into or frozenset((gone, into)) in refused:
             continue
         merge(into, gone, 1.0, evidence)
+        survivor[gone] = into
         merged += 1
     return merged
 
@@ -441,8 +487,8 @@ def resolve_agents(merge, rehome):
 
 def refresh_display_names():
     """Each active employer's and agent's displayed name: the name it is filed under on most rows
-    (ties: the longest, so a full name before its acronym, then the first alphabetically), so that
-    it does not depend on which file came first."""
+    (an employer's full name before its acronym, whatever their rows; ties: the longest, then the
+    first alphabetically), so that it does not depend on which file came first."""
     from django.db.models import Count
 
     best = {}
@@ -450,12 +496,12 @@ def refresh_display_names():
                                        .values_list("employer_id", "employer_name_filed", "employer_city")
                                        .annotate(n=Count("pk")).values_list("employer_id", "employer_name_filed",
                                                                             "employer_city", "n")):
-        candidate = (-n, -len(name), name, city)
+        candidate = (" " not in normalise.name_key(name), -n, -len(name), name, city)
         if employer_id not in best or candidate < best[employer_id]:
             best[employer_id] = candidate
     changed = []
     for employer in Employer.objects.filter(pk__in=list(best)).only("pk", "name", "city"):
-        _n, _length, name, city = best[employer.pk]
+        _short, _n, _length, name, city = best[employer.pk]
         if (employer.name, employer.city) != (name[:300], city[:120]):
             employer.name, employer.city = name[:300], city[:120]
             changed.append(employer)

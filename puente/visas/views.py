@@ -102,7 +102,8 @@ def employer(request, pk):
     rows_qs = access.public_rows().filter(employer=employer)
     table = request.GET.get("table", "cases")
     years = _bars(stats.employer_years([employer.pk]).get(employer.pk, []))
-    debarments = list(employer.debarments.values("program", "name", "city", "state", "start", "end", "certainty", "method"))
+    debarments = list(employer.debarments.values(
+        "program", "name", "city", "state", "start", "end", "certainty", "method"))
     names = list(employer.names.values("name", "city", "state", "certainty", "method").order_by("name"))
     if _format(request):
         if table == "years":
