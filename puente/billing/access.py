@@ -8,8 +8,9 @@ another party's object is a 404.
   whether they were reversed). Never a Defender's report or payout.
 """
 
-from puente.cases.models import Case
+from puente.cases.access import visible_cases
 
+from .actions import REPORTABLE_CASE_STATES
 from .models import Expense, Invoice, InvoiceState, Payment, Payout, Refund, TimeReport
 
 
@@ -28,11 +29,10 @@ def visible_expenses(user):
 
 def reportable_cases(user):
     """Cases the Defender may file a report on: assigned to it, active or in reporting."""
-    from .actions import REPORTABLE_CASE_STATES
-
+    cases = visible_cases(user)
     if not (user.is_defender and user.defender_id):
-        return Case.objects.none()
-    return Case.objects.filter(defender_id=user.defender_id, state__in=REPORTABLE_CASE_STATES)
+        return cases.none()
+    return cases.filter(defender_id=user.defender_id, state__in=REPORTABLE_CASE_STATES)
 
 
 def visible_invoices(user):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from puente.cases.models import Case, CaseState
+from puente.cases import api as cases_api
 from puente.core.action_contract import ActionRefused, action
 from puente.core.uploads import check_upload
 
@@ -43,7 +43,7 @@ from .models import (
 )
 
 # Cases a Defender may report on: the work is under way or being billed.
-REPORTABLE_CASE_STATES = (CaseState.ACTIVE, CaseState.REPORTING)
+REPORTABLE_CASE_STATES = ("active", "reporting")  # puente.cases CaseState.ACTIVE and REPORTING
 
 # Receipts: what a phone camera or a scanner produces. Sniffed from the bytes, never trusted from
 # the browser's declared type or the file name.
@@ -62,11 +62,6 @@ def sniff_receipt(uploaded) -> tuple[str, str]:
     except ValidationError as exc:
         raise ActionRefused({"receipt": exc.messages}) from None
     return kind.mime, kind.extension
-
-
-def hourly_rate_for(case) -> tuple[Money, str]:
-    """The Defender's hourly rate for a case: the Defender's profile rate."""
-    return case.defender.hourly_rate, "profile"
 
 
 def _lock_report(report) -> TimeReport:
@@ -123,6 +118,153 @@ def do_update_settings(*, acting_user, **fields) -> BillingSettings:
     return config
 
 
+# --- pricing from the signed contract ----------------------------------------------------------
+# The Case Facilitation Contract sets what is billed (``puente.cases.api.ContractTerms``): each time
+# entry is priced at the hourly rate of the contract version all three parties had signed on the
+# entry's date (an entry dated on or after the day a newer version was signed takes the newer
+# one); the network's fee on an invoice comes from the version that priced each report. Neither
+# the Defender's profile rate nor the billing settings price anything once a contract is signed.
+
+
+def _signed_on(terms) -> date:
+    return timezone.localdate(terms.signed_at)
+
+
+def _no_contract() -> ActionRefused:
+    return ActionRefused(
+        _(
+            "This case has no Case Facilitation Contract signed by all three parties: hours and expenses "
+            "cannot be priced until it is signed."
+        ),
+        code="no_contract",
+    )
+
+
+def _require_past_or_today(day: date, field: str = "date") -> None:
+    if day > _today():
+        raise ActionRefused(
+            _("The date %(date)s is in the future: report work and expenses once they are done.")
+            % {"date": day.isoformat()},
+            field=field,
+            code="future",
+        )
+
+
+def terms_on(case, day: date, signed=None):
+    """The terms of the contract version in force on ``day``: the latest one signed by all three
+    parties on or before that day. Refuses (naming the date field) when the day is before the
+    first signed version, or when the case has none. ``signed``: ``all_signed_terms(case)``
+    when the caller already has it."""
+    signed = cases_api.all_signed_terms(case) if signed is None else signed
+    if not signed:
+        raise _no_contract()
+    in_force = [t for t in signed if _signed_on(t) <= day]
+    if not in_force:
+        first = min(signed, key=lambda t: t.signed_at)
+        raise ActionRefused(
+            _(
+                "The date %(date)s is before the contract was signed (%(signed)s): only work done under the "
+                "signed contract is billed."
+            )
+            % {"date": day.isoformat(), "signed": _signed_on(first).isoformat()},
+            field="date",
+            code="before_contract",
+        )
+    return max(in_force, key=lambda t: (t.signed_at, t.version_number))
+
+
+def _price_entry(entry, terms) -> None:
+    entry.hourly_rate = terms.hourly_rate
+    entry.set_terms(terms)
+
+
+def _terms_by_version(case) -> dict:
+    return {t.version_id: t for t in cases_api.all_signed_terms(case)}
+
+
+def _counted_reports(report):
+    """The case's reports that count toward its caps: submitted or approved (a returned version
+    that was corrected is counted through its correction), and ``report`` itself."""
+    others = TimeReport.objects.filter(
+        case_id=report.case_id, status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED]
+    ).exclude(pk=report.pk)
+    return [*others, report]
+
+
+def cap_flags(report, terms) -> list[dict]:
+    """The caps of ``terms`` that the case's reports, with ``report``, go beyond."""
+    flags = []
+    reports = _counted_reports(report)
+    if terms.hours_cap is not None:
+        hours = sum((e.hours for r in reports for e in r.entries.all()), Decimal(0))
+        if hours > terms.hours_cap:
+            flags.append(
+                {
+                    "kind": "hours",
+                    "cap": str(terms.hours_cap),
+                    "total": str(hours),
+                    "currency": "",
+                    "version": terms.version_number,
+                }
+            )
+    if terms.expenses_cap is not None:
+        currency = str(terms.expenses_cap.currency)
+        cache: dict = {}
+        try:
+            spent = money.total(
+                (
+                    money.convert(x.amount, currency, _today(), cache)[0].amount
+                    for r in reports
+                    for x in r.expenses.all()
+                ),
+                currency,
+            )
+        except money.MissingRate:
+            # Not comparable without a rate: flagged, so that a Coordinator looks at it.
+            flags.append(
+                {
+                    "kind": "expenses",
+                    "cap": str(terms.expenses_cap.amount),
+                    "total": "",
+                    "currency": currency,
+                    "version": terms.version_number,
+                }
+            )
+        else:
+            if spent > terms.expenses_cap.amount:
+                flags.append(
+                    {
+                        "kind": "expenses",
+                        "cap": str(terms.expenses_cap.amount),
+                        "total": str(spent),
+                        "currency": currency,
+                        "version": terms.version_number,
+                    }
+                )
+    return flags
+
+
+def describe_cap_flag(flag: dict) -> str:
+    """One cap flag as a sentence in the active language."""
+    if flag["kind"] == "hours":
+        return _("Hours on the case: %(total)s, over the cap of %(cap)s hours in contract version %(version)s.") % flag
+    if not flag["total"]:
+        return (
+            _(
+                "Expenses on the case could not be compared with the cap of %(cap)s %(currency)s in contract version "
+                "%(version)s: an exchange rate is missing."
+            )
+            % flag
+        )
+    return (
+        _(
+            "Expenses on the case: %(total)s %(currency)s, over the cap of %(cap)s %(currency)s in contract version "
+            "%(version)s."
+        )
+        % flag
+    )
+
+
 # --- reports ---------------------------------------------------------------------------------
 
 
@@ -132,6 +274,8 @@ def do_create_report(case, *, acting_user) -> TimeReport:
         raise ActionRefused(_("Only the Defender assigned to the case reports on it."))
     if case.state not in REPORTABLE_CASE_STATES:
         raise ActionRefused(_("Reports are filed while the case is active or in reporting."))
+    if not cases_api.all_signed_terms(case):
+        raise _no_contract()
     return TimeReport.objects.create(case=case, defender_id=case.defender_id, created_by=acting_user)
 
 
@@ -142,7 +286,9 @@ def do_add_entry(report, *, acting_user, date, hours, description, task=None) ->
     _require_draft(report)
     if task is not None and task.case_id != report.case_id:
         raise ActionRefused({"task": _("This task belongs to another case.")})
+    _require_past_or_today(date)
     entry = TimeEntry(report=report, date=date, hours=hours, description=description, task=task)
+    _price_entry(entry, terms_on(report.case, date))
     entry.full_clean()
     entry.save()
     return entry
@@ -167,6 +313,8 @@ def do_add_expense(report, *, acting_user, date, category, amount: Money, descri
         raise ActionRefused({"amount": _("Choose one of the network's currencies.")})
     if amount.amount <= 0 or money.round_to_minor(amount.amount, amount.currency) != amount.amount:
         raise ActionRefused({"amount": _("Enter an amount greater than zero, with at most two decimals.")})
+    _require_past_or_today(date)
+    terms_on(report.case, date)  # an expense before the signed contract is not billed either
     expense = Expense(report=report, date=date, category=category, description=description)
     expense.amount = amount
     if receipt is not None:
@@ -193,7 +341,8 @@ def do_submit_report(report, *, acting_user) -> TimeReport:
     _require_draft(report)
     # A draft does not hold a case in reporting, so the case may have moved on since it was
     # started; the case row is locked so that the check and a Coordinator's move do not interleave.
-    case = Case.objects.select_for_update().get(pk=report.case_id)
+    # (The row is read through the report's own relation: billing never imports cases' models.)
+    case = type(report.case).objects.select_for_update().get(pk=report.case_id)
     if case.state not in REPORTABLE_CASE_STATES:
         raise ActionRefused(
             _(
@@ -203,10 +352,24 @@ def do_submit_report(report, *, acting_user) -> TimeReport:
         )
     if not report.entries.exists() and not report.expenses.exists():
         raise ActionRefused(_("Add at least one time entry or expense before submitting."))
-    rate, source = hourly_rate_for(report.case)
-    if report.entries.exists() and not (rate and rate.amount > 0):
-        raise ActionRefused(_("The Defender has no hourly rate: a Coordinator must set one first."))
-    report.hourly_rate, report.hourly_rate_source = rate, source
+    # Price every entry from the signed contract in force on its date (entries of a draft made
+    # before contracts held their terms were not priced yet), and the report from the latest of them.
+    signed = cases_api.all_signed_terms(case)
+    latest = cases_api.signed_terms(case)
+    if latest is None:
+        raise _no_contract()
+    used = []
+    for entry in report.entries.all():
+        _require_past_or_today(entry.date)
+        terms = terms_on(case, entry.date, signed)
+        _price_entry(entry, terms)
+        entry.save()
+        used.append(terms)
+    pricing = max(used, key=lambda t: (t.signed_at, t.version_number)) if used else latest
+    report.hourly_rate, report.hourly_rate_source = pricing.hourly_rate, "contract"
+    report.set_terms(pricing)
+    # Caps are the case's, as the contract in force now sets them.
+    report.cap_flags = cap_flags(report, latest)
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = timezone.now()
     report.save()
@@ -220,7 +383,7 @@ def report_amount(report, currency, on: date) -> tuple[Money, list[dict]]:
     rates: dict[str, money.RateUsed] = {}
     cache: dict = {}
     for entry in report.entries.all():
-        source = money.multiply(report.hourly_rate, entry.hours)
+        source = money.multiply(entry.hourly_rate or report.hourly_rate, entry.hours)
         converted, used = money.convert(source, currency, on, cache)
         lines.append(converted.amount)
         if used.effective_date:
@@ -243,10 +406,22 @@ def report_amount(report, currency, on: date) -> tuple[Money, list[dict]]:
 
 
 @action("billing.manage")
-def do_approve_report(report, *, acting_user, comment="") -> TimeReport:
+def do_approve_report(report, *, acting_user, comment="", acknowledge_caps=False) -> TimeReport:
+    """Fix what the network owes the Defender for ``report``, at the prices it was submitted with
+    (the signed contract's). A report beyond a cap of the contract is approved only with
+    ``acknowledge_caps``: the Coordinator has seen it and accepts it."""
     report = _lock_report(report)
     if report.status != ReportStatus.SUBMITTED:
         raise ActionRefused(_("Only a submitted report can be approved."))
+    if report.cap_flags:
+        if not acknowledge_caps:
+            raise ActionRefused(
+                _("This report goes beyond the contract: %(flags)s Acknowledge it to approve the report anyway.")
+                % {"flags": " ".join(describe_cap_flag(f) for f in report.cap_flags)},
+                field="acknowledge_caps",
+                code="cap",
+            )
+        report.caps_acknowledged_at, report.caps_acknowledged_by = timezone.now(), acting_user
     currency = str(report.hourly_rate.currency) if report.hourly_rate else str(report.defender.hourly_rate.currency)
     if report.hourly_rate is None:
         report.hourly_rate = report.defender.hourly_rate
@@ -289,7 +464,17 @@ def do_revise_report(report, *, acting_user) -> TimeReport:
         created_by=acting_user,
     )
     for e in report.entries.all():
-        TimeEntry.objects.create(report=new, date=e.date, hours=e.hours, task=e.task, description=e.description)
+        TimeEntry.objects.create(
+            report=new,
+            date=e.date,
+            hours=e.hours,
+            task=e.task,
+            description=e.description,
+            hourly_rate=e.hourly_rate,
+            contract_version_id=e.contract_version_id,
+            contract_version_number=e.contract_version_number,
+            contract_signed_at=e.contract_signed_at,
+        )
     for x in report.expenses.all():
         # The encrypted receipt file is shared by both versions; files are never deleted.
         Expense.objects.create(
@@ -322,83 +507,159 @@ def uninvoiced_reports(advocate):
     )
 
 
+def _line_terms(line, source) -> None:
+    line.contract_version_id = source.contract_version_id
+    line.contract_version_number = source.contract_version_number
+    line.contract_signed_at = source.contract_signed_at
+
+
+def _fee_terms(report, by_version: dict):
+    """The signed terms that priced ``report`` (its fee), or None for a report priced before
+    contracts held their terms (the invoice's stored settings figures then apply)."""
+    return by_version.get(report.contract_version_id) if report.contract_version_id else None
+
+
+def _flat_fee_charged(case_id, invoice) -> bool:
+    """The case's flat fee is on another issued invoice already (void ones do not count)."""
+    return (
+        InvoiceLine.objects.filter(
+            kind=InvoiceLine.Kind.CHARGE_FLAT, report__case_id=case_id, invoice__state__in=ISSUED_STATES
+        )
+        .exclude(invoice=invoice)
+        .exists()
+    )
+
+
 def _build_lines(invoice, reports, on: date):
-    """(Re)write the invoice's lines and totals from ``reports``, converting at rates in force ``on``."""
+    """(Re)write the invoice's lines and totals from ``reports``, converting at rates in force ``on``.
+
+    Hours are billed at the hourly rate each entry was priced at (the signed contract's); the
+    network's fee comes from the signed contract version that priced each report: its
+    percentage of that report's work and expenses (one line per percentage and version), and its
+    flat fee once per case (on the case's first issued invoice; converted at the rate in force
+    when the contract states it in another currency). Reports priced before contracts held their
+    terms keep the invoice's stored figures from the settings (``charge_percent``,
+    ``charge_flat_per_case``)."""
     invoice.lines.all().delete()
-    currency, position, lines = invoice.currency, 0, []
+    currency, position = invoice.currency, 0
+    lines: list[InvoiceLine] = []
     cache: dict = {}
+    by_version: dict = {}
+    for case_id in sorted({r.case_id for r in reports}):
+        by_version.update(_terms_by_version(next(r.case for r in reports if r.case_id == case_id)))
+    # (percent, version number or None) -> [terms or None, base amount]
+    percent_groups: dict[tuple, list] = {}
     for report in reports:
+        report_lines = []
         for entry in report.entries.all():
-            source = money.multiply(report.hourly_rate, entry.hours)
+            unit = entry.hourly_rate or report.hourly_rate
+            source = money.multiply(unit, entry.hours)
             converted, used = money.convert(source, currency, on, cache)
-            position += 1
-            lines.append(
-                InvoiceLine(
-                    invoice=invoice,
-                    position=position,
-                    kind=InvoiceLine.Kind.TIME,
-                    report=report,
-                    date=entry.date,
-                    description=entry.description[:400],
-                    quantity=entry.hours,
-                    unit_amount=report.hourly_rate.amount,
-                    source_amount=source.amount,
-                    source_currency=str(source.currency),
-                    rate=used.rate,
-                    rate_date=used.effective_date,
-                    amount=converted.amount,
-                )
+            line = InvoiceLine(
+                invoice=invoice,
+                kind=InvoiceLine.Kind.TIME,
+                report=report,
+                date=entry.date,
+                description=entry.description[:400],
+                quantity=entry.hours,
+                unit_amount=unit.amount,
+                source_amount=source.amount,
+                source_currency=str(source.currency),
+                rate=used.rate,
+                rate_date=used.effective_date,
+                amount=converted.amount,
             )
+            _line_terms(line, entry)
+            report_lines.append(line)
         for expense in report.expenses.all():
             converted, used = money.convert(expense.amount, currency, on, cache)
-            position += 1
-            lines.append(
-                InvoiceLine(
-                    invoice=invoice,
-                    position=position,
-                    kind=InvoiceLine.Kind.EXPENSE,
-                    report=report,
-                    date=expense.date,
-                    category=expense.category,
-                    description=expense.description[:400],
-                    source_amount=expense.amount.amount,
-                    source_currency=str(expense.amount.currency),
-                    rate=used.rate,
-                    rate_date=used.effective_date,
-                    amount=converted.amount,
-                )
+            line = InvoiceLine(
+                invoice=invoice,
+                kind=InvoiceLine.Kind.EXPENSE,
+                report=report,
+                date=expense.date,
+                category=expense.category,
+                description=expense.description[:400],
+                source_amount=expense.amount.amount,
+                source_currency=str(expense.amount.currency),
+                rate=used.rate,
+                rate_date=used.effective_date,
+                amount=converted.amount,
             )
+            _line_terms(line, report)
+            report_lines.append(line)
+        for line in report_lines:
+            position += 1
+            line.position = position
+        lines.extend(report_lines)
+        terms = _fee_terms(report, by_version)
+        percent = (terms.fee_percent or Decimal(0)) if terms is not None else invoice.charge_percent
+        if percent > 0:
+            group = percent_groups.setdefault((percent, terms.version_number if terms else None), [terms, []])
+            group[1].extend(line.amount for line in report_lines)
     subtotal = money.total((line.amount for line in lines), currency)
     charges = []
-    if invoice.charge_percent > 0:
-        amount = money.percent_of(subtotal, invoice.charge_percent, currency)
-        charges.append(
-            InvoiceLine(
-                invoice=invoice,
-                kind=InvoiceLine.Kind.CHARGE_PERCENT,
-                quantity=invoice.charge_percent,
-                source_amount=subtotal,
-                source_currency=currency,
-                amount=amount,
-            )
+    for (percent, _number), (terms, amounts) in percent_groups.items():
+        base = money.total(amounts, currency)
+        charge = InvoiceLine(
+            invoice=invoice,
+            kind=InvoiceLine.Kind.CHARGE_PERCENT,
+            quantity=percent,
+            source_amount=base,
+            source_currency=currency,
+            amount=money.percent_of(base, percent, currency),
         )
-    cases = len({r.case_id for r in reports})
-    if invoice.charge_flat_per_case > 0 and cases:
-        amount = money.round_to_minor(invoice.charge_flat_per_case * cases, currency)
-        charges.append(
-            InvoiceLine(
+        if terms is not None:
+            charge.set_terms(terms)
+        charges.append(charge)
+    for case_id in sorted({r.case_id for r in reports}):
+        case_reports = [r for r in reports if r.case_id == case_id]
+        priced = [r for r in case_reports if _fee_terms(r, by_version) is not None]
+        if priced:
+            # The flat fee of the latest signed version that priced the case's reports here.
+            report = max(priced, key=lambda r: (r.contract_signed_at, r.contract_version_number))
+            terms = _fee_terms(report, by_version)
+            if terms.fee_flat is None or terms.fee_flat.amount <= 0 or _flat_fee_charged(case_id, invoice):
+                continue
+            converted, used = money.convert(terms.fee_flat, currency, on, cache)
+            charge = InvoiceLine(
                 invoice=invoice,
                 kind=InvoiceLine.Kind.CHARGE_FLAT,
-                quantity=Decimal(cases),
-                unit_amount=invoice.charge_flat_per_case,
-                source_amount=amount,
-                source_currency=currency,
-                amount=amount,
+                report=report,
+                quantity=Decimal(1),
+                unit_amount=converted.amount,
+                source_amount=terms.fee_flat.amount,
+                source_currency=str(terms.fee_flat.currency),
+                rate=used.rate,
+                rate_date=used.effective_date,
+                amount=converted.amount,
             )
-        )
+            charge.set_terms(terms)
+            charges.append(charge)
+        elif invoice.charge_flat_per_case > 0:
+            amount = money.round_to_minor(invoice.charge_flat_per_case, currency)
+            charges.append(
+                InvoiceLine(
+                    invoice=invoice,
+                    kind=InvoiceLine.Kind.CHARGE_FLAT,
+                    report=case_reports[0],
+                    quantity=Decimal(1),
+                    unit_amount=amount,
+                    source_amount=amount,
+                    source_currency=currency,
+                    amount=amount,
+                )
+            )
     for line in charges:
         position += 1
         line.position = position
+    if reports and all(_fee_terms(r, by_version) is not None for r in reports):
+        # Every report is contract-priced: the invoice's own figures say what the contracts set
+        # (zero when its cases' contracts differ; the lines say each).
+        percents = {(t.fee_percent or Decimal(0)) for t in (_fee_terms(r, by_version) for r in reports) if t}
+        flats = {c.amount for c in charges if c.kind == InvoiceLine.Kind.CHARGE_FLAT}
+        invoice.charge_percent = percents.pop() if len(percents) == 1 else Decimal(0)
+        invoice.charge_flat_per_case = flats.pop() if len(flats) == 1 else Decimal(0)
     InvoiceLine.objects.bulk_create(lines + charges)
     invoice.subtotal = subtotal
     invoice.charge = money.total((c.amount for c in charges), currency)
@@ -408,10 +669,11 @@ def _build_lines(invoice, reports, on: date):
 
 
 @action("billing.manage")
-def do_create_invoice(
-    advocate, reports, *, acting_user, charge_percent=None, charge_flat_per_case=None, replaces=None
-) -> Invoice:
-    """A draft invoice (no number yet) to ``advocate`` for approved ``reports``."""
+def do_create_invoice(advocate, reports, *, acting_user, replaces=None) -> Invoice:
+    """A draft invoice (no number yet) to ``advocate`` for approved ``reports``, priced and charged
+    as the signed contracts of their cases say (``_build_lines``). There is no override of the
+    fee: the contract all three parties signed sets what is billed; a different fee is a new
+    contract version, signed again."""
     reports = list(TimeReport.objects.select_for_update().filter(pk__in=[r.pk for r in reports]).order_by("pk"))
     if not reports:
         raise ActionRefused({"reports": _("Choose at least one approved report.")})
@@ -431,9 +693,10 @@ def do_create_invoice(
         currency=currency,
         created_by=acting_user,
         replaces=replaces,
-        charge_percent=config.charge_percent if charge_percent is None else charge_percent,
-        charge_flat_per_case=config.flat_for(currency) if charge_flat_per_case is None else charge_flat_per_case,
-        payment_terms_days=config.payment_terms_days,
+        # Only for reports priced before contracts held their terms (see _build_lines).
+        charge_percent=replaces.charge_percent if replaces else config.charge_percent,
+        charge_flat_per_case=replaces.charge_flat_per_case if replaces else config.flat_for(currency),
+        payment_terms_days=replaces.payment_terms_days if replaces else config.payment_terms_days,
     )
     invoice.full_clean()
     _build_lines(invoice, reports, _today())
@@ -449,11 +712,11 @@ def _refuse_unless_draft(invoice):
 
 
 @action("billing.manage")
-def do_update_invoice(invoice, *, acting_user, charge_percent, charge_flat_per_case, payment_terms_days) -> Invoice:
+def do_update_invoice(invoice, *, acting_user, payment_terms_days) -> Invoice:
+    """Change a draft's payment terms and rebuild its lines at today's exchange rates. The fee is
+    not editable: it is the signed contract's."""
     invoice = _lock_invoice(invoice)
     _refuse_unless_draft(invoice)
-    invoice.charge_percent = charge_percent
-    invoice.charge_flat_per_case = charge_flat_per_case
     invoice.payment_terms_days = payment_terms_days
     invoice.full_clean()
     _build_lines(invoice, list(invoice.reports().order_by("pk")), _today())
@@ -526,14 +789,7 @@ def do_void_invoice(invoice, *, acting_user, reason, replace=True) -> Invoice | 
     invoice.save()
     if not replace:
         return None
-    return do_create_invoice(
-        invoice.advocate,
-        reports,
-        acting_user=acting_user,
-        charge_percent=invoice.charge_percent,
-        charge_flat_per_case=invoice.charge_flat_per_case,
-        replaces=invoice,
-    )
+    return do_create_invoice(invoice.advocate, reports, acting_user=acting_user, replaces=invoice)
 
 
 @action("billing.manage")

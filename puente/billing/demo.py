@@ -3,7 +3,9 @@
 and the payouts to the Defenders, so that the ledger and the ageing report have something to show.
 
 Idempotent: rates are looked up by (pair, date); a case that already has a report is left alone.
-The rows are made through the ``do_*`` actions, so the figures follow the same money rules.
+The rows are made through the ``do_*`` actions, so the figures follow the same money rules and
+the prices of each case's signed contract: the work is dated from the day the contract was
+signed by all three parties (a case with no signed contract is not billed).
 """
 
 from datetime import date, timedelta
@@ -11,6 +13,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 from djmoney.money import Money
+
+from puente.cases import api as cases_api
+from puente.cases.access import visible_cases
+from puente.network.api import User
+
+from . import actions, money
+from .models import BillingSettings, ExchangeRate, TimeReport
 
 # Approximate market rates, 1 unit of the first currency in the second.
 RATES = {
@@ -50,12 +59,6 @@ EXPENSES = [
 
 
 def load(stdout):
-    from puente.cases.models import Case
-    from puente.network.models import User
-
-    from . import actions, money
-    from .models import BillingSettings, ExchangeRate, TimeReport
-
     for on, table in RATES.items():
         for currency, (to_usd, to_cad) in table.items():
             for target, rate in (("USD", to_usd), ("CAD", to_cad)):
@@ -65,13 +68,17 @@ def load(stdout):
                     )
     BillingSettings.load()
     coordinator = User.objects.filter(role="coordinator").order_by("email").first()
+    if coordinator is None:
+        stdout.write("billing: exchange rates loaded (no Coordinator to bill with)")
+        return
     cases = (
-        Case.objects.filter(state__in=["reporting", "evaluation", "closed"], defender__isnull=False)
+        visible_cases(coordinator)
+        .filter(state__in=["reporting", "evaluation", "closed"], defender__isnull=False)
         .exclude(time_reports__isnull=False)
         .select_related("defender", "advocate")
         .order_by("pk")
     )
-    if coordinator is None or not cases.exists():
+    if not cases.exists():
         stdout.write("billing: exchange rates loaded (no demo case left to bill)")
         return
     today = timezone.localdate()
@@ -80,13 +87,22 @@ def load(stdout):
         defender_user = case.defender.users.filter(is_active=True).order_by("pk").first()
         if defender_user is None or not case.defender.hourly_rate or not case.defender.hourly_rate.amount:
             continue
-        start = today - timedelta(days=20 + 17 * (i % 8))
+        signed = cases_api.all_signed_terms(case)
+        if not signed:
+            continue
+        # Work is billed from the day the contract was signed by all three parties, never later than today.
+        first_signed = min(timezone.localdate(t.signed_at) for t in signed)
+        start = max(today - timedelta(days=20 + 17 * (i % 8)), first_signed)
+
+        def day(n, start=start):
+            return min(start + timedelta(days=n), today)
+
         report = TimeReport.objects.create(case=case, defender=case.defender, created_by=defender_user)
         tasks = {t.kind: t for t in case.tasks.all()}
         for j, (kind, hours, text) in enumerate(ENTRIES[: 1 + i % 3]):
             actions.do_add_entry(
                 report,
-                date=start + timedelta(days=j),
+                date=day(j),
                 hours=Decimal(hours),
                 description=text,
                 task=tasks.get(kind),
@@ -96,7 +112,7 @@ def load(stdout):
         for kind, amount, text in EXPENSES[: 1 + i % 2]:
             actions.do_add_expense(
                 report,
-                date=start + timedelta(days=1),
+                date=day(1),
                 category=kind,
                 amount=Money(amount, currency),
                 description=text,
@@ -108,11 +124,11 @@ def load(stdout):
             # History: this report was submitted while the case was in reporting, before the demo
             # case was moved on. A report is submitted only in reporting, so the state is set back
             # for the submission alone (demo data only; no timeline row is written for it).
-            Case.objects.filter(pk=case.pk).update(state="reporting")
+            visible_cases(coordinator).filter(pk=case.pk).update(state="reporting")
             try:
                 actions.do_submit_report(report, acting_user=defender_user)
             finally:
-                Case.objects.filter(pk=case.pk).update(state=case.state)
+                visible_cases(coordinator).filter(pk=case.pk).update(state=case.state)
         made += 1
         if case.state == "reporting" and i % 2 == 0:
             continue  # waiting for the network's review
@@ -120,7 +136,7 @@ def load(stdout):
         if case.state == "reporting":
             continue  # approved, not invoiced yet
         invoice = actions.do_create_invoice(case.advocate, [report], acting_user=coordinator)
-        invoice = actions.do_issue_invoice(invoice, on=start + timedelta(days=7), acting_user=coordinator)
+        invoice = actions.do_issue_invoice(invoice, on=day(7), acting_user=coordinator)
         report.refresh_from_db()
         if case.state == "closed" or i % 3 == 0:
             actions.do_record_payment(

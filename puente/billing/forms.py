@@ -48,6 +48,9 @@ class ExpenseForm(forms.Form):
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("return", _("Return for correction"))])
     comment = forms.CharField(label=_("Comments"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    acknowledge_caps = forms.BooleanField(
+        label=_("I have reviewed the hours and expenses beyond the contract's cap and approve them."), required=False
+    )
 
 
 class RateForm(forms.Form):
@@ -63,15 +66,17 @@ class SettingsForm(forms.ModelForm):
     class Meta:
         model = BillingSettings
         fields = ["charge_percent", "charge_flat_usd", "charge_flat_cad", "payment_terms_days"]
+        help_texts = {
+            "charge_percent": _(
+                "Written into a case's contract when it is first generated. An invoice charges the fee of the "
+                "contract its case's parties signed, never this figure."
+            ),
+        }
 
 
 class InvoiceChargeForm(forms.Form):
-    charge_percent = forms.DecimalField(
-        label=_("Facilitation charge (percent)"), min_value=0, max_value=100, decimal_places=2
-    )
-    charge_flat_per_case = forms.DecimalField(
-        label=_("Flat charge per case"), min_value=0, decimal_places=2, max_digits=12
-    )
+    """A draft's payment terms. The fee is not here: the signed contract sets it."""
+
     payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), min_value=0, max_value=365)
 
 

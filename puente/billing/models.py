@@ -10,6 +10,7 @@ from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 from djmoney.money import Money
@@ -104,6 +105,43 @@ class InvoiceCounter(models.Model):
         return f"{self.key}: {self.last_number}"
 
 
+class PricedUnder(models.Model):
+    """Which Case Facilitation Contract version set a price: the version all three parties signed
+    (``puente.cases.api.ContractTerms``), kept as its key, number and signing time so that a report,
+    an entry or an invoice line says forever what priced it. Empty on records priced before
+    contracts held their terms (migration 0004: the Defender's profile rate and the settings' fee)."""
+
+    contract_version = models.ForeignKey(
+        "cases.ContractVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("contract version"),
+    )
+    contract_version_number = models.PositiveIntegerField(_("contract version number"), null=True, blank=True)
+    contract_signed_at = models.DateTimeField(_("contract signed"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def set_terms(self, terms) -> None:
+        """Record ``terms`` (a ``ContractTerms``) as what priced this record."""
+        self.contract_version_id = terms.version_id
+        self.contract_version_number = terms.version_number
+        self.contract_signed_at = terms.signed_at
+
+    @property
+    def priced_under(self):
+        """ "contract version 3, signed 2026-11-02" (translated), or "" when priced before contracts."""
+        if not self.contract_version_number or self.contract_signed_at is None:
+            return ""
+        return _("contract version %(number)s, signed %(date)s") % {
+            "number": self.contract_version_number,
+            "date": timezone.localdate(self.contract_signed_at).isoformat(),
+        }
+
+
 class ReportStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted for review")
@@ -114,7 +152,7 @@ class ReportStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn by the network")
 
 
-class TimeReport(models.Model):
+class TimeReport(PricedUnder, models.Model):
     """A Defender's report of hours and expenses on a case. A returned report is corrected in a
     new version (``previous`` points back); the returned version stays as it was, readable."""
 
@@ -135,7 +173,9 @@ class TimeReport(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     notes = EncryptedTextField(_("notes for the network"), blank=True)
-    # The hourly rate in force when the report was submitted (case contract, else the Defender's profile).
+    # The hourly rate of the signed contract version that priced the report (the latest one, when
+    # its entries fall under several: each entry keeps its own); "profile" on reports made before
+    # contracts held their terms.
     hourly_rate = MoneyField(
         _("hourly rate"),
         max_digits=12,
@@ -170,6 +210,14 @@ class TimeReport(models.Model):
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set at submission: the caps of the signed contract this report goes beyond, for the
+    # Coordinator's review ([{"kind": "hours"|"expenses", "cap": "40.00", "total": "45.50",
+    # "currency": "" | "GTQ", "version": 3}]). Approving needs an explicit acknowledgement.
+    cap_flags = models.JSONField(_("caps exceeded"), default=list, blank=True)
+    caps_acknowledged_at = models.DateTimeField(_("caps acknowledged"), null=True, blank=True)
+    caps_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     # Declared so the type checker knows it; djmoney makes it money-aware (MoneyField below).
     objects = models.Manager()
@@ -195,6 +243,22 @@ class TimeReport(models.Model):
     def total_hours(self):
         return sum((e.hours for e in self.entries.all()), Decimal(0))
 
+    @property
+    def is_flagged(self):
+        """Beyond a cap of the signed contract and not yet acknowledged by a Coordinator."""
+        return bool(self.cap_flags) and self.caps_acknowledged_at is None
+
+    def priced_under_all(self) -> list[str]:
+        """Every contract version that priced this report's entries, oldest first ("contract
+        version 2, signed ..."), or the report's own when it has only expenses."""
+        seen: dict[int, str] = {}
+        for entry in self.entries.all():
+            if entry.contract_version_number and entry.contract_version_number not in seen:
+                seen[entry.contract_version_number] = entry.priced_under
+        if not seen and self.contract_version_number:
+            seen[self.contract_version_number] = self.priced_under
+        return [seen[n] for n in sorted(seen)]
+
     def versions(self):
         """Every version of this report, oldest first."""
         first = self
@@ -207,7 +271,7 @@ class TimeReport(models.Model):
         return chain
 
 
-class TimeEntry(models.Model):
+class TimeEntry(PricedUnder, models.Model):
     report = models.ForeignKey(TimeReport, on_delete=models.CASCADE, related_name="entries")
     date = models.DateField(_("date"))
     hours = models.DecimalField(
@@ -217,6 +281,20 @@ class TimeEntry(models.Model):
         "cases.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("task")
     )
     description = EncryptedTextField(_("description"))
+    # The hourly rate of the signed contract version in force on ``date`` (null on entries of
+    # drafts made before contracts held their terms: priced when the draft is submitted).
+    hourly_rate = MoneyField(
+        _("hourly rate"),
+        max_digits=12,
+        decimal_places=2,
+        default_currency="MXN",
+        currency_choices=CURRENCY_CHOICES,
+        null=True,
+        blank=True,
+    )
+
+    # Declared so the type checker knows it; djmoney makes it money-aware (MoneyField above).
+    objects = models.Manager()
 
     class Meta:
         ordering = ["date", "pk"]
@@ -363,6 +441,18 @@ class Invoice(models.Model):
     def reports(self):
         return TimeReport.objects.filter(invoice_lines__invoice=self).distinct()
 
+    def priced_under(self) -> list[str]:
+        """Per case, the contract versions that priced this invoice's lines ("PU-2026-00012:
+        priced under contract version 3, signed 2026-11-02"), in the active language."""
+        seen: dict[str, dict[int, str]] = {}
+        for line in self.lines.select_related("report__case"):
+            if line.report is not None and line.contract_version_number:
+                seen.setdefault(str(line.report.case), {})[line.contract_version_number] = line.priced_under
+        return [
+            _("%(case)s: priced under %(terms)s") % {"case": case, "terms": "; ".join(v[n] for n in sorted(v))}
+            for case, v in sorted(seen.items())
+        ]
+
     def rates_used(self):
         seen = {}
         for line in self.lines.all():
@@ -371,7 +461,7 @@ class Invoice(models.Model):
         return list(seen.values())
 
 
-class InvoiceLine(models.Model):
+class InvoiceLine(PricedUnder, models.Model):
     class Kind(models.TextChoices):
         TIME = "time", _("Hours")
         EXPENSE = "expense", _("Expense")

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -17,7 +17,7 @@ from puente.core.action_contract import ActionRefused
 from puente.core.forms import add_refusal
 from puente.core import tabular
 from puente.core.storage import serve_private_file
-from puente.network.models import Advocate, Defender
+from puente.network.access import visible_advocates, visible_defenders
 
 from . import actions, ledger
 from .access import (
@@ -113,6 +113,7 @@ def report_detail(request, pk):
             "preview": preview,
             "preview_error": preview_error,
             "report": report,
+            "cap_flag_texts": [actions.describe_cap_flag(f) for f in report.cap_flags],
             "entries": report.entries.select_related("task"),
             "expenses": report.expenses.all(),
             "versions": report.versions(),
@@ -240,7 +241,12 @@ def report_review(request, pk):
         return _report_action(
             request,
             pk,
-            lambda r: actions.do_approve_report(r, acting_user=request.user, comment=form.cleaned_data["comment"]),
+            lambda r: actions.do_approve_report(
+                r,
+                acting_user=request.user,
+                comment=form.cleaned_data["comment"],
+                acknowledge_caps=form.cleaned_data["acknowledge_caps"],
+            ),
         )
     return _report_action(
         request,
@@ -268,8 +274,6 @@ def report_withdraw(request, pk):
 def receipt(request, expense_pk):
     expense = get_visible_or_404(visible_expenses(request.user), pk=expense_pk)
     if not expense.receipt:
-        from django.http import Http404
-
         raise Http404
     ext = expense.receipt_content_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")
     return serve_private_file(expense.receipt, f"receipt-{expense.pk}.{ext}", expense.receipt_content_type)
@@ -321,7 +325,7 @@ def invoice_list(request):
     ready = []
     if request.user.is_coordinator:
         for advocate in (
-            Advocate.objects.filter(cases__time_reports__status=ReportStatus.APPROVED).distinct().select_related("user")
+            visible_advocates(request.user).filter(cases__time_reports__status=ReportStatus.APPROVED).distinct()
         ):
             count = actions.uninvoiced_reports(advocate).count()
             if count:
@@ -340,7 +344,7 @@ def invoice_list(request):
 
 @require_perm("billing.manage")
 def invoice_new(request, advocate_pk):
-    advocate = get_visible_or_404(Advocate.objects.select_related("user"), pk=advocate_pk)
+    advocate = get_visible_or_404(visible_advocates(request.user), pk=advocate_pk)
     available = actions.uninvoiced_reports(advocate)
     form = NewInvoiceForm(request.POST or None, reports=available, initial={"reports": list(available)})
     if request.method == "POST" and form.is_valid():
@@ -376,13 +380,7 @@ def invoice_detail(request, pk):
             )
             if coordinator and invoice.state in ISSUED_STATES and invoice.amount_paid > 0
             else None,
-            "charge_form": InvoiceChargeForm(
-                initial={
-                    "charge_percent": invoice.charge_percent,
-                    "charge_flat_per_case": invoice.charge_flat_per_case,
-                    "payment_terms_days": invoice.payment_terms_days,
-                }
-            )
+            "charge_form": InvoiceChargeForm(initial={"payment_terms_days": invoice.payment_terms_days})
             if coordinator and invoice.is_draft
             else None,
             "void_form": VoidForm() if coordinator and invoice.state == InvoiceState.ISSUED else None,
@@ -573,7 +571,7 @@ def payout_reverse(request, pk):
 
 @require_perm("billing.manage")
 def payout_add(request, defender_pk):
-    defender = get_visible_or_404(Defender.objects.all(), pk=defender_pk)
+    defender = get_visible_or_404(visible_defenders(request.user), pk=defender_pk)
     reports = TimeReport.objects.filter(defender=defender, status=ReportStatus.APPROVED).select_related("case")
     balances = ledger.defender_balance(defender)
     currency = next(iter(balances), str(defender.hourly_rate.currency))
@@ -607,8 +605,8 @@ def payout_add(request, defender_pk):
 
 @require_perm("billing.manage")
 def ledger_view(request):
-    advocates = {a.pk: a for a in Advocate.objects.select_related("user")}
-    defenders = {d.pk: d for d in Defender.objects.all()}
+    advocates = {a.pk: a for a in visible_advocates(request.user)}
+    defenders = {d.pk: d for d in visible_defenders(request.user)}
     adv_rows = [
         (advocates[pk], cur, f) for pk, per in ledger.advocate_balances().items() for cur, f in sorted(per.items())
     ]
@@ -637,8 +635,6 @@ EXPORTS = ("invoices", "payments", "refunds", "payouts")
 
 @require_perm("billing.manage")
 def export(request, kind):
-    from django.http import Http404
-
     if kind not in EXPORTS:
         raise Http404
     today = timezone.localdate()

@@ -91,7 +91,7 @@ MATRIX = [
         method="post",
         kwargs=draft_invoice,
         expect={C: 302},
-        data=lambda w: {"charge_percent": "12", "charge_flat_per_case": "0", "payment_terms_days": "30"},
+        data=lambda w: {"payment_terms_days": "45"},
     ),
     Entry("billing:invoice_issue", method="post", kwargs=draft_invoice, expect={C: 302}),
     Entry(

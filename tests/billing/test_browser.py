@@ -37,10 +37,14 @@ def test_report_to_payout(new_page, live_server, transactional_db):
     advocate = make_advocate(organisation="Farmworker Justice Project")
     defender_org = make_defender_org(name="Centro de Derechos Mam", country="GT")
     defender = make_defender_user(defender_org)
-    case = make_case(advocate, defender_org)
-    make_rates()
+    # The contract is generated with the network's fee of the day (10 %, USD 25 a case) and signed.
     config = BillingSettings.load()
     config.charge_percent, config.charge_flat_usd = Decimal("10"), Decimal("25")
+    config.save()
+    case = make_case(advocate, defender_org, coordinator=coordinator, defender_user=defender)
+    make_rates()
+    # A later change of the settings bills nothing differently.
+    config.charge_percent, config.charge_flat_usd = Decimal("20"), Decimal("50")
     config.save()
 
     # The Defender files the report, in Spanish: 4.5 hours and a bus fare of 150 GTQ with its receipt.

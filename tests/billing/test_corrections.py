@@ -18,9 +18,9 @@ from djmoney.money import Money
 
 from puente.core import audit
 from puente.billing import actions, ledger
-from puente.billing.models import BillingSettings, InvoiceState, Payment, Payout, Refund, Reversal
+from puente.billing.models import InvoiceState, Payment, Payout, Refund, Reversal
 
-from .helpers import make_report
+from .helpers import make_report, no_fee
 
 TOTAL = Decimal("165.75")
 
@@ -28,9 +28,7 @@ TOTAL = Decimal("165.75")
 @pytest.fixture
 def inv(b):
     """b with an issued USD invoice of 165.75 (no charges), issued 2026-03-01."""
-    config = BillingSettings.load()
-    config.charge_percent, config.charge_flat_usd = Decimal(0), Decimal(0)
-    config.save()
+    no_fee(b.case)
     b.report = make_report(b.defender, b.case, approve_by=b.coordinator)
     b.invoice = actions.do_issue_invoice(
         actions.do_create_invoice(b.advocate, [b.report], acting_user=b.coordinator),

@@ -8,24 +8,15 @@ from djmoney.money import Money
 
 from puente.core import audit
 from puente.billing import actions, api, ledger
-from puente.billing.models import BillingSettings, Invoice, InvoiceLine, InvoiceState, ReportStatus
+from puente.billing.models import Invoice, InvoiceLine, InvoiceState, ReportStatus
 
-from .helpers import make_case, make_report
+from puente.cases import actions as case_actions
+
+from .helpers import make_case, make_report, no_fee, set_terms
 from tests.factories import make_advocate
 
 
-def _charges(percent="10.00", flat_usd="25.00"):
-    config = BillingSettings.load()
-    config.charge_percent, config.charge_flat_usd, config.charge_flat_cad = (
-        Decimal(percent),
-        Decimal(flat_usd),
-        Decimal("30.00"),
-    )
-    config.save()
-
-
 def test_invoice_lines_convert_and_round_each_line_and_total_is_their_sum(b):
-    _charges()
     report = make_report(b.defender, b.case, approve_by=b.coordinator)
     # Owed to the Defender in its rate's currency: 4.5 h x 250 GTQ + 150 GTQ.
     assert report.approved_amount == Money("1275.00", "GTQ")
@@ -43,18 +34,15 @@ def test_invoice_lines_convert_and_round_each_line_and_total_is_their_sum(b):
 
 
 def test_canadian_advocate_is_invoiced_in_cad_with_the_cad_flat_charge(b):
-    _charges(percent="0")
     canadian = make_advocate(organisation="Maple Legal Clinic", country="CA")
     case = make_case(canadian, b.defender_org)
+    # Version 1 took the settings' CAD figure for a Canadian Advocate; version 2 drops the percentage.
+    assert case_actions.latest_version(case).fee_flat == Money("30.00", "CAD")
+    set_terms(case, on=date(2026, 1, 20), fee_percent=None, fee_flat=Money("30.00", "CAD"))
     report = make_report(b.defender, case, hours=("2",), expenses=(), approve_by=b.coordinator)
     invoice = actions.do_create_invoice(canadian, [report], acting_user=b.coordinator)
     # 2 h x 250 GTQ = 500 GTQ x 0.179 = 89.50 CAD, plus 30 CAD per case.
     assert invoice.currency == "CAD" and invoice.subtotal == Decimal("89.50") and invoice.total == Decimal("119.50")
-
-
-def test_hourly_rate_comes_from_the_profile_when_the_case_has_no_contract_rate(b):
-    rate, source = actions.hourly_rate_for(b.case)
-    assert rate == Money("250.00", "GTQ") and source == "profile"
 
 
 def test_issue_numbers_in_sequence_and_freezes_the_invoice(b):
@@ -73,13 +61,7 @@ def test_issue_numbers_in_sequence_and_freezes_the_invoice(b):
     assert (first.number, second.number) == (1, 2) and first.display_number == "PU-00001"
     assert first.due_date == first.issue_date + timedelta(days=30)
     with pytest.raises(ActionRefused, match="cannot be changed"):
-        actions.do_update_invoice(
-            first,
-            charge_percent=Decimal(0),
-            charge_flat_per_case=Decimal(0),
-            payment_terms_days=10,
-            acting_user=b.coordinator,
-        )
+        actions.do_update_invoice(first, payment_terms_days=10, acting_user=b.coordinator)
     with pytest.raises(ActionRefused):
         actions.do_issue_invoice(first, acting_user=b.coordinator)
     with pytest.raises(ActionRefused):
@@ -104,7 +86,7 @@ def test_a_report_of_another_advocate_cannot_be_invoiced(b):
 
 
 def test_payments_move_the_state_and_overpayment_is_refused(b):
-    _charges(percent="0", flat_usd="0")
+    no_fee(b.case)
     invoice = actions.do_issue_invoice(
         actions.do_create_invoice(
             b.advocate, [make_report(b.defender, b.case, approve_by=b.coordinator)], acting_user=b.coordinator
@@ -268,7 +250,7 @@ def test_reporting_settled_needs_approved_reports_all_on_issued_invoices_and_non
 
 
 def test_ledger_balances_and_payouts(b):
-    _charges(percent="0", flat_usd="0")
+    no_fee(b.case)
     report = make_report(b.defender, b.case, approve_by=b.coordinator)
     assert ledger.defender_balance(b.defender_org) == {
         "GTQ": {"owed": Decimal("1275.00"), "paid": 0, "balance": Decimal("1275.00")}
@@ -319,7 +301,7 @@ def test_ledger_balances_and_payouts(b):
 
 
 def test_ageing_buckets_by_days_since_issue(b):
-    _charges(percent="0", flat_usd="0")
+    no_fee(b.case)
     invoices = []
     for issued in (date(2026, 5, 1), date(2026, 3, 15), date(2026, 2, 10), date(2025, 12, 1)):
         draft = actions.do_create_invoice(

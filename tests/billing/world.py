@@ -14,14 +14,8 @@ from .helpers import PNG, make_case, make_rates, make_report
 
 
 def extend(w):
-    case = getattr(w, "case", None)
-    if not (
-        case is not None
-        and case.advocate_id == w.advocate_profile.pk
-        and case.defender_id == w.defender_org.pk
-        and case.state == "reporting"
-    ):
-        case = make_case(w.advocate_profile, w.defender_org)
+    # Its own case: the shared world's case signed its contract today, after these entries' dates.
+    case = make_case(w.advocate_profile, w.defender_org, coordinator=w.coordinator, defender_user=w.defender)
     w.billing_case = case
     make_rates()
     w.report = make_report(w.defender, case, approve_by=w.coordinator)
