@@ -99,6 +99,25 @@ def page_figures(visa=None, fiscal_year=None):
     return figures
 
 
+def page_selections():
+    """The selections the statistics page links to: all, each visa, each fiscal year, each visa in
+    each fiscal year (as imported)."""
+    pairs = sorted(set(ImportedFile.objects.filter(rows__gt=0).order_by().values_list("visa", "fiscal_year")))
+    visas = sorted({v for v, _fy in pairs})
+    years = sorted({fy for _v, fy in pairs})
+    return [(None, None), *((v, None) for v in visas), *((None, fy) for fy in years), *pairs]
+
+
+def warm_page_figures():
+    """Compute and cache the statistics page's figures of every selection it links to, so that no
+    visitor pays for them after an import (the cache is shared by every process). Returns how many
+    selections were computed."""
+    selections = page_selections()
+    for visa, fiscal_year in selections:
+        page_figures(visa, fiscal_year)
+    return len(selections)
+
+
 def employer_years(employer_ids):
     """{employer_id: [{visa, fy, positions_certified, cases}]} for a few employers."""
     result = {}

@@ -362,3 +362,17 @@ def test_acronyms_and_shared_abbreviations_merge_only_when_place_and_agent_agree
     assert evidence[(1, 2)] == ("WAFLA is the initials of WASHINGTON FARM LABOR ASSOCIATION; same state WA and city "
                                 "LACEY; no agent on either side")
     assert "both filed as (NCGA)" in evidence[(5, 4)] and "no agent on one side" in evidence[(5, 4)]
+
+
+@pytest.mark.django_db
+def test_the_import_command_computes_the_statistics_before_any_visitor(tmp_path, django_assert_max_num_queries):
+    path = write(tmp_path / "H-2A_FY2016.csv", [row(f"A-{i}", "Certified - Full", 2, 1) for i in range(50)])
+    out = io.StringIO()
+    call_command("visas", "import", str(path), "--no-resolve", stdout=out, stderr=io.StringIO())
+    assert "statistics: figures of 4 selections computed" in out.getvalue()  # all, H-2A, 2016, H-2A 2016
+    client = Client()
+    client.get(reverse("visas:search"))
+    for query in ("", "?visa=H-2A", "?fy=2016", "?visa=H-2A&fy=2016"):
+        with django_assert_max_num_queries(8):
+            html = client.get(reverse("visas:stats") + query).content.decode()
+        assert "50" in _figures(html)
