@@ -423,12 +423,12 @@ def do_import_people(rows, *, acting_user, filename, project=None, link=True, se
     if link and created:
         pairs = link_to_registry(created, existing_ids)
         merged_away: set[int] = set()
-        rows: dict[int, dict] = {}
+        seen_rows: dict[int, dict] = {}
 
         def row(pk):
-            if pk not in rows:
-                rows[pk] = person_row(Person.objects.select_related("region").get(pk=pk))
-            return rows[pk]
+            if pk not in seen_rows:
+                seen_rows[pk] = person_row(Person.objects.select_related("region").get(pk=pk))
+            return seen_rows[pk]
 
         for new_id, other_id, prob, within in pairs:
             if new_id in merged_away or other_id in merged_away:

@@ -95,7 +95,7 @@ class ProjectForm(forms.ModelForm):
 
 
 class AssignForm(forms.Form):
-    defender = forms.ModelChoiceField(
+    defender: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Defender"), queryset=Defender.objects.filter(status="active"), required=False
     )
 

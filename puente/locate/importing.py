@@ -240,7 +240,7 @@ class _Row:
         )
 
 
-def _region(r: _Row, country: str, regions: dict) -> tuple[object, str]:
+def _region(r: _Row, country: str, regions: dict) -> tuple[Region | None, str]:
     """(Region or None, country) for the row's admin-1 value, through the alias table."""
     admin1 = r.cell("admin1")
     if not admin1:
@@ -290,7 +290,7 @@ def validate(headers, rows, mapping: dict[str, str], filename: str) -> list[Clea
     out = []
     for n, row in enumerate(rows, start=2):
         r = _Row(n, row, index, mapping, filename)
-        f = {
+        f: dict[str, object] = {
             "given_names": r.cell("given_names"),
             "surname_1": r.cell("surname_1"),
             "surname_2": r.cell("surname_2"),
@@ -314,7 +314,7 @@ def validate(headers, rows, mapping: dict[str, str], filename: str) -> list[Clea
         phone = r.cell("phone")
         if phone:
             try:
-                f["phone"] = K.normalise_phone(phone, f["country"])
+                f["phone"] = K.normalise_phone(phone, str(f["country"]))
             except ValueError:
                 r.err("phone", _("“%(v)s” is not a valid phone number") % {"v": phone})
         errors += r.errors

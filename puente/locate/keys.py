@@ -70,12 +70,12 @@ def parse_partial_date(text: str) -> tuple[int | None, int | None, int | None]:
         if not m:
             raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
         d, mo, y = (int(g) for g in m.groups())
-    if not 1900 <= y <= 2100:
+    if y is None or not 1900 <= y <= 2100:
         raise ValueError(f"year out of range: {text!r}")
     if mo is not None and not 1 <= mo <= 12:
         raise ValueError(f"month out of range: {text!r}")
     if d is not None:
-        if not 1 <= d <= calendar.monthrange(y, mo)[1]:
+        if mo is None or not 1 <= d <= calendar.monthrange(y, mo)[1]:
             raise ValueError(f"day out of range: {text!r}")
     return y, mo, d
 

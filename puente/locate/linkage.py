@@ -13,6 +13,7 @@ For lists too big for one machine, Splink's Spark backend takes the same setting
 """
 
 import logging
+from typing import Literal
 
 import pandas as pd
 
@@ -114,10 +115,11 @@ def prepare_frame(rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _settings(link_type: str, prior: float):
+def _settings(link_type: Literal["link_only", "link_and_dedupe", "dedupe_only"], prior: float):
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
+    from splink.blocking_rule_library import CustomRule as _rule
 
     given = cl.CustomComparison(
         output_column_name="given",
@@ -220,13 +222,13 @@ def _settings(link_type: str, prior: float):
             block_on("phone"),
             block_on("g1c", "s1"),
             # Surnames in the other order.
-            "l.s1 = r.s2 AND l.s2 = r.s1",
-            "l.s1 = r.s2 AND l.byr = r.byr",
-            "l.s2 = r.s1 AND l.byr = r.byr",
-            "l.sfull = r.sfull",
+            _rule("l.s1 = r.s2 AND l.s2 = r.s1"),
+            _rule("l.s1 = r.s2 AND l.byr = r.byr"),
+            _rule("l.s2 = r.s1 AND l.byr = r.byr"),
+            _rule("l.sfull = r.sfull"),
             # Not on the first letters: an early typo in the surname changes its code's beginning.
-            "right(l.s1, 4) = right(r.s1, 4) AND l.bmo = r.bmo AND l.bdy = r.bdy",
-            "l.g1c = r.g1c AND l.bmo = r.bmo AND l.bdy = r.bdy AND l.admin1 = r.admin1",
+            _rule("right(l.s1, 4) = right(r.s1, 4) AND l.bmo = r.bmo AND l.bdy = r.bdy"),
+            _rule("l.g1c = r.g1c AND l.bmo = r.bmo AND l.bdy = r.bdy AND l.admin1 = r.admin1"),
         ],
         probability_two_random_records_match=prior,
         retain_matching_columns=False,
@@ -326,8 +328,8 @@ def link_to_registry(created, existing_ids) -> list[tuple[int, int, float, bool]
     if len(people) < 2:
         return []
     out = []
-    for a, b, prob in score_rows([person_row(p) for p in people]):
-        a, b = int(a), int(b)
+    for left, right, prob in score_rows([person_row(p) for p in people]):
+        a, b = int(left), int(right)
         if a not in new_ids and b not in new_ids:
             continue
         if a not in new_ids:

@@ -18,7 +18,7 @@ import copy
 import logging
 import os
 import re
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -40,7 +40,7 @@ def spark_sql(condition: str) -> str:
     return condition
 
 
-def spark_settings(link_type: str, prior: float) -> dict[str, Any]:
+def spark_settings(link_type: Literal["link_only", "link_and_dedupe", "dedupe_only"], prior: float) -> dict[str, Any]:
     """The DuckDB engine's settings as a Splink settings dictionary for Spark."""
     settings = copy.deepcopy(_settings(link_type, prior).create_settings_dict(sql_dialect_str="spark"))
     for comparison in settings["comparisons"]:

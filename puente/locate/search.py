@@ -379,7 +379,7 @@ def _name_parts(p: _Prepared, cand: Candidate):
     n = len(toks)
     if n == 0:
         return None, None, []
-    splits = []
+    splits: list[tuple[int, float, list]] = []
     if n == 1:
         splits = [(0, 0.0, []), (1, 0.0, [])]
     elif p.boundary is not None:
@@ -416,7 +416,8 @@ def _name_parts(p: _Prepared, cand: Candidate):
     # Free text may also be written surnames first without a comma ("LOPEZ GARCIA JOSE").
     if p.boundary is None and n >= 2:
         rotated = _Prepared(tokens=toks[-1:] + toks[:-1], boundary=1, surname_first=False, sim_cache=p.sim_cache)
-        g = _given_part(rotated, rotated.tokens[:1], cand, r := [])
+        r: list = []
+        g = _given_part(rotated, rotated.tokens[:1], cand, r)
         s = _surname_part(rotated, rotated.tokens[1:], cand, r)
         if g is not None and s is not None:
             total = (g * WEIGHTS["given"] + s * WEIGHTS["surname"]) / (WEIGHTS["given"] + WEIGHTS["surname"]) - 0.02
@@ -801,8 +802,9 @@ def get_index() -> PersonIndex:
     (the ``PersonChange`` log: saves, merges and deletions in any process)."""
     global _INDEX, _CURSOR
     with _INDEX_LOCK:
-        changed = _changed_people(_CURSOR) if _INDEX is not None and _CURSOR is not None else None
-        if changed is None:
+        index = _INDEX
+        changed = _changed_people(_CURSOR) if index is not None and _CURSOR is not None else None
+        if index is None or changed is None:
             # Read the log's position first: a change made while the rows are read is read again.
             cursor = _ChangeCursor(PersonChange.objects.aggregate(m=Max("id"))["m"] or 0)
             index = PersonIndex()
@@ -814,10 +816,10 @@ def get_index() -> PersonIndex:
                 chunk = sorted(changed)[start : start + 5000]
                 rows = list(Person.objects.filter(pk__in=chunk).values_list(*FIELDS))
                 found |= {r[0] for r in rows}
-                _add_rows(_INDEX, rows)
+                _add_rows(index, rows)
             for pid in changed - found:
-                _INDEX.remove(pid)  # deleted
-        return _INDEX
+                index.remove(pid)  # deleted
+        return index
 
 
 def reset_index() -> None:

@@ -33,7 +33,9 @@ from .forms import (
     StatusForm,
     UploadForm,
 )
+from .evidence import evidence
 from .importing import ImportErrors, guess_mapping, read_table, validate
+from .linkage import person_row
 from .models import ImportBatch, LinkReview, PersonConsent, PersonMerge
 from .report import project_report, report_csv, report_pdf
 from .search import Query, search_people
@@ -263,8 +265,10 @@ def import_people(request):
 @require_perm("people.manage")
 def import_detail(request, pk):
     batch = get_visible_or_404(ImportBatch.objects.all(), pk=pk)
-    reviews = batch.reviews.select_related("imported", "existing", "imported__region", "existing__region")
-    return render(request, "locate/import_detail.html", {"batch": batch, "reviews": reviews})
+    reviews = list(batch.reviews.select_related("imported", "existing", "imported__region", "existing__region"))
+    # What agrees and what does not, side by side (a shared phone or surname is never enough).
+    rows = [(r, evidence(person_row(r.imported), person_row(r.existing))) for r in reviews]
+    return render(request, "locate/import_detail.html", {"batch": batch, "rows": rows})
 
 
 @require_POST

@@ -3,6 +3,8 @@
 neighbours who share a phone and namesakes go to the review list instead."""
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from puente.locate import actions
 from puente.locate.evidence import evidence, strong_evidence
@@ -91,3 +93,18 @@ def test_an_import_still_merges_one_person_written_twice(coordinator):
     assert batch.linked == 1
     merge = PersonMerge.objects.get()
     assert merge.kept_id == known.pk and not LinkReview.objects.filter(batch=batch).exists()
+
+
+@pytest.mark.django_db
+def test_the_review_list_shows_the_evidence_side_by_side(coordinator):
+    known = actions.do_create_person(acting_user=coordinator, given_names="Pedro", surname_1="Cux", sex="M",
+                                     birth_date="1975", country="GT", phone="+50255551234")
+    batch = actions.do_import_people(
+        [dict(given_names="Pedro", surname_1="Cux", sex="M", birth_date="1976", country="GT", phone="+50255551234")],
+        acting_user=coordinator, filename="x.csv")
+    assert LinkReview.objects.filter(batch=batch, existing=known).exists()
+    client = Client()
+    client.force_login(coordinator)
+    body = client.get(reverse("locate:import_detail", args=[batch.pk])).content.decode()
+    assert "✓ given names" in body and "✗ different birth dates" in body
+    assert "✓ shared phone (not enough alone)" in body
