@@ -23,6 +23,7 @@ from django_q.models import OrmQ
 from puente.core import crypto
 from puente.core.access import get_visible_or_404, public, require_login, require_perm
 from puente.core.action_contract import ActionRefused
+from puente.core.roles import has_perm
 from puente.core.storage import private_storage
 from puente.locate.access import visible_projects
 
@@ -30,6 +31,10 @@ from . import kinds, runner
 from .access import visible_jobs
 from .models import Job, WorkerHeartbeat
 from .progress import overlay
+
+#: Jobs started from a page of their own (the people import and the court report start from locate's pages).
+START_PAGES = [(kinds.VISAS_IMPORT, "jobs:start_visas_import"), (kinds.VISAS_RESOLVE, "jobs:start_visas_resolve"),
+               (kinds.DIRECTORY_IMPORT, "jobs:start_directory_import")]
 
 #: The worker counts as alive while its newest heartbeat (every minute) is younger than this.
 WORKER_FRESH = timedelta(minutes=3)
@@ -44,7 +49,8 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
     jobs = [overlay(j) for j in visible_jobs(request.user).filter(user_id=request.user.pk or 0)[:50]]
     running = any(not j.finished for j in jobs)
     template = "jobs/_job_list.html" if _htmx(request) else "jobs/my_jobs.html"
-    return render(request, template, {"jobs": jobs, "running": running})
+    startable = [(kind.label, url) for kind, url in START_PAGES if has_perm(request.user, kind.permission)]
+    return render(request, template, {"jobs": jobs, "running": running, "startable": startable})
 
 
 @require_login

@@ -152,6 +152,7 @@ def test_visa_file_import_from_the_page_runs_as_a_job(client, db, django_capture
     assert b"Search the visa data" in page.content and b"hx-trigger" not in page.content
     listing = client.get(reverse("jobs:mine"))
     assert job.label.encode() in listing.content
+    assert reverse("jobs:start_visas_import").encode() in listing.content  # a Coordinator may start one
 
 
 def test_a_running_job_page_polls_with_htmx(client, db):
