@@ -3,6 +3,7 @@ static files, its start-up script a file of its own: the CSP allows no inline sc
 
 from django.conf import settings
 from django.utils import translation
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 
@@ -16,6 +17,7 @@ class DocsView(SpectacularSwaggerSplitView):
 
     template_name = "api/swagger_ui.html"
 
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         lang = request.GET.get("lang")
         if lang in dict(settings.LANGUAGES):

@@ -9,6 +9,7 @@ import django_filters
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action as route
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -284,11 +285,18 @@ class CaseViewSet(ReadOnlyViewSet):
     def _case(self):
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
-    @extend_schema(responses=MessageSerializer(many=True), filters=False)
-    @route(detail=True, methods=["get"], url_path="messages", filter_backends=[])
+    @extend_schema(responses=MessageSerializer(many=True), filters=True)
+    @route(
+        detail=True,
+        methods=["get"],
+        url_path="messages",
+        filter_backends=[OrderingFilter],
+        ordering_fields=["created_at", "id"],
+        ordering=("created_at", "pk"),
+    )
     def messages(self, request, pk=None):
         case = self._case()
-        qs = case.messages.select_related("author").prefetch_related("attachments").order_by("created_at", "pk")
+        qs = self.filter_queryset(case.messages.select_related("author").prefetch_related("attachments"))
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(
             MessageSerializer(page, many=True, context=self.get_serializer_context()).data
@@ -311,11 +319,18 @@ class CaseViewSet(ReadOnlyViewSet):
 
         return run_idempotent(request, make)
 
-    @extend_schema(responses=ContractVersionSerializer(many=True), filters=False)
-    @route(detail=True, methods=["get"], url_path="contract-versions", filter_backends=[])
+    @extend_schema(responses=ContractVersionSerializer(many=True), filters=True)
+    @route(
+        detail=True,
+        methods=["get"],
+        url_path="contract-versions",
+        filter_backends=[OrderingFilter],
+        ordering_fields=["number", "created_at"],
+        ordering=("number",),
+    )
     def contract_versions(self, request, pk=None):
         case = self._case()
-        qs = case.contract_versions.prefetch_related("signatures").order_by("number")
+        qs = self.filter_queryset(case.contract_versions.prefetch_related("signatures"))
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(ContractVersionSerializer(page, many=True).data)
 

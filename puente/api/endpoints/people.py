@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action as route
+from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -228,11 +229,20 @@ class ProjectViewSet(ReadOnlyViewSet):
     def get_queryset(self):
         return visible_projects(self.request.user)
 
-    @extend_schema(responses=ProjectPersonSerializer(many=True), filters=False)
-    @route(detail=True, methods=["get"], url_path="people", filter_backends=[])
+    @extend_schema(responses=ProjectPersonSerializer(many=True), filters=True)
+    @route(
+        detail=True,
+        methods=["get"],
+        url_path="people",
+        filter_backends=[OrderingFilter],
+        ordering_fields=["status", "status_changed_at", "id"],
+        ordering=("pk",),
+    )
     def people(self, request, pk=None):
-        project = self.get_object()
-        qs = visible_entries(request.user).filter(project=project).select_related("person__region").order_by("pk")
+        project = get_object_or_404(self.get_queryset(), pk=pk)
+        qs = self.filter_queryset(
+            visible_entries(request.user).filter(project=project).select_related("person__region")
+        )
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(ProjectPersonSerializer(page, many=True).data)
 
@@ -273,11 +283,18 @@ class EntryViewSet(ReadOnlyViewSet):
     def get_queryset(self):
         return visible_entries(self.request.user).select_related("person__region")
 
-    @extend_schema(responses=AttemptSerializer(many=True), filters=False)
-    @route(detail=True, methods=["get"], url_path="attempts", filter_backends=[])
+    @extend_schema(responses=AttemptSerializer(many=True), filters=True)
+    @route(
+        detail=True,
+        methods=["get"],
+        url_path="attempts",
+        filter_backends=[OrderingFilter],
+        ordering_fields=["date", "id"],
+        ordering=("date", "pk"),
+    )
     def attempts(self, request, pk=None):
-        entry = self.get_object()
-        qs = entry.attempts.order_by("date", "pk")  # the entry came through visible_entries
+        entry = get_object_or_404(self.get_queryset(), pk=pk)
+        qs = self.filter_queryset(entry.attempts.all())  # the entry came through visible_entries
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(AttemptSerializer(page, many=True).data)
 
@@ -285,7 +302,7 @@ class EntryViewSet(ReadOnlyViewSet):
     @attempts.mapping.post
     def add_attempt(self, request, pk=None):
         def make():
-            entry = self.get_object()
+            entry = get_object_or_404(self.get_queryset(), pk=pk)
             data = AttemptIn(data=request.data)
             data.is_valid(raise_exception=True)
             attempt = locate_actions.do_log_contact_attempt(entry, acting_user=request.user, **data.validated_data)
