@@ -23,9 +23,10 @@ from puente.core.action_contract import ActionRefused, action
 from . import columns, normalise, resolve as resolution
 from .importing import FileRefused, Progress, Summary, detect_encoding, import_file
 from .models import (
-    Agent, AgentMerge, AgentMergeReview, AgentName, Debarment, Employer, EmployerMerge, EmployerName, LinkMethod,
-    MergeReview, VisaCase,
+    Agent, AgentMerge, AgentMergeReview, AgentName, Debarment, Employer, EmployerMerge, EmployerName, EmployerToken,
+    LinkMethod, MergeReview, VisaCase,
 )
+from .search import index_names
 from .stats import refresh_employer_totals
 
 
@@ -50,6 +51,55 @@ def do_resolve(*, acting_user, stdout=None):
             into, gone, acting_user=acting_user, probability=p, automatic=True),
         rehome_agents=lambda: do_rehome_agent_rows(acting_user=acting_user),
         stdout=stdout)
+
+
+@action("visas.manage", system=True)
+def do_rekey(*, acting_user):
+    """Recompute every name's key with the current ``normalise.name_key`` (after a change of the
+    key, e.g. the move to ``puente.core.orgnames.org_key``) and the search words of employer names,
+    so that names imported before and after the change meet. Agents whose new keys coincide keep
+    their old keys (resolution then compares them: their names are the same). Returns counts."""
+    changed = {"employer_names": 0, "employers": 0, "agent_names": 0, "agents": 0, "agents_kept": 0}
+    names = []
+    for name in EmployerName.objects.only("pk", "name", "key").iterator(chunk_size=5_000):
+        key = (normalise.name_key(name.name) or name.name.upper())[:300]
+        if key != name.key:
+            name.key = key
+            names.append(name)
+    EmployerName.objects.bulk_update(names, ["key"], batch_size=2_000)
+    changed["employer_names"] = len(names)
+    employers = []
+    for employer in Employer.objects.only("pk", "name", "key").iterator(chunk_size=5_000):
+        key = (normalise.name_key(employer.name) or employer.name.upper())[:300]
+        if key != employer.key:
+            employer.key = key
+            employers.append(employer)
+    Employer.objects.bulk_update(employers, ["key"], batch_size=2_000)
+    changed["employers"] = len(employers)
+    agent_names = []
+    for name in AgentName.objects.only("pk", "name", "key").iterator(chunk_size=5_000):
+        key = (normalise.name_key(name.name) or name.name.upper())[:300]
+        if key != name.key:
+            name.key = key
+            agent_names.append(name)
+    AgentName.objects.bulk_update(agent_names, ["key"], batch_size=2_000)
+    changed["agent_names"] = len(agent_names)
+    taken = set(Agent.objects.values_list("key", flat=True))
+    for agent in Agent.objects.order_by("pk").only("pk", "name", "key"):
+        key = (normalise.name_key(agent.name) or agent.name.upper())[:300]
+        if key == agent.key:
+            continue
+        if key in taken:
+            changed["agents_kept"] += 1
+            continue
+        taken.discard(agent.key)
+        taken.add(key)
+        agent.key = key
+        agent.save(update_fields=["key"])
+        changed["agents"] += 1
+    EmployerToken.objects.all().delete()
+    index_names(EmployerName.objects.values_list("pk", "key"))
+    return changed
 
 
 def _active(employer):

@@ -376,3 +376,20 @@ def test_the_import_command_computes_the_statistics_before_any_visitor(tmp_path,
         with django_assert_max_num_queries(8):
             html = client.get(reverse("visas:stats") + query).content.decode()
         assert "50" in _figures(html)
+
+
+@pytest.mark.django_db
+def test_rekey_moves_names_keyed_before_a_change_of_the_key(tmp_path):
+    load(write(tmp_path / "H-2A_FY2016.csv", [row("A-1", "Certified - Full", 1, 1, name="J. R. SIMPLOT CO.",
+                                                  agent="LAW OFFICES OF ANA PEREZ")]))
+    from puente.visas.models import AgentName, EmployerName, EmployerToken
+
+    EmployerName.objects.update(key="J R SIMPLOT")  # as the earlier key wrote it
+    Employer.objects.update(key="J R SIMPLOT")
+    EmployerToken.objects.all().delete()
+    out = io.StringIO()
+    call_command("visas", "rekey", stdout=out)
+    assert "employer names 1" in out.getvalue()
+    assert set(EmployerName.objects.values_list("key", flat=True)) == {"JR SIMPLOT"}
+    assert set(EmployerToken.objects.values_list("token", flat=True)) == {"JR", "SIMPLOT"}
+    assert AgentName.objects.get().key == Agent.objects.get().key

@@ -4,6 +4,7 @@ print figures.
     puente visas import FILE... [--visa H-2A] [--fy 2016] [--no-resolve] [--progress]
     puente visas import-debarments FILE
     puente visas resolve
+    puente visas rekey
     puente visas stats [--visa H-2A] [--fy 2016] [--format json|table]
     puente visas employers --search TEXT [--format json|table]
 
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         deb = sub.add_parser("import-debarments", help="Import a list of debarments (CSV).")
         deb.add_argument("file")
         sub.add_parser("resolve", help="Resolve employers across rows and years (Splink).")
+        sub.add_parser("rekey", help="Recompute every name's key and search words (after a change of the key).")
         st = sub.add_parser("stats", help="Figures for a visa and fiscal year.")
         st.add_argument("--visa", choices=["H-2A", "H-2B"])
         st.add_argument("--fy", type=int)
@@ -140,6 +142,10 @@ class Command(BaseCommand):
     def handle_resolve(self, options):
         actions.do_resolve(acting_user=None, stdout=self.stdout)
         self._warm()
+
+    def handle_rekey(self, options):
+        changed = actions.do_rekey(acting_user=None)
+        self.stdout.write("rekey: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in changed.items()))
 
     def _warm(self):
         """The statistics page's figures for the new data, computed now rather than by a visitor."""
