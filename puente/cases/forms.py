@@ -1,8 +1,8 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from djmoney.forms.fields import MoneyField
 
+from puente.core.formfields import MoneyField  # refuses an amount without a currency (no 500)
 from puente.locate.models import Person
 from puente.network.models import Country, Defender, Language, Region
 

@@ -7,7 +7,7 @@ every change goes through a ``do_*`` action; its refusal (``ActionRefused``) goe
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from puente.core.action_contract import ActionRefused
 from puente.core.forms import add_refusal
 from puente.core.roles import Role
 from puente.core.storage import serve_private_file
+from puente.core import tabular
 from puente.core import tabular
 
 from . import actions, contract, figures, workflow
@@ -302,11 +303,11 @@ def agreement(request):
 def _version(case, number):
     qs = case.contract_versions.prefetch_related("signatures__user")
     if number:
-        return get_visible_or_404(qs, number=number)
+        if not number.isdigit() or len(number) > 9:  # ?version=abc: no such version, not a 500
+            raise Http404
+        return get_visible_or_404(qs, number=int(number))
     version = qs.order_by("-number").first()
     if version is None:
-        from django.http import Http404
-
         raise Http404
     return version
 
@@ -388,8 +389,6 @@ def contract_diff(request, pk):
     versions = case.contract_versions.order_by("number")
     latest = versions.last()
     if latest is None:
-        from django.http import Http404
-
         raise Http404
     try:
         a = int(request.GET.get("a", max(latest.number - 1, 1)))

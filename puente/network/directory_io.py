@@ -25,6 +25,7 @@ from openpyxl.styles import Font
 from python_calamine import CalamineError, CalamineWorkbook
 
 from puente.core import tabular
+from puente.core import tabular
 from puente.core.action_contract import ActionRefused
 from puente.core.roles import Role
 
@@ -157,6 +158,23 @@ def _cell_text(value):
     return _unescape(str(value).strip())
 
 
+MAX_CELL = 131_072  # characters; longer is no directory entry (and what CSV readers refuse)
+
+
+def _bad_cells(label, row, header, values) -> list[str]:
+    """NUL bytes and oversized cells, named by file, row and column (issue 23)."""
+    out = []
+    for j, value in enumerate(values):
+        column = header[j] if j < len(header) and header[j] else str(j + 1)
+        if "\x00" in value:
+            out.append(_("%(file)s, row %(row)s, column %(col)s: the cell contains a NUL byte.")
+                       % {"file": label, "row": row, "col": column})
+        elif len(value) > MAX_CELL:
+            out.append(_("%(file)s, row %(row)s, column %(col)s: the cell is longer than %(max)s characters.")
+                       % {"file": label, "row": row, "col": column, "max": MAX_CELL})
+    return out
+
+
 def _sheet_from_rows(label, raw_rows, errors):
     raw_rows = list(raw_rows)
     if not raw_rows:
@@ -177,6 +195,10 @@ def _sheet_from_rows(label, raw_rows, errors):
         values = [_cell_text(v) for v in raw]
         if not any(values):
             continue
+        bad = _bad_cells(label, i, header, values)
+        if bad:
+            errors.extend(bad)
+            continue
         sheet.rows.append((i, {h: (values[j] if j < len(values) else "") for j, h in enumerate(header) if h}))
     return sheet
 
@@ -194,7 +216,14 @@ def read_file(name, content: bytes):
                 text = content.decode("cp1252")
             except UnicodeDecodeError:
                 raise ImportFailed([_("%(file)s: cannot read the text (save it as UTF-8).") % {"file": name}]) from None
-        sheet = _sheet_from_rows(name, csv.reader(io.StringIO(text)), errors)
+        reader = csv.reader(io.StringIO(text))
+        try:
+            csv_rows = list(reader)
+        except csv.Error as exc:  # a field over the csv module's limit, a NUL byte in a quoted field ...
+            raise ImportFailed(
+                [_("%(file)s, row %(row)s: %(why)s") % {"file": name, "row": reader.line_num, "why": exc}]
+            ) from None
+        sheet = _sheet_from_rows(name, csv_rows, errors)
         if sheet:
             sheets.append(sheet)
     elif lower.endswith((".xlsx", ".xls", ".ods")):

@@ -6,7 +6,7 @@ from django.contrib.auth import login
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -18,6 +18,7 @@ from puente.core.access import get_visible_or_404, public, require_login, requir
 from puente.core.action_contract import ActionRefused
 from puente.core.forms import add_refusal
 from puente.core.roles import Role
+from puente.core.tabular import attachment
 from puente.core.tabular import attachment
 
 from . import actions, directory_io
@@ -309,10 +310,12 @@ def set_language(request):
     if language in ("es", "en") and language != request.user.language:
         actions.do_update_account(request.user, acting_user=request.user, data={"language": language})
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    # Only a path on this site ("abc" or a NUL byte would make redirect() look up a view: a 500).
+    if not target.startswith("/") or "\x00" in target or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = reverse("home")
-    return redirect(target)
+    return HttpResponseRedirect(target)
 
 
 # ---------------------------------------------------------------------------------------------
