@@ -20,7 +20,6 @@ from puente.core.forms import add_refusal
 from puente.core.roles import Role
 from puente.core.storage import serve_private_file
 from puente.core import tabular
-from puente.core import tabular
 
 from . import actions, contract, figures, workflow
 from .api import signed_terms

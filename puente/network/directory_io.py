@@ -25,7 +25,6 @@ from openpyxl.styles import Font
 from python_calamine import CalamineError, CalamineWorkbook
 
 from puente.core import tabular
-from puente.core import tabular
 from puente.core.action_contract import ActionRefused
 from puente.core.roles import Role
 

@@ -19,7 +19,6 @@ from puente.core.action_contract import ActionRefused
 from puente.core.forms import add_refusal
 from puente.core.roles import Role
 from puente.core.tabular import attachment
-from puente.core.tabular import attachment
 
 from . import actions, directory_io
 from .access import (
