@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -88,8 +88,19 @@ def retry(job: Job, *, acting_user: Any) -> Job:
     return locked
 
 
+def _write_first(job_id: int) -> None:
+    """SQLite: make the transaction's first statement a write, so that it waits for the write lock
+    (up to the database timeout) instead of failing with "database is locked" when it would
+    upgrade a read snapshot that another process's commit has made stale. PostgreSQL needs no
+    such thing (and the job's row must stay unlocked there: progress updates it from outside)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {Job._meta.db_table} SET id = id WHERE id = %s", [job_id])  # noqa: S608 - model's table
+
+
 def _claim(job_id: int) -> Job | None:
     with transaction.atomic():
+        _write_first(job_id)
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.finished:
             return None
@@ -127,6 +138,7 @@ def run(job_id: int) -> str:
     payload = json.loads(job.payload or "{}")
     try:
         with transaction.atomic():
+            _write_first(job.pk)
             with translation.override(getattr(job.user, "language", "") or "en"):
                 result = kind.run(job, payload, progress) or {}
             # The last statement of the job's transaction: the job is done exactly when its effect is.
