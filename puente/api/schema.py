@@ -33,6 +33,12 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 class PuenteAutoSchema(AutoSchema):
+    def get_description(self):
+        # Each view's description as a translatable string (the docstring is for developers):
+        # the document and the docs page give it in the language asked for (?lang=es).
+        description = getattr(self.view, "api_description", None)
+        return str(description) if description else super().get_description()
+
     def get_override_parameters(self):
         params = list(super().get_override_parameters())
         if self.method == "POST" and getattr(self.view, "creates", True):

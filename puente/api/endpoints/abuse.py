@@ -2,6 +2,7 @@
 named only to those the page names them to) and the recruiter directory (everyone who files
 reports). Through ``abuse.access`` and ``abuse.actions``."""
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -85,6 +86,8 @@ class AbuseReportIn(serializers.Serializer):
 class ReportViewSet(ReadOnlyViewSet):
     """Abuse reports the user may see."""
 
+    api_description = gettext_lazy("Abuse reports the user may see.")
+
     queryset = AbuseReport.objects.none()  # the model, for the schema; get_queryset narrows to the user
 
     area = "abuse"
@@ -141,7 +144,9 @@ class RecruiterSerializer(serializers.ModelSerializer):
     phones = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)
     employers = serializers.SlugRelatedField(slug_field="employer_name", many=True, read_only=True)
     regions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    reports = serializers.SerializerMethodField(help_text="How many reports name it (a small count is not shown).")
+    reports = serializers.SerializerMethodField(
+        help_text=gettext_lazy("How many reports name it (a small count is not shown).")
+    )
 
     class Meta:
         model = Recruiter
@@ -164,6 +169,8 @@ class RecruiterSerializer(serializers.ModelSerializer):
 
 class RecruiterViewSet(ReadOnlyViewSet):
     """The recruiter directory."""
+
+    api_description = gettext_lazy("The recruiter directory.")
 
     queryset = Recruiter.objects.none()  # the model, for the schema; get_queryset narrows to the user
 

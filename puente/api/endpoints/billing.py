@@ -3,6 +3,7 @@ an Advocate (and Coordinators). Through ``billing.access`` and ``billing.actions
 sees an invoice, an Advocate never a Defender's report."""
 
 import django_filters
+from django.utils.translation import gettext_lazy
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -41,7 +42,7 @@ TimeReport = model("billing.TimeReport")
 
 
 class MoneySerializer(serializers.Serializer):
-    amount = serializers.CharField(help_text="A decimal number, as a string.")
+    amount = serializers.CharField(help_text=gettext_lazy("A decimal number, as a string."))
     currency = serializers.CharField()
 
 
@@ -96,7 +97,9 @@ class TimeReportDetailSerializer(TimeReportSerializer):
 
 class TimeReportIn(serializers.Serializer):
     case = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, help_text="A case assigned to your organisation, active or in reporting."
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=gettext_lazy("A case assigned to your organisation, active or in reporting."),
     )
 
 
@@ -126,6 +129,8 @@ class ReportFilter(django_filters.FilterSet):
 
 class ReportViewSet(ReadOnlyViewSet):
     """Time reports: a Defender's own (every version); every report for Coordinators."""
+
+    api_description = gettext_lazy("Time reports: a Defender's own (every version); every report for Coordinators.")
 
     queryset = TimeReport.objects.none()  # the model, for the schema; get_queryset narrows to the user
 
@@ -272,6 +277,10 @@ class InvoiceDetailSerializer(InvoiceSerializer):
 class InvoiceViewSet(ReadOnlyViewSet):
     """Invoices: an Advocate's own issued invoices (never drafts); every invoice for Coordinators."""
 
+    api_description = gettext_lazy(
+        "Invoices: an Advocate's own issued invoices (never drafts); every invoice for Coordinators."
+    )
+
     queryset = Invoice.objects.none()  # the model, for the schema; get_queryset narrows to the user
 
     area = "billing"
@@ -297,6 +306,8 @@ class PaymentFilter(django_filters.FilterSet):
 
 class PaymentViewSet(ReadOnlyViewSet):
     """Payments received on the invoices the user may see."""
+
+    api_description = gettext_lazy("Payments received on the invoices the user may see.")
 
     queryset = Payment.objects.none()  # the model, for the schema; get_queryset narrows to the user
 

@@ -2,6 +2,7 @@
 attachments, contract versions and signatures. Every case through ``cases.access``; every change
 through ``cases.actions``."""
 
+from django.utils.translation import gettext_lazy
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -230,7 +231,7 @@ class SignIn(serializers.Serializer):
     typed_name = serializers.CharField(max_length=200)
     accepted = serializers.BooleanField()
     sha256 = serializers.RegexField(
-        r"^[0-9a-f]{64}$", help_text="The sha256 of the version you read (from its 'sha256')."
+        r"^[0-9a-f]{64}$", help_text=gettext_lazy("The sha256 of the version you read (from its 'sha256').")
     )
 
 
@@ -239,6 +240,8 @@ class SignIn(serializers.Serializer):
 
 class CaseViewSet(ReadOnlyViewSet):
     """Cases the user takes part in (every case for Coordinators)."""
+
+    api_description = gettext_lazy("Cases the user takes part in (every case for Coordinators).")
 
     queryset = Case.objects.none()  # the model, for the schema; get_queryset narrows to the user
 
@@ -259,8 +262,10 @@ class CaseViewSet(ReadOnlyViewSet):
     @extend_schema(
         request=RequestIn,
         responses={201: CaseDetailSerializer},
-        description="An Advocate's request for facilitation: the client, the case, the opposing parties "
-        "and the tasks the Defender should do (the web page's rules).",
+        description=gettext_lazy(
+            "An Advocate's request for facilitation: the client, the case, the opposing parties "
+            "and the tasks the Defender should do (the web page's rules)."
+        ),
     )
     def create(self, request):
         def make():
@@ -365,6 +370,8 @@ class TaskFilter(django_filters.FilterSet):
 class TaskViewSet(ReadOnlyViewSet):
     """Tasks of the cases the user takes part in."""
 
+    api_description = gettext_lazy("Tasks of the cases the user takes part in.")
+
     queryset = Task.objects.none()  # the model, for the schema; get_queryset narrows to the user
 
     area = "cases"
@@ -388,6 +395,8 @@ class TaskViewSet(ReadOnlyViewSet):
 
 class AttachmentView(ApiMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A message's attachment, the file itself."""
+
+    api_description = gettext_lazy("A message's attachment, the file itself.")
 
     queryset = Attachment.objects.none()  # the model, for the schema; get_queryset narrows to the user
 

@@ -1,5 +1,6 @@
 """The directory of Defenders and Advocates, for Coordinators (``directory.view``)."""
 
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from puente.network.access import visible_advocates, visible_defenders, with_load
@@ -73,6 +74,8 @@ class AdvocateSerializer(serializers.ModelSerializer):
 class DefenderViewSet(ReadOnlyViewSet):
     """Defenders of the network, with their open cases and free places."""
 
+    api_description = gettext_lazy("Defenders of the network, with their open cases and free places.")
+
     queryset = Defender.objects.none()  # the model, for the schema; get_queryset narrows to the user
 
     area = "directory"
@@ -88,6 +91,8 @@ class DefenderViewSet(ReadOnlyViewSet):
 
 class AdvocateViewSet(ReadOnlyViewSet):
     """Advocates of the network."""
+
+    api_description = gettext_lazy("Advocates of the network.")
 
     queryset = Advocate.objects.none()  # the model, for the schema; get_queryset narrows to the user
 

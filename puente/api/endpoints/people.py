@@ -4,6 +4,7 @@ and ``locate.actions``; a search lists only whom the page would (consent rules o
 and PFIF carries only people who consented to be searched for."""
 
 import django_filters
+from django.utils.translation import gettext_lazy
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -78,6 +79,11 @@ class PersonViewSet(ApiMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
     """A person the user may see (as on the person's page, the read is logged). There is no list
     of everybody: people are found by search, or through a case or a project."""
 
+    api_description = gettext_lazy(
+        "A person the user may see (as on the person's page, the read is logged). There is no list of "
+        "everybody: people are found by search, or through a case or a project."
+    )
+
     queryset = Person.objects.none()  # the model, for the schema; get_queryset narrows to the user
 
     area = "people"
@@ -98,7 +104,9 @@ class PersonViewSet(ApiMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 
 
 class SearchQuery(serializers.Serializer):
-    q = serializers.CharField(max_length=200, help_text="A name: any order, nicknames and misspellings are fine.")
+    q = serializers.CharField(
+        max_length=200, help_text=gettext_lazy("A name: any order, nicknames and misspellings are fine.")
+    )
     birth_date = serializers.CharField(max_length=20, required=False, allow_blank=True)
     region = serializers.CharField(max_length=100, required=False, allow_blank=True)
     municipality = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -107,7 +115,7 @@ class SearchQuery(serializers.Serializer):
         required=False,
         min_value=1,
         max_value=MAX_ID,
-        help_text="Coordinators: also that reunification project's people.",
+        help_text=gettext_lazy("Coordinators: also that reunification project's people."),
     )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=20)
 
@@ -123,6 +131,12 @@ class SearchView(ApiMixin, APIView):
     """People search with the same tolerance as the page (nicknames, misspellings, surname order,
     partial dates) and the same rules (a name is needed; Coordinators find people who consented;
     Defenders only the people they already see)."""
+
+    api_description = gettext_lazy(
+        "People search with the same tolerance as the page (nicknames, misspellings, surname order, partial "
+        "dates) and the same rules (a name is needed; Coordinators find people who consented; Defenders only "
+        "the people they already see)."
+    )
 
     area = "people"
     required_perms = ("people.search",)
@@ -214,6 +228,10 @@ class ProjectViewSet(ReadOnlyViewSet):
     """Reunification projects: every one for Coordinators; for a Defender, those in which it
     has people to find."""
 
+    api_description = gettext_lazy(
+        "Reunification projects: every one for Coordinators; for a Defender, those in which it has people to find."
+    )
+
     queryset = ReunificationProject.objects.none()  # the model, for the schema; get_queryset narrows to the user
 
     area = "people"
@@ -249,8 +267,10 @@ class ProjectViewSet(ReadOnlyViewSet):
     @extend_schema(
         responses={(200, "application/xml"): OpenApiTypes.STR},
         filters=False,
-        description="The project's people who consented to be searched for, with their contact attempts "
-        "as notes, as a PFIF 1.4 feed.",
+        description=gettext_lazy(
+            "The project's people who consented to be searched for, with their contact attempts "
+            "as notes, as a PFIF 1.4 feed."
+        ),
     )
     @route(detail=True, methods=["get"], url_path="pfif", filter_backends=[], pagination_class=None)
     def pfif(self, request, pk=None):
@@ -270,6 +290,8 @@ class EntryFilter(django_filters.FilterSet):
 
 class EntryViewSet(ReadOnlyViewSet):
     """People to find: every one for Coordinators; a Defender's own assignments."""
+
+    api_description = gettext_lazy("People to find: every one for Coordinators; a Defender's own assignments.")
 
     queryset = ProjectPerson.objects.none()  # the model, for the schema; get_queryset narrows to the user
 
@@ -326,11 +348,13 @@ def _pfif_response(people, entries, name):
 
 
 class PfifImportIn(serializers.Serializer):
-    file = serializers.FileField(help_text="A PFIF 1.2-1.4 XML document.")
+    file = serializers.FileField(help_text=gettext_lazy("A PFIF 1.2-1.4 XML document."))
     project = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_ID, help_text="Add the people to this project."
+        required=False, min_value=1, max_value=MAX_ID, help_text=gettext_lazy("Add the people to this project.")
     )
-    project_name = serializers.CharField(required=False, max_length=200, help_text="Or create a project by this name.")
+    project_name = serializers.CharField(
+        required=False, max_length=200, help_text=gettext_lazy("Or create a project by this name.")
+    )
 
 
 class PfifImportOut(serializers.Serializer):
@@ -342,6 +366,10 @@ class PfifImportOut(serializers.Serializer):
 
 class PfifImportView(ApiMixin, APIView):
     """Import people and notes from a PFIF feed into a reunification project (Coordinators)."""
+
+    api_description = gettext_lazy(
+        "Import people and notes from a PFIF feed into a reunification project (Coordinators)."
+    )
 
     area = "people"
     required_perms = ("people.manage",)
@@ -375,6 +403,11 @@ class PfifImportView(ApiMixin, APIView):
 class PfifExportView(ApiMixin, APIView):
     """Every person the user may see who consented to be searched for, with the notes of their
     projects' contact attempts, as PFIF 1.4 (Coordinators)."""
+
+    api_description = gettext_lazy(
+        "Every person the user may see who consented to be searched for, with the notes of their projects' "
+        "contact attempts, as PFIF 1.4 (Coordinators)."
+    )
 
     area = "people"
     required_perms = ("people.manage",)

@@ -1,6 +1,7 @@
 """The visa data: public, read-only (employers, fiscal years, statistics)."""
 
 import django_filters
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -61,6 +62,8 @@ class EmployerFilter(django_filters.FilterSet):
 class EmployerViewSet(ReadOnlyViewSet):
     """Employers of the H-2A and H-2B disclosure data (merged duplicates are not listed)."""
 
+    api_description = gettext_lazy("Employers of the H-2A and H-2B disclosure data (merged duplicates are not listed).")
+
     queryset = Employer.objects.none()  # the model, for the schema; get_queryset narrows to the user
 
     area = "visas"
@@ -116,6 +119,11 @@ class StatisticsView(ApiMixin, APIView):
     """Totals and figures grouped by fiscal year, visa, worksite state or job (positions counted
     by the rule of docs/visas.md)."""
 
+    api_description = gettext_lazy(
+        "Totals and figures grouped by fiscal year, visa, worksite state or job (positions counted by the "
+        "rule of docs/visas.md)."
+    )
+
     area = "visas"
     public = True
 
@@ -142,6 +150,8 @@ class YearsQuery(serializers.Serializer):
 
 class YearsView(ApiMixin, APIView):
     """The fiscal years in the data, with their figures."""
+
+    api_description = gettext_lazy("The fiscal years in the data, with their figures.")
 
     area = "visas"
     public = True
