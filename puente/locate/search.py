@@ -44,7 +44,7 @@ from . import names, places
 PRESELECT = 60
 LIKELY = 0.85
 POSSIBLE = 0.6
-MARRIED = 0.62  # given names, full date and region agree, the surnames do not (search.score_candidate)
+MARRIED = 0.72  # given names, full date and region agree, the surnames do not (search.score_candidate)
 WEIGHTS = {"given": 0.3, "surname": 0.4, "birth": 0.2, "place": 0.1}
 
 
@@ -449,7 +449,7 @@ def score_candidate(p: _Prepared, cand: Candidate) -> tuple[float, list[str]]:
     # A woman listed under her husband's surname (or searched for under it): every given name,
     # the full birth date and the region agree, only the surnames do not. Offered as possible.
     if (score < MARRIED and s is not None and s < 0.5 and g is not None and g >= 0.95 and b is not None
-            and b >= 0.95 and p.day is not None and pl is not None and pl >= 1.0 and cand.sex != "M"
+            and b >= 0.95 and p.day is not None and p.region and p.region == cand.region and cand.sex != "M"
             and p.sex != "M"):
         score = MARRIED
         reasons.append((gettext_noop("other surnames: perhaps a married name"), None))
