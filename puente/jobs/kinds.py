@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from puente.core.storage import private_storage
+from puente.abuse import actions as abuse_actions
 from puente.locate import actions as locate_actions
 from puente.locate.access import visible_projects
 from puente.locate.report import report_pdf
@@ -176,3 +177,17 @@ def _project_report(job, payload: dict, progress: Progress) -> dict:
 
 PROJECT_REPORT = register(Kind("locate.project_report_pdf", _("Court report of a reunification project (PDF)"),
                                "reunification.manage", _project_report))
+
+
+# --- abuse: recruiters written several ways ---------------------------------------------------------
+
+def _recruiter_resolve(job, payload: dict, progress: Progress) -> dict:
+    progress(0, None, str(_("Comparing every recruiter")), force=True)
+    result = abuse_actions.do_run_resolution(acting_user=job.user)
+    linked = abuse_actions.do_link_visa_employers(acting_user=job.user)
+    return {"counts": {str(_("merges applied")): result.merged, str(_("pairs to review")): result.queued,
+                       str(_("employer links changed")): linked}}
+
+
+RECRUITER_RESOLVE = register(Kind("abuse.resolve", _("Resolve recruiters written several ways"), "abuse.analyse",
+                                  _recruiter_resolve))

@@ -34,7 +34,8 @@ from .progress import overlay
 
 #: Jobs started from a page of their own (the people import and the court report start from locate's pages).
 START_PAGES = [(kinds.VISAS_IMPORT, "jobs:start_visas_import"), (kinds.VISAS_RESOLVE, "jobs:start_visas_resolve"),
-               (kinds.DIRECTORY_IMPORT, "jobs:start_directory_import")]
+               (kinds.DIRECTORY_IMPORT, "jobs:start_directory_import"),
+               (kinds.RECRUITER_RESOLVE, "jobs:start_recruiter_resolve")]
 
 #: The worker counts as alive while its newest heartbeat (every minute) is younger than this.
 WORKER_FRESH = timedelta(minutes=3)
@@ -118,6 +119,14 @@ def start_visas_resolve(request: HttpRequest) -> HttpResponse:
         job = runner.start(kinds.VISAS_RESOLVE.name, acting_user=request.user)
         return redirect("jobs:detail", pk=job.pk)
     return render(request, "jobs/start_confirm.html", {"kind": kinds.VISAS_RESOLVE})
+
+
+@require_perm("abuse.analyse")
+def start_recruiter_resolve(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        job = runner.start(kinds.RECRUITER_RESOLVE.name, acting_user=request.user)
+        return redirect("jobs:detail", pk=job.pk)
+    return render(request, "jobs/start_confirm.html", {"kind": kinds.RECRUITER_RESOLVE})
 
 
 @require_perm("reunification.manage")

@@ -22,6 +22,9 @@ MATRIX = [
     Entry("jobs:start_visas_resolve", expect={"coordinator": 200}),
     Entry("jobs:start_visas_resolve", method="post", expect={"coordinator": 302}, id="jobs:start_visas_resolve:post"),
     Entry("jobs:start_directory_import", expect={"coordinator": 200}),
+    Entry("jobs:start_recruiter_resolve", expect={"coordinator": 200}),
+    Entry("jobs:start_recruiter_resolve", method="post", expect={"coordinator": 302},
+          id="jobs:start_recruiter_resolve:post"),
     # A project's court report as a job: Coordinators (reunification.manage), for a project they see.
     Entry("jobs:start_project_report", kwargs=lambda w: {"project_pk": w.locate_project.pk},
           expect={"coordinator": 200}),

@@ -179,3 +179,10 @@ def test_a_project_report_is_made_in_the_background_and_downloaded(client, world
     assert b"%PDF" not in Path(settings.MEDIA_ROOT, job.result["file"]).read_bytes()  # encrypted at rest
     client.force_login(world.defender)
     assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 404
+
+
+def test_recruiter_resolution_runs_as_a_job(db, django_capture_on_commit_callbacks):
+    user = make_coordinator()
+    job = _start_and_run(django_capture_on_commit_callbacks, "abuse.resolve", user, {})
+    assert job.status == Job.Status.DONE, job.error
+    assert set(job.result["counts"]) == {"merges applied", "pairs to review", "employer links changed"}
