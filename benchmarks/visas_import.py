@@ -129,6 +129,16 @@ def main():
         Agent, AgentName, Debarment, Employer, EmployerMerge, EmployerName, ImportedFile, MergeReview, VisaCase,
     )
 
+    from django.apps import apps
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # One statement: deleting tens of thousands of audited employers one by one (each with its
+        # audit entry) took longer than the benchmark itself.
+        models = apps.get_app_config("visas").get_models()
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {tables} CASCADE")  # noqa: S608 (the models' table names, quoted)
     for model in (MergeReview, EmployerMerge, Debarment, VisaCase, EmployerName, AgentName, ImportedFile, Employer,
                   Agent):
         model.objects.all().delete()
