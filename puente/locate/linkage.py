@@ -21,7 +21,7 @@ from puente.core import tabular
 
 from . import keys as K
 from . import names, places
-from .evidence import compatible_dates, same_given_names, strong_evidence
+from .evidence import compatible_dates, same_given_names, same_surnames, strong_evidence
 from .models import Person
 from .search import Query, get_index
 
@@ -359,9 +359,10 @@ def decide(prob: float, a: dict, b: dict) -> str:
     given names or birth dates agree waits for a Coordinator."""
     if prob >= CERTAIN and strong_evidence(a, b):
         return "merge"
-    # Worth a Coordinator's time only when the given names or the birth dates agree: siblings
-    # (different given names and dates, the same surnames, place and phone) would bury the list.
-    if prob >= REVIEW and (same_given_names(a.get("given_names", ""), b.get("given_names", ""))
-                           or compatible_dates(a, b)):
+    # Worth a Coordinator's time only when the pair could be one person: the given names agree,
+    # and so do the surnames (a date written wrong, or a namesake) or the birth date (a married
+    # name). Siblings and twins (other given names) would bury the list.
+    if prob >= REVIEW and same_given_names(a.get("given_names", ""), b.get("given_names", "")) and (
+            same_surnames(a, b) or compatible_dates(a, b)):
         return "review"
     return ""
