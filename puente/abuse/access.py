@@ -16,6 +16,7 @@
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from puente.cases import api as cases_api
 from puente.core.roles import Role, has_perm
 
 from . import visa_link
@@ -76,9 +77,7 @@ def worker_label(user, report) -> str:
 
 def cases_for_linking(user):
     """Cases a user may link a report to: exactly the cases the user may see."""
-    from puente.cases.access import visible_cases
-
-    return visible_cases(user)
+    return cases_api.visible_cases(user)
 
 
 def report_count_label(user, recruiter, count: int) -> str:

@@ -12,6 +12,11 @@ from decimal import Decimal
 
 from djmoney.money import Money
 
+from puente.network.models import Region, User
+
+from . import actions
+from .models import Incident, Recruiter, TraffickingIndicator
+
 DOMAIN = "demo.puente.org"
 
 # (name, kind, country, regions, municipalities, aliases, phones, employers [(name, programme)])
@@ -49,11 +54,6 @@ SURNAMES = ["Hernández", "López", "Tzoc", "Xol", "Chuc", "Cux", "Ajanel", "Ram
 
 
 def load(stdout):
-    from puente.network.models import Region, User
-
-    from . import actions
-    from .models import Incident, Recruiter, TraffickingIndicator
-
     if Recruiter.objects.filter(name=RECRUITERS[0][0]).exists():
         stdout.write("abuse: demo data already loaded")
         return
