@@ -58,7 +58,7 @@ def run_idempotent(request, make_response):
             )
         if record.status is None:
             return error_response(409, "in_progress", _("A request with this Idempotency-Key is still running."))
-        response = Response(record.body, status=record.status)
+        response = Response(json.loads(record.body) if record.body else None, status=record.status)
         response["Idempotent-Replayed"] = "true"
         if record.location:
             response["Location"] = record.location
@@ -70,7 +70,7 @@ def run_idempotent(request, make_response):
         raise
     if 200 <= response.status_code < 300:
         record.status = response.status_code
-        record.body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+        record.body = json.dumps(response.data, cls=DjangoJSONEncoder)
         record.location = response.get("Location", "")[:300]
         record.save(update_fields=["status", "body", "location"])
     else:

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from puente.core.fields import EncryptedTextField
+
 
 class Area(models.TextChoices):
     CASES = "cases", _("Cases")
@@ -94,7 +96,8 @@ class IdempotencyRecord(models.Model):
     path = models.CharField(max_length=300)
     fingerprint = models.CharField(max_length=64)
     status = models.PositiveSmallIntegerField(null=True, blank=True)  # None: still running
-    body = models.JSONField(null=True, blank=True)
+    # The response can name people (a case's client, a message): encrypted at rest like them.
+    body = EncryptedTextField(null=True, blank=True)
     location = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

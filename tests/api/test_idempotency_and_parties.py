@@ -2,6 +2,7 @@
 API change nothing (the access matrix checks the status codes; this checks the objects)."""
 
 import pytest
+from django.db import connection
 
 from puente.api.models import Access, IdempotencyRecord
 from puente.billing.models import TimeEntry
@@ -21,6 +22,11 @@ def test_a_retried_message_is_posted_once(world):
     assert first.status_code == second.status_code == 201
     assert second["Idempotent-Replayed"] == "true" and second.json() == first.json()
     assert world.case.messages.count() == before + 1
+    # The kept response names what the message says: encrypted at rest, like the message.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT body FROM api_idempotencyrecord")
+        stored = " ".join(str(row[0]) for row in cursor.fetchall())
+    assert "Cobán" not in stored and "Llegamos" not in stored
     # The same key for another request is refused, and creates nothing.
     third = api.post(url, {"body": "Otro mensaje"}, format="json", **headers)
     assert third.status_code == 422 and third.json()["error"]["code"] == "idempotency_key_reused"
