@@ -14,6 +14,7 @@ run on a sample of left rows and their time is extrapolated to the whole left fi
 says so.
 """
 
+import logging
 import os
 import sys
 import time
@@ -41,7 +42,8 @@ def peak_rss_mb() -> float:
 
 from puente.locate.linkage import link_frames, prepare_frame, read_people_csv, write_pairs  # noqa: E402
 
-OUT = "/tmp/locate_bench"  # noqa: S108 - a benchmark's scratch files on the developer's own machine
+# A benchmark's scratch files on the developer's own machine (LOCATE_BENCH_DIR for a second run).
+OUT = os.environ.get("LOCATE_BENCH_DIR", "/tmp/locate_bench")  # noqa: S108
 
 
 def scores(pred: dict, truth: dict, n_left: int):
@@ -80,6 +82,64 @@ def run_splink(truth, n_left, n_right):
     return lf, rf
 
 
+def run_splink_default(truth, n_left):
+    """Splink's own default way on the same files: its standard comparisons on the raw columns,
+    blocking on surname + year and given name + year, parameters trained on the data (the prior
+    from deterministic rules, u by random sampling, m by expectation maximisation)."""
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    t, c = time.perf_counter(), time.process_time()
+    frames = []
+    for name in ("left", "right"):
+        df = pd.read_csv(f"{OUT}/{name}.csv", dtype=str, keep_default_na=False).rename(columns={"id": "unique_id"})
+        df = df.replace("", None)
+        df["birth_year"] = df["birth_date"].str[:4]
+        frames.append(df)
+    settings = SettingsCreator(
+        link_type="link_only",
+        comparisons=[
+            cl.NameComparison("given_names"),
+            cl.NameComparison("surname_1"),
+            cl.NameComparison("surname_2"),
+            cl.LevenshteinAtThresholds("birth_date", [1, 2]),
+            cl.ExactMatch("admin1"),
+            cl.ExactMatch("municipality"),
+            cl.ExactMatch("phone"),
+            cl.ExactMatch("sex"),
+        ],
+        blocking_rules_to_generate_predictions=[block_on("surname_1", "birth_year"),
+                                                block_on("given_names", "birth_year"), block_on("phone")],
+    )
+    db_api = DuckDBAPI()
+    linker = Linker([db_api.register(f) for f in frames], settings)
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("given_names", "surname_1", "birth_date")], recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1_000_000)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname_1", "birth_year"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_date"))
+    df = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    left_ids = set(frames[0]["unique_id"])
+    flip = ~df["unique_id_l"].isin(left_ids)
+    df["left_id"] = df["unique_id_l"].where(~flip, df["unique_id_r"])
+    df["right_id"] = df["unique_id_r"].where(~flip, df["unique_id_l"])
+    df = df.sort_values(["left_id", "match_probability"], ascending=[True, False])
+    best = df.drop_duplicates("left_id")
+    p, r, f1 = scores(dict(zip(best["left_id"], best["right_id"], strict=True)), truth, n_left)
+    top5 = df.groupby("left_id").head(5)
+    found = set(zip(top5["left_id"], top5["right_id"], strict=True))
+    recall5 = sum(1 for lid, rid in truth.items() if (lid, rid) in found) / len(truth) if truth else 0.0
+    print(f"link_splink_default_precision: {p:.4f} ratio")
+    print(f"link_splink_default_recall: {r:.4f} ratio")
+    print(f"link_splink_default_f1: {f1:.4f} ratio")
+    print(f"link_splink_default_recall_at_5: {recall5:.4f} ratio")
+    print(f"link_splink_default_wall_time: {wall:.1f} s")
+    print(f"link_splink_default_cpu_time: {cpu:.1f} s (all threads, 2 cores)")
+    print(f"link_peak_rss_after_default: {peak_rss_mb():.0f} MB (the process so far)")
+
+
 def main():
     n_right = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     n_left = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
@@ -90,6 +150,8 @@ def main():
         # Same files as an earlier run (same seeds): skip generating a million people again.
         truth = dict(pd.read_csv(truth_file, dtype=str).itertuples(index=False, name=None))
         run_splink(truth, n_left, n_right)
+        if "--no-default" not in sys.argv:
+            run_splink_default(truth, n_left)
         return
     plain = "--plain" in sys.argv
     right = gen.people(n_right) if plain else gen.hard_people(n_right)
@@ -110,6 +172,8 @@ def main():
     write_csv(right, f"{OUT}/right.csv")
     pd.DataFrame(list(truth.items()), columns=["left_id", "right_id"]).to_csv(truth_file, index=False)
     lf, rf = run_splink(truth, n_left, n_right)
+    if "--no-default" not in sys.argv:
+        run_splink_default(truth, n_left)
     if "--only-splink" in sys.argv:
         return
 
