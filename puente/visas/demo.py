@@ -9,6 +9,9 @@ from pathlib import Path
 
 from django.conf import settings
 
+from . import actions
+from .models import Debarment, ImportedFile
+
 DEMO_FILES = ["H-2A_Disclosure_Data_FY16_updated.xlsx", "H-2B_Disclosure_Data_FY16.xlsx"]
 
 
@@ -17,9 +20,6 @@ def data_dir() -> Path:
 
 
 def load(stdout):
-    from . import actions
-    from .models import Debarment, ImportedFile
-
     folder = data_dir()
     if not folder.is_dir():
         stdout.write(f"visas: no OFLC data in {folder}; skipped (set PUENTE_DOL_DATA)")

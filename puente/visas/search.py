@@ -8,7 +8,8 @@ from django.db.models import Case, F, Max, Q, Sum, Value, When
 
 from . import normalise, stats
 from .access import public_agents, public_employers
-from .models import CERTIFIED_STATUSES, AgentName, EmployerName
+from .bulk import insert_rows
+from .models import CERTIFIED_STATUSES, AgentName, EmployerName, EmployerToken
 
 
 def _words(text):
@@ -18,9 +19,6 @@ def _words(text):
 def index_names(names=None):
     """Index the words of employer names as filed: ``names`` as (id, key) pairs (those an import
     just created), or every name that has no words indexed yet."""
-    from .bulk import insert_rows
-    from .models import EmployerToken
-
     if names is None:
         names = EmployerName.objects.filter(tokens__isnull=True).values_list("pk", "key")
     tokens = [(t[:60], pk) for pk, key in names for t in set(key.split())]
@@ -59,8 +57,6 @@ def matching_name_ids(text):
       for the planner to misjudge.
     - SQLite: the intersection of one index range scan per word (the fastest there, measured).
     """
-    from .models import EmployerToken
-
     words = _prefix_words(text)
     per_word = [EmployerToken.objects.filter(_token_starts_with(w)).values("name_id") for w in words]
     if len(words) == 1:
