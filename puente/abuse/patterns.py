@@ -20,7 +20,7 @@ from puente.billing.money import MissingRate, convert
 from .models import AbuseReport, Incident, Recruiter, RecruiterEmployer
 
 
-def fee_ranking_usd():
+def fee_ranking_usd() -> tuple[list, dict]:
     """([(recruiter, total USD, number of fees)], {currency: fees without a rate})."""
     totals: dict[int, Decimal] = defaultdict(Decimal)
     counts: Counter = Counter()

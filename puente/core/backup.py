@@ -186,7 +186,7 @@ class DecryptingReader(io.RawIOBase):
 
 def backed_up_models() -> list:
     """Every concrete model except SKIP, in an order where natural-key targets come first."""
-    app_list = {}
+    app_list: dict = {}
     existing = set(connection.introspection.table_names())
     for model in apps.get_models():
         if model._meta.proxy or not model._meta.managed or model._meta.label_lower in SKIP:
@@ -198,7 +198,8 @@ def backed_up_models() -> list:
 
 
 def _encrypted_names(model) -> list[str]:
-    return [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]
+    fields = model._meta.concrete_fields
+    return [f.name for f in fields if isinstance(f, EncryptedMixin)]  # type: ignore[attr-defined]  # a model field under the mixin
 
 
 def serialise_model(model, batch: int = OBJECTS_PER_PART):
@@ -334,7 +335,7 @@ def _load_rows(rows, deferred, loaded_models) -> int:
     """Save deserialised rows: in bulk where a model has no many-to-many data to set and no
     parents (most rows), one by one otherwise."""
     n = 0
-    pending = []
+    pending: list = []
 
     def flush():
         if pending:
@@ -351,7 +352,7 @@ def _load_rows(rows, deferred, loaded_models) -> int:
         model = type(obj.object)
         loaded_models.add(model)
         n += 1
-        if any(obj.m2m_data.values()) or obj.deferred_fields or model._meta.parents:
+        if any((obj.m2m_data or {}).values()) or obj.deferred_fields or model._meta.parents:
             flush()
             obj.save()
             if obj.deferred_fields:
@@ -374,7 +375,7 @@ def restore_backup(in_path, fernet: Fernet, force: bool = False, allow_unbound: 
         )
     root = Path(settings.MEDIA_ROOT)
     stats = {"objects": 0, "files": 0}
-    loaded_models = set()
+    loaded_models: set = set()
     with open(in_path, "rb") as raw:
         reader = io.BufferedReader(DecryptingReader(raw, fernet, name=str(in_path), allow_unbound=allow_unbound), CHUNK)
         try:
@@ -383,13 +384,14 @@ def restore_backup(in_path, fernet: Fernet, force: bool = False, allow_unbound: 
             raise BackupError(f"{in_path}: the archive inside the backup is damaged") from exc
         with tar, transaction.atomic(), disable_auditlog():
             manifest = None
-            deferred = []
+            deferred: list = []
             written = []
             with connection.constraint_checks_disabled():
                 for member in tar:
-                    if not member.isfile():
+                    extracted = tar.extractfile(member) if member.isfile() else None
+                    if extracted is None:
                         continue
-                    data = tar.extractfile(member).read()
+                    data = extracted.read()
                     if member.name == "manifest.json":
                         manifest = json.loads(data)
                         if manifest.get("format") != 1:
