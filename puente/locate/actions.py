@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from puente.core import providers
 from puente.core.action_contract import ActionRefused, action
-from puente.network.models import Defender
+from puente.network.api import Defender
 
 from .keys import apply_keys, format_partial_date, normalise_phone, parse_partial_date
 from .linkage import decide, link_to_registry, person_row

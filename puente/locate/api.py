@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from puente.network.models import Region
+from puente.network.api import Region
 
 from . import names as name_keys
 from .access import visible_people

@@ -37,7 +37,7 @@ def _names():
 
 
 def load(stdout):
-    from puente.network.models import Region, User
+    from puente.network.api import Region, User
 
     from . import actions
     from .models import ContactAttempt, ReunificationProject, SearchStatus

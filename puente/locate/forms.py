@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from puente.network.models import Advocate, Defender
+from puente.network.api import Advocate, Defender
 
 from .actions import PERSON_FIELDS
 from .importing import TARGETS

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from puente.network.models import Region
+from puente.network.api import Region
 
 from . import keys as K
 from . import names, places

@@ -109,7 +109,7 @@ class Command(BaseCommand):
         from puente.core.action_contract import ActionRefused
         from puente.locate.actions import do_import_people
         from puente.locate.importing import ImportErrors, read_table, validate
-        from puente.network.models import User
+        from puente.network.api import User
 
         user = (
             User.objects.filter(email=o["as_user"]).first()
