@@ -2,8 +2,12 @@
 reads only the people who changed, and sees creations, edits, merges and deletions made by other
 processes (which reach it only through the database) at its next search."""
 
+from datetime import timedelta
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 from django.test.utils import CaptureQueriesContext
 
 from puente.locate import actions
@@ -63,3 +67,15 @@ def test_a_change_committed_late_is_not_lost(coordinator):
     assert last + 1 in S._CURSOR.gaps
     PersonChange.objects.create(id=last + 1, person_id=late.pk)
     assert late.pk in ids("Pedro Cux") and not S._CURSOR.gaps
+
+
+@pytest.mark.django_db
+def test_pruning_the_log_loses_nothing(coordinator):
+    ana = actions.do_create_person(acting_user=coordinator, given_names="Ana", surname_1="Cux", consent_to_search=True)
+    get_index()
+    PersonChange.objects.update(at=timezone.now() - timedelta(days=3))
+    call_command("locate", "prune-changes")
+    assert not PersonChange.objects.exists()
+    pedro = actions.do_create_person(acting_user=coordinator, given_names="Pedro", surname_1="Cux",
+                                     consent_to_search=True)
+    assert set(ids("Cux")) >= {ana.pk, pedro.pk}

@@ -44,9 +44,11 @@ class Command(BaseCommand):
                         help="Why the people on this list may be searched for (without it: only if they consented).")
         im.add_argument("--basis-note", default="", help="The court order (court, docket) or the referring partner.")
         sub.add_parser("reindex", help="Recompute every person's search keys.")
+        pr = sub.add_parser("prune-changes", help="Drop change-log rows older than --keep-days (daily, from cron).")
+        pr.add_argument("--keep-days", type=int, default=2)
 
     def handle(self, *args, **o):
-        getattr(self, "_" + o["action"])(o)
+        getattr(self, "_" + o["action"].replace("-", "_"))(o)
 
     def _search(self, o):
         from puente.locate.search import Query, get_index
@@ -158,6 +160,17 @@ class Command(BaseCommand):
             f"people, {batch.duplicates_in_list} duplicates in the list, "
             f"{batch.reviews.count()} links to review."
         )
+
+    def _prune_changes(self, o):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from puente.locate.models import PersonChange
+
+        # A server process behind the pruned rows rebuilds its index at its next search.
+        n, _ = PersonChange.objects.filter(at__lt=timezone.now() - timedelta(days=o["keep_days"])).delete()
+        self.stdout.write(f"{n} change-log rows pruned")
 
     def _reindex(self, o):
         from puente.locate.keys import apply_keys, set_secret
