@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_q.models import OrmQ
 
-from puente.core import crypto
+from puente.core import crypto, tabular
 from puente.core.access import get_visible_or_404, public, require_login, require_perm
 from puente.core.action_contract import ActionRefused
 from puente.core.roles import has_perm
@@ -146,9 +146,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
     if not job.result.get("file"):
         raise Http404
     response = HttpResponse(private_storage.read_plain(job.result["file"]), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{job.result.get("file_name", "report.pdf")}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return tabular.attachment(response, job.result.get("file_name", "report.pdf"))  # RFC 6266 filename*
 
 
 # --- health ------------------------------------------------------------------------------------
