@@ -98,6 +98,12 @@ def report_new(request, case_pk):
 @require_perm(*REPORTERS)
 def report_detail(request, pk):
     report = get_visible_or_404(visible_reports(request.user), pk=pk)
+    return _report_page(request, report)
+
+
+def _report_page(request, report, *, entry_form=None, expense_form=None, status=200):
+    """The report page; ``entry_form``/``expense_form``: a bound form sent back with its errors
+    (a refused action's on the field it names, ``add_refusal``)."""
     mine = request.user.is_defender
     preview, preview_error = None, ""
     if request.user.is_coordinator and report.status == ReportStatus.SUBMITTED:
@@ -117,15 +123,21 @@ def report_detail(request, pk):
             "entries": report.entries.select_related("task"),
             "expenses": report.expenses.all(),
             "versions": report.versions(),
-            "entry_form": TimeEntryForm(case=report.case, prefix="entry", initial={"date": timezone.localdate()})
-            if mine and report.is_editable
-            else None,
-            "expense_form": ExpenseForm(
-                prefix="expense",
-                initial={"date": timezone.localdate(), "currency": str(report.defender.hourly_rate.currency)},
-            )
-            if mine and report.is_editable
-            else None,
+            "entry_form": entry_form
+            or (
+                TimeEntryForm(case=report.case, prefix="entry", initial={"date": timezone.localdate()})
+                if mine and report.is_editable
+                else None
+            ),
+            "expense_form": expense_form
+            or (
+                ExpenseForm(
+                    prefix="expense",
+                    initial={"date": timezone.localdate(), "currency": str(report.defender.hourly_rate.currency)},
+                )
+                if mine and report.is_editable
+                else None
+            ),
             "review_form": ReviewForm()
             if request.user.is_coordinator and report.status == ReportStatus.SUBMITTED
             else None,
@@ -133,6 +145,7 @@ def report_detail(request, pk):
             "withdraw_form": WithdrawForm() if request.user.is_coordinator and _withdrawable(report) else None,
             "payouts": report.payouts.select_related("reversal"),
         },
+        status=status,
     )
 
 
@@ -166,12 +179,18 @@ def _report_action(request, pk, fn):
 @require_perm("billing.report")
 @require_POST
 def entry_add(request, pk):
+    """Add hours; a bad or refused entry comes back on the form, the error on its field (a date in
+    the future or before the signed contract names the date)."""
     report = get_visible_or_404(visible_reports(request.user), pk=pk)
     form = TimeEntryForm(request.POST, case=report.case, prefix="entry")
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("billing:report_detail", pk=pk)
-    return _report_action(request, pk, lambda r: actions.do_add_entry(r, acting_user=request.user, **form.cleaned_data))
+    if form.is_valid():
+        try:
+            actions.do_add_entry(report, acting_user=request.user, **form.cleaned_data)
+        except ActionRefused as exc:
+            add_refusal(form, exc)
+        else:
+            return redirect("billing:report_detail", pk=pk)
+    return _report_page(request, report, entry_form=form, status=400)
 
 
 @require_perm("billing.report")
@@ -185,25 +204,26 @@ def entry_delete(request, pk, entry_pk):
 @require_perm("billing.report")
 @require_POST
 def expense_add(request, pk):
-    get_visible_or_404(visible_reports(request.user), pk=pk)
+    """Add an expense; a bad or refused one comes back on the form, the error on its field."""
+    report = get_visible_or_404(visible_reports(request.user), pk=pk)
     form = ExpenseForm(request.POST, request.FILES, prefix="expense")
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("billing:report_detail", pk=pk)
+        return _report_page(request, report, expense_form=form, status=400)
     d = form.cleaned_data
-    return _report_action(
-        request,
-        pk,
-        lambda r: actions.do_add_expense(
-            r,
+    try:
+        actions.do_add_expense(
+            report,
             acting_user=request.user,
             date=d["date"],
             category=d["category"],
             amount=Money(d["amount"], d["currency"]),
             description=d["description"],
             receipt=d["receipt"],
-        ),
-    )
+        )
+    except ActionRefused as exc:
+        add_refusal(form, exc)
+        return _report_page(request, report, expense_form=form, status=400)
+    return redirect("billing:report_detail", pk=pk)
 
 
 @require_perm("billing.report")

@@ -235,14 +235,18 @@ def test_entries_in_the_future_or_before_the_contract_are_refused_naming_the_dat
     assert not TimeEntry.objects.filter(report=draft).exists() and not draft.expenses.exists()
 
 
-def test_the_defender_is_told_in_spanish_through_the_page(b):
+def test_the_defender_is_told_in_spanish_on_the_date_field(b):
     draft = actions.do_create_report(b.case, acting_user=b.defender)
     response = _client(b.defender).post(
         reverse("billing:entry_add", args=[draft.pk]),
         {"entry-date": "2026-01-10", "entry-hours": "2", "entry-description": "Visita"},
-        follow=True,
     )
-    assert "La fecha 2026-01-10 es anterior a la firma del contrato (2026-01-15)" in response.content.decode()
+    assert response.status_code == 400
+    form = response.context["entry_form"]
+    assert form.errors["date"] == ["La fecha 2026-01-10 es anterior a la firma del contrato (2026-01-15): solo se "
+                                   "factura el trabajo hecho bajo el contrato firmado."]
+    html = response.content.decode()
+    assert html.index("es anterior a la firma del contrato") > html.index('id="entry-form"')
     assert not draft.entries.exists()
 
 
