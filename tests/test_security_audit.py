@@ -98,3 +98,17 @@ def test_retention_wipe_removes_the_sealed_values_from_the_history(blanked):
         for change in (entry.changes or {}).values():
             if isinstance(change, list):
                 assert not any(is_sealed(v) for v in change), entry.changes
+
+
+def test_a_value_sealed_under_a_dropped_key_is_shown_as_not_kept(blanked, coordinator):
+    from cryptography.fernet import Fernet
+
+    person, created = blanked
+    update = LogEntry.objects.get_for_object(person).get(action=LogEntry.Action.UPDATE)
+    other_key = Fernet(Fernet.generate_key())
+    changes = dict(update.changes)
+    changes["notes"] = ["sealed:" + other_key.encrypt(b"old notes").decode(), changes["notes"][1]]
+    LogEntry.objects.filter(pk=update.pk).update(changes=changes)
+    page = client_for(coordinator).get(reverse("core:audit_version", args=[created.pk]))
+    assert page.status_code == 200 and "not kept in the history" in page.content.decode()
+    assert "Xiomara" in page.content.decode()  # the other fields still come back

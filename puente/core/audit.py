@@ -150,7 +150,11 @@ def version_of(entry) -> Version:
                 continue
             before = change[0]
             if is_sealed(before):
-                values[name] = _clear(model, name, unseal(before))
+                try:
+                    values[name] = _clear(model, name, unseal(before))
+                except crypto.InvalidToken:  # sealed under a data key since dropped
+                    lost.add(name)
+                    continue
                 lost.discard(name)
             elif before in (None, "", _NONE):
                 values[name] = _clear(model, name, "")
