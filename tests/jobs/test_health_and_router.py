@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from cryptography.fernet import Fernet
 from django.test import Client
 from django_q.models import Schedule
 
@@ -80,3 +81,21 @@ def test_the_middleware_marks_only_public_visa_pages(coordinator, settings, monk
     assert client.get(path).status_code == 200
     monkeypatch.setattr(routers.ReplicaRouter, "db_for_read", original)
     assert seen and any(seen) is public
+
+
+def test_periodic_tasks_run_the_apps_own_commands(db):
+    assert "deadline reminders:" in tasks.remind()
+    assert "records in all" in tasks.retention()
+
+
+def test_scheduled_backup_writes_an_encrypted_file_and_keeps_the_newest(db, tmp_path, monkeypatch):
+    monkeypatch.setenv("PUENTE_BACKUP_DIR", str(tmp_path))
+    monkeypatch.setenv("PUENTE_BACKUP_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("PUENTE_BACKUP_KEEP", "2")
+    for name in ("puente-20200101-000000.backup", "puente-20200102-000000.backup"):
+        (tmp_path / name).write_bytes(b"old")
+    written = tasks.backup()
+    kept = sorted(p.name for p in tmp_path.glob("puente-*.backup"))
+    assert len(kept) == 2 and written.endswith(kept[-1]) and "puente-20200101-000000.backup" not in kept
+    content = (tmp_path / kept[-1]).read_bytes()
+    assert content.startswith(b"PUENTE-BACKUP-") and b"network.user" not in content  # encrypted, not a dump
