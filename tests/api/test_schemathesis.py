@@ -10,6 +10,8 @@ minutes (on a loaded 2-core machine); PUENTE_SCHEMATHESIS_EXAMPLES raises the bo
 import os
 
 import pytest
+from django.core import signals
+from django.db import close_old_connections
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -28,9 +30,18 @@ ROLES = ["coordinator", "advocate", "defender", None]
 
 @pytest.fixture
 def api_schema(world):
+    """The document as served by the WSGI application. Django closes the database connection at
+    the end of each request; the test's transaction lives on it, so (as Django's test client does)
+    the connection is kept open while the application answers here."""
     from puente.wsgi import application
 
-    return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 def _runner(operation, headers):
