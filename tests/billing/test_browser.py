@@ -127,3 +127,73 @@ def test_report_to_payout(new_page, live_server, transactional_db):
     for secret in ("207,33", "207.33", "PU-00001", "41,58", "16,58"):
         assert secret not in d.content()
     assert d.goto(f"/billing/invoices/{invoice.pk}/").status == 403
+
+
+def test_terms_changed_re_signed_by_all_three_and_billed_at_the_new_rate(new_page, live_server, transactional_db):
+    """A case under contract version 1 (GTQ 250 an hour, signed 2026-01-15): the Coordinator
+    changes the rate to GTQ 300 on the contract page, all three parties sign version 2 in their
+    browsers, and the Defender's hours of today are billed at GTQ 300 under version 2, as the
+    report and the invoice say; the Defender's earlier, approved hours keep GTQ 250."""
+    from datetime import date
+
+    from djmoney.money import Money
+
+    from puente.billing import actions
+
+    from .helpers import make_report
+
+    BillingSettings.objects.update_or_create(
+        pk=1, defaults={"charge_percent": Decimal("10"), "charge_flat_usd": Decimal("0")}
+    )
+    coordinator = make_coordinator()
+    advocate = make_advocate(organisation="Farmworker Justice Project")
+    defender_org = make_defender_org(name="Centro de Derechos Mam", country="GT")
+    defender = make_defender_user(defender_org)
+    case = make_case(advocate, defender_org, coordinator=coordinator, defender_user=defender)
+    make_rates()
+    earlier = make_report(defender, case, expenses=(), approve_by=coordinator, on=date(2026, 2, 10))
+    assert earlier.approved_amount == Money("1125.00", "GTQ")
+
+    # The Coordinator changes the terms on the contract page: a new version, to be signed again.
+    c = new_page()
+    sign_in(c, live_server, coordinator)
+    c.goto(f"/cases/{case.pk}/contract/")
+    c.click("#change-terms summary")
+    c.fill("#id_hourly_rate_0", "300.00")
+    c.click("#save-terms")
+    assert "GTQ 300" in c.inner_text("#contract-text") or "300.00" in c.inner_text("#contract-text")
+    # Each party signs version 2 in its own browser.
+    for user, locale in ((coordinator, "en-US"), (advocate.user, "en-US"), (defender, "es-GT")):
+        p = c if user == coordinator else new_page(locale=locale)
+        if user != coordinator:
+            sign_in(p, live_server, user)
+        p.goto(f"/cases/{case.pk}/contract/")
+        p.fill("#id_typed_name", user.get_full_name())
+        p.check("#id_accepted")
+        p.click("#sign-contract")
+    c.goto(f"/cases/{case.pk}/contract/")
+    assert c.locator("#contract-status.ok").count() == 1
+
+    # The Defender reports today's hours; they are priced under version 2.
+    d = new_page(locale="es-GT")
+    sign_in(d, live_server, defender)
+    d.goto("/billing/reports/")
+    d.get_by_role("button", name="Nuevo informe").click()
+    d.fill("#id_entry-hours", "2")
+    d.fill("#id_entry-description", "Audiencia en Huehuetenango")
+    d.get_by_role("button", name="Agregar horas").click()
+    d.get_by_role("button", name="Enviar el informe a la red").click()
+    assert "la versión 2 del contrato" in d.inner_text("#priced-under")
+    report = TimeReport.objects.exclude(pk=earlier.pk).get(case=case)
+
+    c.goto(f"/billing/reports/{report.pk}/")
+    assert "Priced under contract version 2" in c.inner_text("#priced-under")
+    c.get_by_role("button", name="Approve").click()
+    assert "600.00 GTQ" in c.inner_text("#approved-amount")  # 2 x 300
+    earlier.refresh_from_db()
+    assert earlier.approved_amount == Money("1125.00", "GTQ")  # unchanged: version 1's rate
+    invoice = actions.do_create_invoice(advocate, [report], acting_user=coordinator)
+    c.goto(f"/billing/invoices/{invoice.pk}/")
+    assert "priced under contract version 2" in c.inner_text("#priced-under")
+    # 600 GTQ x 0.13 = 78.00 USD, and version 2 kept the 10 % fee: 7.80.
+    assert "85.80" in c.inner_text("#invoice-total")

@@ -243,8 +243,10 @@ def test_the_defender_is_told_in_spanish_on_the_date_field(b):
     )
     assert response.status_code == 400
     form = response.context["entry_form"]
-    assert form.errors["date"] == ["La fecha 2026-01-10 es anterior a la firma del contrato (2026-01-15): solo se "
-                                   "factura el trabajo hecho bajo el contrato firmado."]
+    assert form.errors["date"] == [
+        "La fecha 2026-01-10 es anterior a la firma del contrato (2026-01-15): solo se "
+        "factura el trabajo hecho bajo el contrato firmado."
+    ]
     html = response.content.decode()
     assert html.index("es anterior a la firma del contrato") > html.index('id="entry-form"')
     assert not draft.entries.exists()
