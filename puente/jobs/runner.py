@@ -29,6 +29,7 @@ from django_q.tasks import async_task
 from puente.core import mail
 from puente.core.action_contract import ActionRefused
 from puente.core.roles import has_perm
+from puente.core.storage import private_storage
 
 from . import kinds
 from .models import Job
@@ -142,10 +143,14 @@ def run(job_id: int) -> str:
             with translation.override(getattr(job.user, "language", "") or "en"):
                 result = kind.run(job, payload, progress) or {}
             # The last statement of the job's transaction: the job is done exactly when its effect is.
+            # The input (a list of people, an uploaded file) is not kept once the job is done.
             Job.objects.filter(pk=job.pk).update(
                 status=Job.Status.DONE, result=result, finished_at=timezone.now(), heartbeat_at=timezone.now(),
                 progress_done=progress.total or progress.done, progress_total=progress.total or progress.done,
-                progress_note="")
+                progress_note="", payload="")
+            if payload.get("file"):
+                stored = payload["file"]
+                transaction.on_commit(lambda: private_storage.delete(stored))
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job for its user to read
         with translation.override(getattr(job.user, "language", "") or "en"):
             message = describe_failure(exc)

@@ -46,6 +46,7 @@ def test_people_import_job_runs_to_the_end_and_emails_an_absolute_link(db, djang
     assert job.progress_done == job.progress_total == 2
     assert Person.objects.count() == before + 2
     assert job.result["url"].startswith("/people/")
+    assert job.payload == ""  # the list of people is not kept in the job once imported
     [email] = [m for m in mail.outbox if m.to == [user.email]]
     assert email.subject.startswith("Puente: Job done:")
     assert f"http://127.0.0.1:8000/jobs/{job.pk}/" in email.body
@@ -148,6 +149,7 @@ def test_visa_file_import_from_the_page_runs_as_a_job(client, db, django_capture
     assert r.status_code == 302 and r["Location"] == reverse("jobs:detail", args=[job.pk])
     assert job.status == Job.Status.DONE, job.error
     assert VisaCase.objects.exists()
+    assert job.payload == ""  # the input is not kept once the job is done
     page = client.get(r["Location"])
     assert b"Search the visa data" in page.content and b"hx-trigger" not in page.content
     listing = client.get(reverse("jobs:mine"))
