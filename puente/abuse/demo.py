@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from djmoney.money import Money
 
-from puente.network.models import Region, User
+from puente.network.api import Region, User
 
 from . import actions
 from .models import Incident, Recruiter, TraffickingIndicator

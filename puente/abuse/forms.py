@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 
-from puente.network.models import Country, Defender, Region
+from puente.network.api import Country, Defender, Region
 
 from .models import FEE_CURRENCIES, Incident, Programme, Recruiter, TraffickingIndicator
 

@@ -3,7 +3,7 @@ when and where. Figures only: no worker appears here.
 
 Fees: a fee in a report naming two recruiters counts for each of them (the report does not say
 which one pocketed it). Amounts are ranked per currency (exact, as paid), and also in US dollars
-converted with billing's exchange-rate table (``puente.billing.money.convert``) at the rate in force
+converted with billing's exchange-rate table (provider ``abuse.convert_money``) at the rate in force
 on the day the fee was paid (else the date of the facts, else the filing date). A fee for which
 no rate was in force is left out of the dollar ranking and counted apart, so the page can say so.
 """
@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.utils.timezone import localdate
 
-from puente.billing.money import MissingRate, convert
+from puente.core import providers
 
 from .models import AbuseReport, Incident, Recruiter, RecruiterEmployer
 
@@ -39,8 +39,8 @@ def fee_ranking_usd() -> tuple[list, dict]:
         key = (str(fee.amount.currency), fee.amount.amount, on)
         if key not in cache:
             try:
-                cache[key] = convert(fee.amount, "USD", on)[0].amount
-            except MissingRate:
+                cache[key] = providers.call("abuse.convert_money", fee.amount, "USD", on).amount
+            except LookupError:  # no exchange rate in force that day
                 cache[key] = None
         if cache[key] is None:
             missing[key[0]] += 1

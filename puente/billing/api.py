@@ -12,6 +12,7 @@ answers as providers in ``BillingConfig.ready`` (``puente.core.providers``).
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
+from .money import MissingRate, convert
 from .models import ISSUED_STATES, BillingSettings, ReportStatus, TimeReport
 
 
@@ -41,6 +42,15 @@ def _name(report) -> str:
         "report": f"{report.case} v{report.version}",
         "status": report.get_status_display(),
     }
+
+
+def convert_money(money: Money, to_currency: str, on) -> Money:
+    """Provider ``abuse.convert_money``: ``money`` in ``to_currency`` at the rate in force ``on``;
+    ``LookupError`` when no rate was."""
+    try:
+        return convert(money, to_currency, on)[0]
+    except MissingRate as exc:
+        raise LookupError(str(exc)) from exc
 
 
 def reporting_blockers(case) -> list[str]:

@@ -13,4 +13,5 @@ class BillingConfig(AppConfig):
         from . import api  # models are loaded only once the registry is ready
 
         providers.register("cases.reporting_blockers", api.reporting_blockers)
+        providers.register("abuse.convert_money", api.convert_money)
         providers.register("cases.default_fee_terms", api.default_fee_terms)

@@ -67,6 +67,11 @@ NAMES: dict[str, Declaration] = {
         "from legal hold by a cases action."
     ),
     "core.find_case": Declaration("cases: (reference_or_pk: str) -> Case or None, for core's pages."),
+    "abuse.convert_money": Declaration(
+        "billing: (money, to_currency, on: date) -> Money in to_currency at the exchange rate in force on that "
+        "date; raises LookupError when none was. Abuse's fee ranking in US dollars (billing and abuse are "
+        "siblings: neither imports the other)."
+    ),
     "core.start_job": Declaration(
         "jobs: (kind, *, acting_user, payload, label) -> path of the job's page. Starts a long job "
         "(an import, a linkage run) on the background queue after the commit; a page redirects to it."
