@@ -8,6 +8,7 @@ the user does not take part in is a 404.
   every read of a client's record is logged (``puente.core.audit.log_access``).
 """
 
+from puente.core.audit import log_access
 from puente.core.roles import Role
 
 from .models import Attachment, Case, InternalNote, Task
@@ -27,6 +28,7 @@ def visible_cases(user):
 
 
 def visible_tasks(user):
+    """Tasks of the cases ``user`` may see (the api app lists them)."""
     return Task.objects.filter(case__in=visible_cases(user))
 
 
@@ -42,8 +44,6 @@ def visible_internal_notes(user, case):
 
 def client_for(user, case):
     """The case's client, for a user who may see the case; the read is logged."""
-    from puente.core.audit import log_access
-
     if not visible_cases(user).filter(pk=case.pk).exists():
         return None
     log_access(case.client)

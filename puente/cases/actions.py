@@ -10,6 +10,7 @@ changed rows; ``set_actor`` ties them to the user even outside a request.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -19,18 +20,32 @@ from puente.core import providers
 from puente.core.action_contract import SIGNED_IN, ActionRefused, action
 from puente.core.roles import Role
 from puente.locate import actions as locate_actions
-from puente.network.models import Advocate
+from puente.network.api import Advocate
 
 from . import conflicts
 from . import contract as contract_text
 from . import workflow
 from .access import visible_cases
-from .api import find_case
+from .api import agreement_signature, find_case
 from .evaluation import CRITERIA
 from .evaluation import overall as overall_rating
 from .models import (
-    Attachment, Case, CaseParty, CaseState, CaseTransition, ContractSignature, ContractVersion, Evaluation,
-    InfoRequest, InternalNote, MatchRecord, Message, Notification, Outcome, Task,
+    AgreementSignature,
+    Attachment,
+    Case,
+    CaseParty,
+    CaseState,
+    CaseTransition,
+    ContractSignature,
+    ContractVersion,
+    Evaluation,
+    InfoRequest,
+    InternalNote,
+    MatchRecord,
+    Message,
+    Notification,
+    Outcome,
+    Task,
 )
 from .notify import case_parties, coordinators, defender_users, notify
 from .uploads import check_upload
@@ -88,9 +103,12 @@ def _move(case, target, acting_user, note=""):
     case.save()
     CaseTransition.objects.create(case=case, from_state=source, to_state=target, actor=acting_user, note=note)
     notify(
-        case_parties(case), Notification.Kind.STATE, case,
+        case_parties(case),
+        Notification.Kind.STATE,
+        case,
         gettext_lazy("Case %(ref)s moved from “%(source)s” to “%(target)s”."),
-        {"source": S(source).label, "target": S(target).label}, exclude=acting_user,
+        {"source": S(source).label, "target": S(target).label},
+        exclude=acting_user,
     )
     return case
 
@@ -99,8 +117,19 @@ def _move(case, target, acting_user, note=""):
 
 
 PERSON_FIELDS = [
-    "given_names", "surname_1", "surname_2", "sex", "birth_date", "country", "region", "municipality",
-    "community", "phone", "whatsapp", "language", "speaks_spanish",
+    "given_names",
+    "surname_1",
+    "surname_2",
+    "sex",
+    "birth_date",
+    "country",
+    "region",
+    "municipality",
+    "community",
+    "phone",
+    "whatsapp",
+    "language",
+    "speaks_spanish",
 ]
 
 
@@ -114,7 +143,10 @@ def _create_client_person(data: dict, acting_user):
 @action("cases.request")
 def do_submit_request(advocate, *, acting_user, client: dict, case: dict, parties=(), tasks=()) -> Case:
     """An Advocate's request: the client, the case, its opposing parties and the tasks needed."""
-    _require(acting_user.role == Role.ADVOCATE and advocate.user_id == acting_user.pk, _("Only the Advocate may submit a request."))
+    _require(
+        acting_user.role == Role.ADVOCATE and advocate.user_id == acting_user.pk,
+        _("Only the Advocate may submit a request."),
+    )
     _require(list(tasks), _("Name at least one task the Defender should do."))
     person = _create_client_person(client, acting_user)
     allowed = {"claim_type", "court", "docket_number", "summary", "urgency", "deadline"}
@@ -124,7 +156,9 @@ def do_submit_request(advocate, *, acting_user, client: dict, case: dict, partie
     for party in parties:
         CaseParty.objects.create(case=new, kind=party["kind"], name=party["name"])
     for task in tasks:
-        Task.objects.create(case=new, kind=task["kind"], description=task.get("description", ""), due_date=task.get("due_date"))
+        Task.objects.create(
+            case=new, kind=task["kind"], description=task.get("description", ""), due_date=task.get("due_date")
+        )
     CaseTransition.objects.create(case=new, from_state="", to_state=S.SUBMITTED, actor=acting_user)
     notify(coordinators(), Notification.Kind.STATE, new, gettext_lazy("New request %(ref)s to review."))
     return new
@@ -156,15 +190,22 @@ def do_request_info(case, *, acting_user, question) -> InfoRequest:
         _move(case, S.IN_REVIEW, acting_user)
     _move(case, S.INFO_REQUESTED, acting_user)
     request = InfoRequest.objects.create(case=case, question=question.strip(), asked_by=acting_user)
-    notify([case.advocate.user], Notification.Kind.INFO, case,
-           gettext_lazy("The network asks for more information on case %(ref)s."))
+    notify(
+        [case.advocate.user],
+        Notification.Kind.INFO,
+        case,
+        gettext_lazy("The network asks for more information on case %(ref)s."),
+    )
     return request
 
 
 @action("cases.request")
 def do_answer_info(case, *, acting_user, answer) -> InfoRequest:
     case = _lock(case)
-    _require(acting_user.role == Role.ADVOCATE and case.advocate.user_id == acting_user.pk, _("Only the case's Advocate may answer."))
+    _require(
+        acting_user.role == Role.ADVOCATE and case.advocate.user_id == acting_user.pk,
+        _("Only the case's Advocate may answer."),
+    )
     _require(answer.strip(), _("Write your answer."))
     request = case.info_requests.filter(answered_at__isnull=True).order_by("-asked_at").first()
     _require(request is not None, _("There is no open question on this case."))
@@ -196,8 +237,14 @@ def initial_terms(case, defender) -> dict:
     moment. From then on the contract's own terms rule; a later change of the profile or the
     settings changes no contract."""
     fees = providers.call("cases.default_fee_terms", invoice_currency(case))
-    return {"hourly_rate": defender.hourly_rate, "fee_percent": fees.get("fee_percent"),
-            "fee_flat": fees.get("fee_flat"), "hours_cap": None, "expenses_cap": None, "payer_note": ""}
+    return {
+        "hourly_rate": defender.hourly_rate,
+        "fee_percent": fees.get("fee_percent"),
+        "fee_flat": fees.get("fee_flat"),
+        "hours_cap": None,
+        "expenses_cap": None,
+        "payer_note": "",
+    }
 
 
 def _refuse_conflict(case, defender) -> None:
@@ -207,9 +254,13 @@ def _refuse_conflict(case, defender) -> None:
     _require(
         conflict is None,
         _("%(defender)s cannot take this case: conflict of interest with %(party)s (%(reason)s).")
-        % {"defender": defender.name, "party": conflict.party if conflict else "",
-           "reason": conflict.reason if conflict else ""},
-        field="defender", code="conflict",
+        % {
+            "defender": defender.name,
+            "party": conflict.party if conflict else "",
+            "reason": conflict.reason if conflict else "",
+        },
+        field="defender",
+        code="conflict",
     )
 
 
@@ -226,26 +277,50 @@ def do_assign_defender(case, defender, *, acting_user, note="", suggestions=None
     _require(acting_user.role == Role.COORDINATOR, _("Only Coordinators choose the Defender."))
     _require(defender.is_active, _("This Defender is paused and takes no new cases."), field="defender")
     _require(case.state in (S.SUBMITTED, S.IN_REVIEW), _("A Defender can be chosen only while the case is in review."))
-    _require(case.advocate.has_signed_agreement, _("The Advocate has not signed the Advocate Agreement yet."))
+    signed = agreement_signature(case.advocate)
+    _require(
+        signed is not None,
+        _(
+            "The Advocate has not signed the current Advocate Agreement (version %(v)s) yet: "
+            "their next case proceeds once they do."
+        )
+        % {"v": contract_text.AGREEMENT_VERSION},
+    )
     _refuse_conflict(case, defender)
     if case.state == S.SUBMITTED:
         _move(case, S.IN_REVIEW, acting_user)
     suggestions = list(suggestions or [])
     rank = next((s.get("rank") for s in suggestions if s.get("defender_id") == defender.pk), None)
     record = MatchRecord.objects.create(
-        case=case, suggestions=suggestions, chosen=defender, chosen_rank=rank, chosen_by=acting_user, note=note or "",
+        case=case,
+        suggestions=suggestions,
+        chosen=defender,
+        chosen_rank=rank,
+        chosen_by=acting_user,
+        note=note or "",
     )
     case.defender = defender
     case.assigned_at = timezone.now()
+    case.agreement_signature = signed
     case.save()
     _move(case, S.AGREEMENT_PENDING, acting_user, note=note or "")
     terms = initial_terms(case, defender)
-    ContractVersion.objects.create(case=case, number=1, text=contract_text.generate_text(case, terms),
-                                   created_by=acting_user,
-                                   note=_in_both_languages(gettext_lazy("Generated from the template")), **terms)
-    notify(case_parties(case), Notification.Kind.ASSIGNMENT, case,
-           gettext_lazy("Case %(ref)s has been assigned to %(defender)s. Please review the contract."),
-           {"defender": defender.name}, exclude=acting_user)
+    ContractVersion.objects.create(
+        case=case,
+        number=1,
+        text=contract_text.generate_text(case, terms),
+        created_by=acting_user,
+        note=_in_both_languages(gettext_lazy("Generated from the template")),
+        **terms,
+    )
+    notify(
+        case_parties(case),
+        Notification.Kind.ASSIGNMENT,
+        case,
+        gettext_lazy("Case %(ref)s has been assigned to %(defender)s. Please review the contract."),
+        {"defender": defender.name},
+        exclude=acting_user,
+    )
     return record
 
 
@@ -266,17 +341,36 @@ def do_resume(case, *, acting_user, note="") -> Case:
 
 
 @action("cases.request")
-def do_sign_advocate_agreement(advocate, *, acting_user, typed_name, accepted):
-    advocate = Advocate.objects.select_for_update().get(pk=advocate.pk)
-    _require(acting_user.role == Role.ADVOCATE and advocate.user_id == acting_user.pk, _("Only the Advocate may sign their agreement."))
-    _require(accepted, _("Tick the box to accept the Advocate Agreement."))
-    _require(typed_name.strip(), _("Type your full name to sign."))
-    if advocate.agreement_version == contract_text.AGREEMENT_VERSION and advocate.agreement_signed_at:
-        return advocate
-    advocate.agreement_signed_at = timezone.now()
-    advocate.agreement_version = contract_text.AGREEMENT_VERSION
-    advocate.save(update_fields=["agreement_signed_at", "agreement_version", "updated_at"])
-    return advocate
+def do_sign_advocate_agreement(advocate, *, acting_user, typed_name, accepted, sha256=None) -> AgreementSignature:
+    """The Advocate signs the current version of the Advocate Agreement: typed name, account,
+    time, version, language and the SHA-256 of the exact text shown are kept. ``sha256`` is the
+    hash of the text the page showed: if the agreement changed since, the signature is refused.
+    Signing a version already signed returns that signature. Only the Advocate signs their own."""
+    _require(
+        acting_user.role == Role.ADVOCATE and advocate.user_id == acting_user.pk,
+        _("Only the Advocate may sign their agreement."),
+    )
+    Advocate.objects.select_for_update().get(pk=advocate.pk)  # one signature at a time per Advocate
+    existing = agreement_signature(advocate)
+    if existing is not None:
+        return existing
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    digest = contract_text.agreement_sha256(language=language)
+    _require(
+        sha256 is None or sha256 == digest,
+        _("The Advocate Agreement changed since you opened it: read the new version and sign again."),
+    )
+    _require(accepted, _("Tick the box to accept the Advocate Agreement."), field="accepted")
+    typed_name = (typed_name or "").strip()
+    _require(typed_name, _("Type your full name to sign."), field="typed_name")
+    return AgreementSignature.objects.create(
+        advocate=advocate,
+        user=acting_user,
+        version=contract_text.AGREEMENT_VERSION,
+        language=language,
+        typed_name=typed_name,
+        text_sha256=digest,
+    )
 
 
 CONTRACT_STATES = (S.AGREEMENT_PENDING, S.ACTIVE, S.REPORTING)
@@ -302,44 +396,77 @@ def do_propose_contract_edit(case, *, acting_user, text, note="", base_number=No
     latest = latest_version(case)
     _require(latest is not None, _("This case has no contract yet."))
     if base_number is not None:
-        _require(int(base_number) == latest.number,
-                 _("Someone saved version %(n)s meanwhile: open it and make your change again.") % {"n": latest.number})
+        _require(
+            int(base_number) == latest.number,
+            _("Someone saved version %(n)s meanwhile: open it and make your change again.") % {"n": latest.number},
+        )
     text = contract_text.normalise(text)
     _require(text.strip(), _("The contract text is empty."), field="text")
     _require(text != latest.text, _("The text is unchanged."), field="text")
     terms = latest.terms()
     if contract_text.keeps_terms(latest.text, terms):
-        _require(contract_text.keeps_terms(text, terms),
-                 _("The rates and fees clause is written from the contract's terms: a Coordinator changes them "
-                   "with “Change the terms”. Leave that clause as it is."), field="text")
-    version = ContractVersion.objects.create(case=case, number=latest.number + 1, text=text, created_by=acting_user,
-                                             note=note, **terms)
-    notify(case_parties(case, include_coordinators=True), Notification.Kind.CONTRACT, case,
-           gettext_lazy("New version %(n)s of the contract for case %(ref)s: it needs your signature."),
-           {"n": version.number}, exclude=acting_user)
+        _require(
+            contract_text.keeps_terms(text, terms),
+            _(
+                "The rates and fees clause is written from the contract's terms: a Coordinator changes them "
+                "with “Change the terms”. Leave that clause as it is."
+            ),
+            field="text",
+        )
+    version = ContractVersion.objects.create(
+        case=case, number=latest.number + 1, text=text, created_by=acting_user, note=note, **terms
+    )
+    notify(
+        case_parties(case, include_coordinators=True),
+        Notification.Kind.CONTRACT,
+        case,
+        gettext_lazy("New version %(n)s of the contract for case %(ref)s: it needs your signature."),
+        {"n": version.number},
+        exclude=acting_user,
+    )
     return version
 
 
 def _clean_terms(hourly_rate, fee_percent, fee_flat, hours_cap, expenses_cap, payer_note) -> dict:
-    _require(hourly_rate is not None and hourly_rate.amount > 0, _("Give the Defender's hourly rate."),
-             field="hourly_rate")
-    _require(fee_percent is None or Decimal(0) <= fee_percent <= Decimal(100),
-             _("The Network's fee is a percentage from 0 to 100."), field="fee_percent")
+    _require(
+        hourly_rate is not None and hourly_rate.amount > 0, _("Give the Defender's hourly rate."), field="hourly_rate"
+    )
+    _require(
+        fee_percent is None or Decimal(0) <= fee_percent <= Decimal(100),
+        _("The Network's fee is a percentage from 0 to 100."),
+        field="fee_percent",
+    )
     _require(fee_flat is None or fee_flat.amount >= 0, _("The flat fee cannot be negative."), field="fee_flat")
     _require(hours_cap is None or hours_cap > 0, _("A cap on hours must be more than zero."), field="hours_cap")
-    _require(expenses_cap is None or expenses_cap.amount > 0, _("A cap on expenses must be more than zero."),
-             field="expenses_cap")
+    _require(
+        expenses_cap is None or expenses_cap.amount > 0,
+        _("A cap on expenses must be more than zero."),
+        field="expenses_cap",
+    )
     return {
         "hourly_rate": hourly_rate,
         "fee_percent": fee_percent if fee_percent else None,
         "fee_flat": fee_flat if fee_flat is not None and fee_flat.amount > 0 else None,
-        "hours_cap": hours_cap, "expenses_cap": expenses_cap, "payer_note": (payer_note or "").strip(),
+        "hours_cap": hours_cap,
+        "expenses_cap": expenses_cap,
+        "payer_note": (payer_note or "").strip(),
     }
 
 
 @action("cases.review")
-def do_edit_terms(case, *, acting_user, hourly_rate, fee_percent=None, fee_flat=None, hours_cap=None,
-                  expenses_cap=None, payer_note="", note="", base_number=None) -> ContractVersion:
+def do_edit_terms(
+    case,
+    *,
+    acting_user,
+    hourly_rate,
+    fee_percent=None,
+    fee_flat=None,
+    hours_cap=None,
+    expenses_cap=None,
+    payer_note="",
+    note="",
+    base_number=None,
+) -> ContractVersion:
     """A Coordinator changes the contract's money terms, before or after signature: a new
     version with the new terms and its rates-and-fees clause written from them (the parties'
     other changes kept; the whole text generated again when the clause is not as the template
@@ -351,8 +478,10 @@ def do_edit_terms(case, *, acting_user, hourly_rate, fee_percent=None, fee_flat=
     latest = latest_version(case)
     _require(latest is not None, _("This case has no contract yet."))
     if base_number is not None:
-        _require(int(base_number) == latest.number,
-                 _("Someone saved version %(n)s meanwhile: open it and make your change again.") % {"n": latest.number})
+        _require(
+            int(base_number) == latest.number,
+            _("Someone saved version %(n)s meanwhile: open it and make your change again.") % {"n": latest.number},
+        )
     terms = _clean_terms(hourly_rate, fee_percent, fee_flat, hours_cap, expenses_cap, payer_note)
     old_terms = latest.terms()
     _require(terms != old_terms, _("The terms are unchanged."))
@@ -364,19 +493,33 @@ def do_edit_terms(case, *, acting_user, hourly_rate, fee_percent=None, fee_flat=
         generated = gettext_lazy("New terms.")
     reason = (note or "").strip()
     version = ContractVersion.objects.create(
-        case=case, number=latest.number + 1, text=text, created_by=acting_user,
-        note=_in_both_languages(generated) + (f" {reason}" if reason else ""), **terms,
+        case=case,
+        number=latest.number + 1,
+        text=text,
+        created_by=acting_user,
+        note=_in_both_languages(generated) + (f" {reason}" if reason else ""),
+        **terms,
     )
-    notify(case_parties(case, include_coordinators=True), Notification.Kind.CONTRACT, case,
-           gettext_lazy("New terms in version %(n)s of the contract for case %(ref)s: it needs your signature. "
-                        "Until all three parties sign it, the case continues under the terms last signed."),
-           {"n": version.number}, exclude=acting_user)
+    notify(
+        case_parties(case, include_coordinators=True),
+        Notification.Kind.CONTRACT,
+        case,
+        gettext_lazy(
+            "New terms in version %(n)s of the contract for case %(ref)s: it needs your signature. "
+            "Until all three parties sign it, the case continues under the terms last signed."
+        ),
+        {"n": version.number},
+        exclude=acting_user,
+    )
     return version
 
 
 def side_of(user):
-    return {Role.COORDINATOR: ContractSignature.Side.COORDINATOR, Role.ADVOCATE: ContractSignature.Side.ADVOCATE,
-            Role.DEFENDER: ContractSignature.Side.DEFENDER}[user.role]
+    return {
+        Role.COORDINATOR: ContractSignature.Side.COORDINATOR,
+        Role.ADVOCATE: ContractSignature.Side.ADVOCATE,
+        Role.DEFENDER: ContractSignature.Side.DEFENDER,
+    }[user.role]
 
 
 @action(SIGNED_IN)
@@ -388,19 +531,28 @@ def do_sign_contract(case, *, acting_user, typed_name, accepted, sha256) -> Cont
     _require(is_party(case, acting_user), _("You do not take part in this case."))
     _require(case.state in CONTRACT_STATES, _("The contract cannot be signed at this step."))
     _require(case.defender_id is not None, _("No Defender has been chosen."))
-    _require(case.advocate.has_signed_agreement, _("The Advocate has not signed the Advocate Agreement yet."))
+    _require(case.agreement_signature_id is not None, _("The Advocate has not signed the Advocate Agreement yet."))
     version = latest_version(case)
     _require(version is not None, _("This case has no contract yet."))
-    _require(sha256 == version.sha256, _("The contract changed since you opened it: read the new version and sign again."))
+    _require(
+        sha256 == version.sha256, _("The contract changed since you opened it: read the new version and sign again.")
+    )
     _require(accepted, _("Tick the box to accept the contract."))
     _require(typed_name.strip(), _("Type your full name to sign."))
     side = side_of(acting_user)
     _require(not version.signatures.filter(side=side).exists(), _("Your side has already signed this version."))
     signature = ContractSignature.objects.create(
-        version=version, side=side, user=acting_user, typed_name=typed_name.strip(), accepted=True, text_sha256=version.sha256,
+        version=version,
+        side=side,
+        user=acting_user,
+        typed_name=typed_name.strip(),
+        accepted=True,
+        text_sha256=version.sha256,
     )
     if version.fully_signed and case.state == S.AGREEMENT_PENDING:
-        _move(case, S.ACTIVE, acting_user, note=_("Contract version %(n)s signed by all parties.") % {"n": version.number})
+        _move(
+            case, S.ACTIVE, acting_user, note=_("Contract version %(n)s signed by all parties.") % {"n": version.number}
+        )
     return signature
 
 
@@ -412,12 +564,14 @@ def _refuse_defender_change(case, latest):
     if case.state in (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED) or case.defender_id is None:
         return _("No Defender has been chosen yet: choose one on the review page.")
     if case.state == S.ON_HOLD:
-        return _("The case is on hold: resume it first. The Defender can be changed while the contract waits "
-                 "for signatures.")
+        return _(
+            "The case is on hold: resume it first. The Defender can be changed while the contract waits for signatures."
+        )
     if case.state not in DEFENDER_CHANGE_STATES or (latest is not None and latest.fully_signed):
-        return _("The contract has been signed by all three parties and the case is “%(state)s”: the Defender "
-                 "can no longer be changed, since the work and its payment rest on the signed contract.") % {
-            "state": S(case.state).label}
+        return _(
+            "The contract has been signed by all three parties and the case is “%(state)s”: the Defender "
+            "can no longer be changed, since the work and its payment rest on the signed contract."
+        ) % {"state": S(case.state).label}
     if latest is None:
         return _("This case has no contract yet.")
     return None
@@ -465,8 +619,10 @@ def do_change_defender(case, defender, *, acting_user, reason) -> ContractVersio
     case.defender = defender
     case.assigned_at = now
     case.save()
-    _require(not any(visible_cases(u).filter(pk=case.pk).exists() for u in old_users),
-             _("The previous Defender would keep access to the case; nothing has been changed."))
+    _require(
+        not any(visible_cases(u).filter(pk=case.pk).exists() for u in old_users),
+        _("The previous Defender would keep access to the case; nothing has been changed."),
+    )
 
     old_terms = latest.terms()
     terms = {**old_terms, "hourly_rate": defender.hourly_rate}
@@ -474,33 +630,59 @@ def do_change_defender(case, defender, *, acting_user, reason) -> ContractVersio
         terms["expenses_cap"] = None  # a cap in the old Defender's currency: the Coordinator sets a new one
     text = contract_text.replace_defender(latest.text, case, old, defender, old_terms, terms)
     if text is not None:
-        note = gettext_lazy("The Defender changed: the lines naming the Defender are replaced. Every party signs "
-                            "this version.")
+        note = gettext_lazy(
+            "The Defender changed: the lines naming the Defender are replaced. Every party signs this version."
+        )
     else:
         text = contract_text.generate_text(case, terms)
-        note = gettext_lazy("The Defender changed: the contract is generated again from the current template. "
-                            "Changes made to earlier versions must be proposed again.")
-    version = ContractVersion.objects.create(case=case, number=latest.number + 1, text=text, created_by=acting_user,
-                                             note=_in_both_languages(note), **terms)
+        note = gettext_lazy(
+            "The Defender changed: the contract is generated again from the current template. "
+            "Changes made to earlier versions must be proposed again."
+        )
+    version = ContractVersion.objects.create(
+        case=case, number=latest.number + 1, text=text, created_by=acting_user, note=_in_both_languages(note), **terms
+    )
     CaseTransition.objects.create(
-        case=case, from_state=case.state, to_state=case.state, actor=acting_user, event=CaseTransition.Event.DEFENDER_CHANGED,
-        note=_("%(old)s → %(new)s (signatures voided: %(voided)s): %(reason)s") % {
-            "old": old.name, "new": defender.name, "voided": voided, "reason": reason},
+        case=case,
+        from_state=case.state,
+        to_state=case.state,
+        actor=acting_user,
+        event=CaseTransition.Event.DEFENDER_CHANGED,
+        note=_("%(old)s → %(new)s (signatures voided: %(voided)s): %(reason)s")
+        % {"old": old.name, "new": defender.name, "voided": voided, "reason": reason},
     )
 
     # The old Defender is told without a link to the case (it is a 404 for them now) and without
     # the new Defender's name.
-    notify(old_users, Notification.Kind.REASSIGNED, None,
-           gettext_lazy("The network has given case %(ref)s to another Defender. You no longer have access to it; "
-                        "any signature you gave to its contract is void."),
-           {"ref": case.reference}, exclude=acting_user)
-    notify(defender_users(defender.pk), Notification.Kind.ASSIGNMENT, case,
-           gettext_lazy("Case %(ref)s has been assigned to %(defender)s. Please review the contract."),
-           {"defender": defender.name}, exclude=acting_user)
-    notify([case.advocate.user, *coordinators()], Notification.Kind.CONTRACT, case,
-           gettext_lazy("The Defender of case %(ref)s is now %(defender)s: version %(n)s of the contract needs "
-                        "your signature."),
-           {"defender": defender.name, "n": version.number}, exclude=acting_user)
+    notify(
+        old_users,
+        Notification.Kind.REASSIGNED,
+        None,
+        gettext_lazy(
+            "The network has given case %(ref)s to another Defender. You no longer have access to it; "
+            "any signature you gave to its contract is void."
+        ),
+        {"ref": case.reference},
+        exclude=acting_user,
+    )
+    notify(
+        defender_users(defender.pk),
+        Notification.Kind.ASSIGNMENT,
+        case,
+        gettext_lazy("Case %(ref)s has been assigned to %(defender)s. Please review the contract."),
+        {"defender": defender.name},
+        exclude=acting_user,
+    )
+    notify(
+        [case.advocate.user, *coordinators()],
+        Notification.Kind.CONTRACT,
+        case,
+        gettext_lazy(
+            "The Defender of case %(ref)s is now %(defender)s: version %(n)s of the contract needs your signature."
+        ),
+        {"defender": defender.name, "n": version.number},
+        exclude=acting_user,
+    )
     return version
 
 
@@ -511,8 +693,10 @@ def do_change_defender(case, defender, *, acting_user, reason) -> ContractVersio
 def do_update_task(task, *, acting_user, status) -> Task:
     task = Task.objects.select_for_update().select_related("case").get(pk=task.pk)
     case = task.case
-    _require(acting_user.role in (Role.COORDINATOR, Role.DEFENDER) and is_party(case, acting_user),
-             _("Only the assigned Defender or a Coordinator updates tasks."))
+    _require(
+        acting_user.role in (Role.COORDINATOR, Role.DEFENDER) and is_party(case, acting_user),
+        _("Only the assigned Defender or a Coordinator updates tasks."),
+    )
     _require(case.state == S.ACTIVE, _("Tasks are updated while the case is active."))
     _require(status in Task.Status.values, _("Unknown task status."))
     task.status = status
@@ -521,8 +705,16 @@ def do_update_task(task, *, acting_user, status) -> Task:
     return task
 
 
-MESSAGE_STATES = (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED, S.AGREEMENT_PENDING, S.ACTIVE, S.REPORTING,
-                  S.EVALUATION, S.ON_HOLD)
+MESSAGE_STATES = (
+    S.SUBMITTED,
+    S.IN_REVIEW,
+    S.INFO_REQUESTED,
+    S.AGREEMENT_PENDING,
+    S.ACTIVE,
+    S.REPORTING,
+    S.EVALUATION,
+    S.ON_HOLD,
+)
 
 
 @action(SIGNED_IN)
@@ -544,8 +736,13 @@ def do_post_message(case, *, acting_user, body="", files=()) -> Message:
         attachment = Attachment(message=message, original_name=f.name[:255], content_type=content_type, size=f.size)
         attachment.file.save("upload.bin", f, save=False)
         attachment.save()
-    notify(case_parties(case, include_coordinators=False), Notification.Kind.MESSAGE, case,
-           gettext_lazy("New message on case %(ref)s."), exclude=acting_user)
+    notify(
+        case_parties(case, include_coordinators=False),
+        Notification.Kind.MESSAGE,
+        case,
+        gettext_lazy("New message on case %(ref)s."),
+        exclude=acting_user,
+    )
     return message
 
 
@@ -555,8 +752,10 @@ def do_post_message(case, *, acting_user, body="", files=()) -> Message:
 @action(("cases.view_own", "cases.view_assigned"))
 def do_submit_evaluation(case, *, acting_user, ratings: dict, comments="") -> Evaluation:
     case = _lock(case)
-    _require(acting_user.role in (Role.ADVOCATE, Role.DEFENDER) and is_party(case, acting_user),
-             _("Only the case's Advocate and Defender evaluate it."))
+    _require(
+        acting_user.role in (Role.ADVOCATE, Role.DEFENDER) and is_party(case, acting_user),
+        _("Only the case's Advocate and Defender evaluate it."),
+    )
     _require(case.state == S.EVALUATION, _("The case is not at the evaluation step."))
     side = acting_user.role
     _require(not case.evaluations.filter(side=side).exists(), _("Your side has already evaluated this case."))
@@ -564,11 +763,19 @@ def do_submit_evaluation(case, *, acting_user, ratings: dict, comments="") -> Ev
     clean = {}
     for name in names:
         value = ratings.get(name)
-        _require(value is not None and str(value).isdigit() and 1 <= int(value) <= 5,
-                 _("Rate “%(criterion)s” from 1 to 5.") % {"criterion": name})
-        clean[name] = int(value)
-    return Evaluation.objects.create(case=case, side=side, author=acting_user, ratings=clean, overall=overall_rating(clean),
-                                     comments=comments.strip())
+        _require(
+            value is not None and str(value).isdigit() and 1 <= int(value) <= 5,
+            _("Rate “%(criterion)s” from 1 to 5.") % {"criterion": name},
+        )
+        clean[name] = int(str(value))
+    return Evaluation.objects.create(
+        case=case,
+        side=side,
+        author=acting_user,
+        ratings=clean,
+        overall=overall_rating(clean),
+        comments=comments.strip(),
+    )
 
 
 OUTCOME_STATES = (S.ACTIVE, S.REPORTING, S.EVALUATION, S.CLOSED, S.ON_HOLD)
@@ -577,13 +784,21 @@ OUTCOME_STATES = (S.ACTIVE, S.REPORTING, S.EVALUATION, S.CLOSED, S.ON_HOLD)
 @action("cases.view_own")
 def do_report_outcome(case, *, acting_user, result, amount_recovered=None, outcome_date=None, note="") -> Outcome:
     case = _lock(case)
-    _require(acting_user.role == Role.ADVOCATE and case.advocate.user_id == acting_user.pk, _("Only the case's Advocate reports the outcome."))
+    _require(
+        acting_user.role == Role.ADVOCATE and case.advocate.user_id == acting_user.pk,
+        _("Only the case's Advocate reports the outcome."),
+    )
     _require(case.state in OUTCOME_STATES, _("An outcome can be reported once the case is active."))
     _require(result in Outcome.Result.values, _("Unknown outcome."))
     outcome, _created = Outcome.objects.update_or_create(
         case=case,
-        defaults={"result": result, "amount_recovered": amount_recovered, "outcome_date": outcome_date,
-                  "note": note.strip(), "reported_by": acting_user},
+        defaults={
+            "result": result,
+            "amount_recovered": amount_recovered,
+            "outcome_date": outcome_date,
+            "note": note.strip(),
+            "reported_by": acting_user,
+        },
     )
     return outcome
 
@@ -610,13 +825,22 @@ def do_move_client(from_person, to_person, *, acting_user, reason, case_ids=None
     if case_ids is not None:
         cases = cases.filter(pk__in=list(case_ids))
     note = _("Client record #%(old)s → #%(new)s: %(reason)s") % {
-        "old": from_person.pk, "new": to_person.pk, "reason": (reason or "").strip() or "—"}
+        "old": from_person.pk,
+        "new": to_person.pk,
+        "reason": (reason or "").strip() or "—",
+    }
     moved = []
     for case in cases:
         case.client_id = to_person.pk
         case.save(update_fields=["client"])
-        CaseTransition.objects.create(case=case, from_state=case.state, to_state=case.state, actor=acting_user,
-                                      event=CaseTransition.Event.CLIENT_MOVED, note=note)
+        CaseTransition.objects.create(
+            case=case,
+            from_state=case.state,
+            to_state=case.state,
+            actor=acting_user,
+            event=CaseTransition.Event.CLIENT_MOVED,
+            note=note,
+        )
         moved.append(case.pk)
     return moved
 

@@ -18,7 +18,24 @@ from puente.core.roles import has_perm
 from puente.visas import api as visas_api
 
 from .access import visible_cases
-from .models import Case, CaseParty, ContractVersion
+from . import contract
+from .models import AgreementSignature, Case, CaseParty, ContractVersion
+
+
+def agreement_signature(advocate, version: str | None = None) -> AgreementSignature | None:
+    """The Advocate's signature of the Advocate Agreement ``version`` (default: the current one),
+    or None: an Advocate without it has their next case wait (open cases continue under the
+    version they signed, ``Case.agreement_signature``)."""
+    return (
+        AgreementSignature.objects.filter(advocate_id=advocate.pk, version=version or contract.AGREEMENT_VERSION)
+        .order_by("pk")
+        .first()
+    )
+
+
+def latest_agreement_signature(advocate) -> AgreementSignature | None:
+    """The Advocate's most recent signature of any version, or None."""
+    return AgreementSignature.objects.filter(advocate_id=advocate.pk).order_by("-signed_at", "-pk").first()
 
 
 def find_case(reference_or_pk: str) -> Case | None:

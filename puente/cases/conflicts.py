@@ -32,7 +32,8 @@ from rapidfuzz import fuzz, process
 
 from puente.core import providers
 from puente.core.orgnames import org_keys
-from puente.network.models import DefenderConflict
+from puente.locate import api as locate_api
+from puente.network.api import DefenderConflict
 
 from .models import Case
 
@@ -88,6 +89,30 @@ def _declared(parties: list[tuple[str, set[str]]], defender_ids: set[int] | None
     return {d: c for d, (_i, c) in found.items()}
 
 
+def _history(case: Case, parties: list[tuple[str, set[str]]], defender_ids: set[int] | None) -> dict[int, Conflict]:
+    """Defenders who represented a person now named as an opposing party: the Defender of an
+    earlier case whose client is that person (merged duplicates included)."""
+    found: dict[int, Conflict] = {}
+    for written, names in parties:
+        person_ids = locate_api.people_named(sorted(names))
+        if not person_ids:
+            continue
+        earlier = (
+            Case.objects.filter(client_id__in=person_ids, defender__isnull=False)
+            .exclude(pk=case.pk)
+            .order_by("defender_id")
+        )
+        if defender_ids is not None:
+            earlier = earlier.filter(defender_id__in=defender_ids)
+        for defender_id in earlier.values_list("defender_id", flat=True).distinct():
+            found.setdefault(defender_id, Conflict(
+                defender_id, written,
+                _("represented %(name)s, named as an opposing party in this case, in an earlier case of the "
+                  "network") % {"name": written},
+            ))
+    return found
+
+
 def conflicts_for(case: Case, defender_ids: Iterable[int] | None = None) -> dict[int, Conflict]:
     """defender id -> the first conflict found, for every Defender (or those of ``defender_ids``)
     in conflict with ``case``."""
@@ -95,7 +120,10 @@ def conflicts_for(case: Case, defender_ids: Iterable[int] | None = None) -> dict
     parties = _party_names(case)
     if not parties:
         return {}
-    return _declared(parties, ids)
+    found = _declared(parties, ids)
+    for defender_id, conflict in _history(case, parties, ids).items():
+        found.setdefault(defender_id, conflict)
+    return found
 
 
 def conflict_of(case: Case, defender) -> Conflict | None:

@@ -12,15 +12,41 @@ and a new template file, so what each Advocate signed stays readable.
 """
 
 import difflib
+import hashlib
 from decimal import Decimal
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-AGREEMENT_VERSION = "2026-1"
-AGREEMENT_TEMPLATE = "cases/agreement/advocate_agreement_2026-1.html"
+from .models import ContractSignature
+
+# Every version of the Advocate Agreement's text, kept so that what each Advocate signed stays
+# readable; the last is the current one, which an Advocate signs before their next case proceeds.
+AGREEMENT_TEMPLATES = {
+    "2026-1": "cases/agreement/advocate_agreement_2026-1.html",
+}
+AGREEMENT_VERSION = list(AGREEMENT_TEMPLATES)[-1]
+
+
+def agreement_template(version: str | None = None) -> str:
+    return AGREEMENT_TEMPLATES[version or AGREEMENT_VERSION]
+
+
+def agreement_text(version: str | None = None, language: str | None = None) -> str:
+    """The exact text of the Advocate Agreement ``version`` (default: the current one) as the
+    agreement page shows it in ``language`` (default: the active one): what a signature's SHA-256
+    is taken of."""
+    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
+        return render_to_string(agreement_template(version))
+
+
+def agreement_sha256(version: str | None = None, language: str | None = None) -> str:
+    return hashlib.sha256(agreement_text(version, language).encode("utf-8")).hexdigest()
+
+
 CONTRACT_TEMPLATES = {
     1: "cases/contract/contract_v1.txt",  # English only: contracts generated before the bilingual text
     2: "cases/contract/contract_v2.txt",  # English clause, then its Spanish text
@@ -45,6 +71,7 @@ def format_number(value: Decimal) -> str:
 
 def _terms_context(terms: dict) -> dict:
     """The terms as the templates write them (each amount with its currency code)."""
+
     def money(value):
         return format_rate(value) if value is not None else ""
 
@@ -88,8 +115,9 @@ def _labels(case, defender, parties, tasks, language) -> dict:
             "advocate_country": case.advocate.get_country_display(),
             "defender_country": defender.get_country_display(),
             "parties": [{"name": p.name, "kind": p.get_kind_display()} for p in parties],
-            "tasks": [{"kind": t.get_kind_display(), "description": t.description, "due_date": t.due_date}
-                      for t in tasks],
+            "tasks": [
+                {"kind": t.get_kind_display(), "description": t.description, "due_date": t.due_date} for t in tasks
+            ],
         }
 
 
@@ -134,10 +162,10 @@ def replace_lines(text: str, old_generated: str, new_generated: str) -> str | No
         block = old[i1:i2]
         if not block:  # a line only the new Defender has: no place to anchor it in an edited text
             return None
-        at = next((i for i in range(start, len(lines) - len(block) + 1) if lines[i:i + len(block)] == block), None)
+        at = next((i for i in range(start, len(lines) - len(block) + 1) if lines[i : i + len(block)] == block), None)
         if at is None:
             return None
-        lines[at:at + len(block)] = new[j1:j2]
+        lines[at : at + len(block)] = new[j1:j2]
         start = at + (j2 - j1)
     return "\n".join(lines) + "\n"
 
@@ -146,14 +174,17 @@ def replace_defender(text, case, old_defender, new_defender, old_terms: dict, ne
     """``text`` (the latest version) with the lines the template writes about ``old_defender``
     (party, country, the rates-and-fees clause, in both languages) replaced by those for
     ``new_defender`` and ``new_terms``; see :func:`replace_lines`."""
-    return replace_lines(text, generate_text(case, old_terms, defender=old_defender),
-                         generate_text(case, new_terms, defender=new_defender))
+    return replace_lines(
+        text,
+        generate_text(case, old_terms, defender=old_defender),
+        generate_text(case, new_terms, defender=new_defender),
+    )
 
 
 def replace_terms(text, case, old_terms: dict, new_terms: dict) -> str | None:
     """``text`` with its rates-and-fees lines (each language) written for ``new_terms``; see
     :func:`replace_lines`."""
-    for old, new in zip(terms_blocks(old_terms), terms_blocks(new_terms)):
+    for old, new in zip(terms_blocks(old_terms), terms_blocks(new_terms), strict=True):
         replaced = replace_lines(text, old, new)
         if replaced is None:
             return None
@@ -176,8 +207,12 @@ def normalise(text: str) -> str:
 def diff_html(old, new) -> str:
     """A unified diff of two versions as escaped HTML: removed lines in <del>, added in <ins>."""
     lines = difflib.unified_diff(
-        old.text.splitlines(), new.text.splitlines(),
-        fromfile=f"v{old.number}", tofile=f"v{new.number}", lineterm="", n=2,
+        old.text.splitlines(),
+        new.text.splitlines(),
+        fromfile=f"v{old.number}",
+        tofile=f"v{new.number}",
+        lineterm="",
+        n=2,
     )
     out = []
     for line in lines:
@@ -200,18 +235,20 @@ def render_pdf(version) -> bytes:
     signatures = list(version.signatures.select_related("user"))
     html = render_to_string(
         "cases/contract/pdf.html",
-        {"version": version, "case": version.case, "signatures": signatures,
-         "sides": _sides_with_signatures(version, signatures)},
+        {
+            "version": version,
+            "case": version.case,
+            "signatures": signatures,
+            "sides": sides_with_signatures(version, signatures),
+        },
     )
     return HTML(string=html).write_pdf()
 
 
-def _sides_with_signatures(version, signatures):
+def sides_with_signatures(version, signatures):
     """One row per signing party: its label (in the active language, and in English and Spanish
     for the PDF), its signature of this version or None, and the signatures it gave that were
     voided (the Defender was replaced before every party had signed)."""
-    from .models import ContractSignature
-
     by_side = {s.side: s for s in signatures if s.voided_at is None}
     rows = []
     for value, label in ContractSignature.Side.choices:
@@ -219,7 +256,14 @@ def _sides_with_signatures(version, signatures):
             label_en = str(label)
         with translation.override("es"):
             label_es = str(label)
-        rows.append({"side": value, "label": label, "label_en": label_en, "label_es": label_es,
-                     "signature": by_side.get(value),
-                     "voided": [s for s in signatures if s.side == value and s.voided_at is not None]})
+        rows.append(
+            {
+                "side": value,
+                "label": label,
+                "label_en": label_en,
+                "label_es": label_es,
+                "signature": by_side.get(value),
+                "voided": [s for s in signatures if s.side == value and s.voided_at is not None],
+            }
+        )
     return rows

@@ -24,4 +24,4 @@ CRITERIA = {
 
 def overall(ratings: dict) -> Decimal:
     values = [Decimal(int(v)) for v in ratings.values()]
-    return (sum(values) / len(values)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

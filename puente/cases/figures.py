@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from puente.core import tabular
-from puente.network.models import Country
+from puente.network.api import Country
 
 from .models import Case, CaseState, ClaimType, Outcome
 
@@ -26,8 +26,8 @@ def compute(cases=None, start=None, end=None) -> dict:
     by_state = Counter(r["state"] for r in rows)
     days = [(r["assigned_at"] - r["submitted_at"]).total_seconds() / 86400 for r in rows if r["assigned_at"]]
     median_days = round(statistics.median(days), 1) if days else None
-    outcomes = Counter()
-    recovered = defaultdict(Decimal)
+    outcomes: Counter[str] = Counter()
+    recovered: defaultdict[str, Decimal] = defaultdict(Decimal)
     for o in Outcome.objects.filter(case__in=[r["pk"] for r in rows]):
         outcomes[o.result] += 1
         if o.amount_recovered is not None:

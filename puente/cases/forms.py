@@ -1,10 +1,10 @@
 from django import forms
+from django.apps import apps
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from puente.core.formfields import MoneyField  # refuses an amount without a currency (no 500)
-from puente.locate.models import Person
-from puente.network.models import Country, Defender, Language, Region
+from puente.network.api import Country, Defender, Language, Region
 
 from . import conflicts
 from .evaluation import CRITERIA
@@ -12,6 +12,8 @@ from .uploads import check_upload
 from .models import CONTRACT_CURRENCIES, CaseParty, ClaimType, Outcome, Task, TaskKind, Urgency
 
 DATE = forms.DateInput(attrs={"type": "date"})
+# locate's Person, through the app registry (cases does not import locate's models module).
+PERSON_SEX_CHOICES = apps.get_model("locate", "Person").Sex.choices
 
 
 class ClientForm(forms.Form):
@@ -20,7 +22,7 @@ class ClientForm(forms.Form):
     given_names = forms.CharField(label=_("Given names"), max_length=120, required=False)
     surname_1 = forms.CharField(label=_("First surname"), max_length=120, required=False)
     surname_2 = forms.CharField(label=_("Second surname"), max_length=120, required=False)
-    sex = forms.ChoiceField(label=_("Sex"), choices=Person.Sex.choices, required=False)
+    sex = forms.ChoiceField(label=_("Sex"), choices=PERSON_SEX_CHOICES, required=False)
     birth_date = forms.RegexField(
         label=_("Date of birth, if known"), regex=r"^\d{4}(-\d{2}(-\d{2})?)?$", required=False,
         help_text=_("YYYY, YYYY-MM or YYYY-MM-DD"), max_length=10,
@@ -96,11 +98,12 @@ class DefenderChoiceField(forms.ModelChoiceField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("queryset", Defender.objects.filter(status=Defender.Status.ACTIVE).order_by("name", "pk"))
         super().__init__(*args, **kwargs)
+        self.active = kwargs["queryset"]
         self.conflicts: dict = {}
 
     def for_case(self, case, *, exclude_current=False) -> None:
         self.conflicts = conflicts.conflicts_for(case)
-        queryset = self.queryset.exclude(pk__in=list(self.conflicts))
+        queryset = self.active.exclude(pk__in=list(self.conflicts))
         if exclude_current and case.defender_id:
             queryset = queryset.exclude(pk=case.defender_id)
         self.queryset = queryset
@@ -136,6 +139,10 @@ class HoldForm(forms.Form):
 class SignForm(forms.Form):
     typed_name = forms.CharField(label=_("Type your full name"), max_length=200)
     accepted = forms.BooleanField(label=_("I have read and accept this text."))
+
+
+class AgreementSignForm(SignForm):
+    sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
 class ContractSignForm(SignForm):
@@ -203,7 +210,7 @@ class MultipleFileField(forms.FileField):
 
 class MessageForm(forms.Form):
     body = forms.CharField(label=_("Message"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    files = MultipleFileField(label=_("Attachments"), required=False)
+    files = MultipleFileField(label=_("Attachments"), required=False)  # type: ignore[assignment]  # a declared field, moved into base_fields by the form's metaclass: it never replaces BaseForm.files
 
     def clean_files(self):
         files = self.cleaned_data.get("files") or []

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from puente.network.models import Country, Defender, Region
+from puente.network.api import Country, Defender, Region
 
 from . import conflicts as conflict_check
 from . import matching_aggregates
@@ -70,7 +70,7 @@ class Weights:
 WEIGHTS = Weights()
 
 # Which expertise (network.Expertise.code) a claim type calls for, besides its tasks.
-CLAIM_EXPERTISE = {
+CLAIM_EXPERTISE: dict[str, str] = {
     ClaimType.WAGE_HOUR: "wage_hour",
     ClaimType.RECRUITMENT_FRAUD: "recruitment_fraud",
     ClaimType.TRAFFICKING: "trafficking",
@@ -144,7 +144,8 @@ class _Context:
 
     def __init__(self, case: Case, use_cache: bool):
         client = case.client
-        ref = matching_aggregates.reference()
+        agg = matching_aggregates.aggregates(use_cache)
+        ref = agg["reference"]
         self.region_name, self.region_country = ref["region_name"], ref["region_country"]
         self.client_region = client.region_id
         self.client_country = self.region_country.get(client.region_id) or client.country or ""
@@ -179,7 +180,7 @@ class _Context:
         self.defenders = matching_aggregates.defender_rows()
         served, spoken, self.covered = matching_aggregates.pairs(
             border_ids | country_regions | ({self.client_region} - {None}),
-            {self.language[0]} if self.needs_language else set(),
+            {self.language[0]} if self.language is not None and self.needs_language else set(),
             self.needed,
         )
         self.same = {d for d, rs in served.items() if self.client_region in rs}
@@ -189,7 +190,6 @@ class _Context:
             d[0] for d in self.defenders if self.client_country and d[1] == self.client_country
         }
         self.speakers = set(spoken)
-        agg = matching_aggregates.aggregates(use_cache)
         self.ratings, self.uptake = agg["ratings"], agg["uptake"]
         self.history_points = {
             d: _history_points(self.ratings, self.uptake, d) for d in self.ratings.keys() | self.uptake.keys()
@@ -345,10 +345,7 @@ def suggest(case: Case, limit: int = 5, *, use_cache: bool = True) -> MatchResul
     # Excluded: every conflict (the Coordinator must know), and paused Defenders that would
     # otherwise have made the list.
     cutoff = ranked[-1][0] if len(ranked) == limit else float("-inf")
-    excluded = [
-        s for s in scored
-        if s[1][0] in ctx.conflicts or (s[1][3] != Defender.Status.ACTIVE and s[0] >= cutoff)
-    ]
+    excluded = [s for s in scored if s[1][0] in ctx.conflicts or (s[1][3] != Defender.Status.ACTIVE and s[0] >= cutoff)]
     instances = Defender.objects.only("id", "name", "country", "city", "status", "capacity").in_bulk(
         [s[1][0] for s in ranked + excluded]
     )
@@ -371,7 +368,11 @@ def _gaps(ctx: _Context) -> list[str]:
     region = ctx.client_region
     country_label = Country(ctx.client_country).label if ctx.client_country else ""
     if region:
-        here = [d for d in ctx.defenders if d[0] in ctx.same and d[3] == Defender.Status.ACTIVE and d[0] not in ctx.conflicts]
+        here = [
+            d
+            for d in ctx.defenders
+            if d[0] in ctx.same and d[3] == Defender.Status.ACTIVE and d[0] not in ctx.conflicts
+        ]
         if not here:
             bordering: set[int] = set()
             in_country: set[int] = set()

@@ -9,8 +9,8 @@
   ``clear_caches`` bumps. A process that finds the key already computed by another reuses it;
   a change written by any process changes the key for all. Entries also expire after
   ``HISTORY_TTL`` seconds, for edits that write no new row.
-- ``reference()``: regions, languages and areas of expertise (synced at ``migrate``), shared the
-  same way under a key of their row counts and newest ids.
+- ``reference``, a fourth part: regions, languages and areas of expertise (synced at ``migrate``),
+  shared the same way under a key of their newest ids.
 - ``defender_rows()`` and ``pairs()``: read fresh on every suggestion (one flat query each).
 
 The unpickled value of the current key is also kept in the process (``_memo``), so a process
@@ -28,9 +28,9 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Avg, Count, Max, Min, Q
+from django.db.models import Avg, Count, Min, Q
 
-from puente.network.models import Defender, Expertise, Language, Region
+from puente.network.api import Defender, Expertise, Language, Region
 
 from .models import Case, CaseState, CaseTransition, Evaluation
 
@@ -47,15 +47,25 @@ _GENERATION_KEY = f"{_PREFIX}:generation"
 def _stamps() -> dict[str, tuple]:
     """What the cached aggregates depend on, read in one query through the primary-key indexes:
     the newest evaluation, the newest state change (every move of the workflow writes a
-    CaseTransition, assignment included), the newest case and the newest activation."""
+    CaseTransition, assignment included), the newest case and the newest activation; and the
+    newest region, language and area of expertise for the reference data."""
     q = connection.ops.quote_name
     evaluations, transitions, cases = (q(m._meta.db_table) for m in (Evaluation, CaseTransition, Case))
+    regions, languages, expertise = (q(m._meta.db_table) for m in (Region, Language, Expertise))
     newest = "(SELECT {col} FROM {table}{where} ORDER BY id DESC LIMIT 1)"
     columns = [
-        ("ratings", evaluations, "id", ""), ("ratings", evaluations, q("submitted_at"), ""),
-        ("loads", transitions, "id", ""), ("loads", transitions, q("at"), ""),
-        ("loads", cases, "id", ""), ("loads", cases, q("submitted_at"), ""), ("loads", cases, q("assigned_at"), ""),
-        ("uptake", transitions, "id", " WHERE to_state = %s"), ("uptake", transitions, q("at"), " WHERE to_state = %s"),
+        ("ratings", evaluations, "id", ""),
+        ("ratings", evaluations, q("submitted_at"), ""),
+        ("loads", transitions, "id", ""),
+        ("loads", transitions, q("at"), ""),
+        ("loads", cases, "id", ""),
+        ("loads", cases, q("submitted_at"), ""),
+        ("loads", cases, q("assigned_at"), ""),
+        ("uptake", transitions, "id", " WHERE to_state = %s"),
+        ("uptake", transitions, q("at"), " WHERE to_state = %s"),
+        ("reference", regions, "id", ""),
+        ("reference", languages, "id", ""),
+        ("reference", expertise, "id", ""),
     ]
     sql = "SELECT " + ", ".join(newest.format(col=c, table=t, where=w) for _p, t, c, w in columns)
     params = [str(CaseState.ACTIVE)] * sum(1 for *_x, w in columns if w)
@@ -63,10 +73,9 @@ def _stamps() -> dict[str, tuple]:
         cursor.execute(sql, params)  # noqa: S608  (names from model metadata)
         values = cursor.fetchone()
     stamps: dict[str, tuple] = defaultdict(tuple)
-    for (part, *_rest), value in zip(columns, values):
+    for (part, *_rest), value in zip(columns, values, strict=True):
         stamps[part] += (str(value),)
     return stamps
-
 
 
 # Days between the assignment (first move to agreement_pending, else Case.assigned_at) and the
@@ -148,9 +157,22 @@ def _compute_uptake() -> dict[int, tuple[int, float]]:
     return {d: (len(v), statistics.median(v)) for d, v in days.items()}
 
 
+def _compute_reference() -> dict:
+    regions = list(Region.objects.values_list("id", "name", "country"))
+    return {
+        "region_name": {r[0]: r[1] for r in regions},
+        "region_country": {r[0]: r[2] for r in regions},
+        "languages": {lang[0]: (lang[1], lang[2]) for lang in Language.objects.values_list("id", "name", "code")},
+        "expertise": {e[0]: (e[1], e[2]) for e in Expertise.objects.values_list("id", "code", "name")},
+    }
 
 
-_PARTS = {"loads": _compute_loads, "ratings": _compute_ratings, "uptake": _compute_uptake}
+_PARTS = {
+    "loads": _compute_loads,
+    "ratings": _compute_ratings,
+    "uptake": _compute_uptake,
+    "reference": _compute_reference,
+}
 
 # key -> (expires at, value): this process's unpickled copy of the shared entry under ``key``.
 _memo: dict[str, tuple[float, Any]] = {}
@@ -175,8 +197,8 @@ def clear_caches(**kwargs) -> None:
     _memo.clear()
 
 
-def _shared(part: str, stamp: tuple, compute) -> Any:
-    raw = f"{_database()}|{_generation()}|{part}|{stamp!r}"
+def _shared(part: str, stamp: tuple, compute, generation: int) -> Any:
+    raw = f"{_database()}|{generation}|{part}|{stamp!r}"
     key = f"{_PREFIX}:{part}:{hashlib.sha256(raw.encode()).hexdigest()}"
     now = time.monotonic()
     entry = _memo.get(key)
@@ -193,30 +215,13 @@ def _shared(part: str, stamp: tuple, compute) -> Any:
 
 
 def aggregates(use_cache: bool = True) -> dict:
-    """Per Defender: ``loads``, ``ratings`` and ``uptake`` (see the module docstring)."""
+    """Per Defender: ``loads``, ``ratings`` and ``uptake``; and ``reference``, the regions,
+    languages and areas of expertise (see the module docstring). When nothing changed: one query
+    for the stamps and one cache read for the generation."""
     if not use_cache:
         return {part: compute() for part, compute in _PARTS.items()}
-    stamps = _stamps()
-    return {part: _shared(part, stamps.get(part, ()), compute) for part, compute in _PARTS.items()}
-
-
-def _compute_reference() -> dict:
-    regions = list(Region.objects.values_list("id", "name", "country"))
-    return {
-        "region_name": {r[0]: r[1] for r in regions},
-        "region_country": {r[0]: r[2] for r in regions},
-        "languages": {lang[0]: (lang[1], lang[2]) for lang in Language.objects.values_list("id", "name", "code")},
-        "expertise": {e[0]: (e[1], e[2]) for e in Expertise.objects.values_list("id", "code", "name")},
-    }
-
-
-def reference() -> dict:
-    """Regions, languages and areas of expertise (reference data, synced at ``migrate``)."""
-    stamp = tuple(
-        tuple(model.objects.order_by().aggregate(n=Count("id"), top=Max("id")).values())
-        for model in (Region, Language, Expertise)
-    )
-    return _shared("reference", stamp, _compute_reference)
+    stamps, generation = _stamps(), _generation()
+    return {part: _shared(part, stamps.get(part, ()), compute, generation) for part, compute in _PARTS.items()}
 
 
 def defender_rows() -> list[tuple[int, str, int, str]]:
@@ -244,7 +249,7 @@ def pairs(region_ids, language_ids, expertise_ids) -> tuple[dict, dict, dict]:
         ids = sorted(i for i in ids if i is not None)
         if not ids:
             continue
-        other = q(through._meta.get_field(column).column)
+        other = q(f"{column}_id")  # the through table's foreign key column (Django names it so)
         marks = ", ".join(["%s"] * len(ids))
         parts.append(
             f"SELECT {kind}, defender_id, {other} FROM {q(through._meta.db_table)} WHERE {other} IN ({marks})"  # noqa: S608

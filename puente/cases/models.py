@@ -6,6 +6,7 @@ through a ``do_*`` function in ``actions.py``.
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from djmoney.models.fields import MoneyField
@@ -55,7 +56,7 @@ class TaskKind(models.TextChoices):
 
 
 # Which expertise (network.Expertise.code) each task calls for; matching reads it.
-TASK_EXPERTISE = {
+TASK_EXPERTISE: dict[str, str] = {
     TaskKind.LOCATE: "locating_people",
     TaskKind.DECLARATION: "declarations",
     TaskKind.DOCUMENTS: "civil_records",
@@ -91,6 +92,16 @@ class Case(models.Model):
     # A legal hold stops the retention schedule from wiping the case and its people.
     legal_hold = models.BooleanField(_("legal hold"), default=False)
     legal_hold_reason = models.TextField(_("reason for the legal hold"), blank=True)
+    # The Advocate Agreement version the case proceeds under: the Advocate's signature of the
+    # current version when the Defender was chosen. A later version does not stop this case.
+    agreement_signature = models.ForeignKey(
+        "AgreementSignature",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("Advocate Agreement signed"),
+    )
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -100,6 +111,36 @@ class Case(models.Model):
 
     def __str__(self):
         return self.reference or f"#{self.pk}"
+
+
+class AgreementSignature(models.Model):
+    """An Advocate's signature of one version of the Advocate Agreement: who signed (the account),
+    as whom (the typed name), when, which version, in which language, and the SHA-256 of the exact
+    text shown. Only the Advocate signs, on the agreement page (``actions.do_sign_advocate_agreement``):
+    nobody can mark an agreement as signed on their behalf.
+
+    ``recorded_before_versions``: carried over from the directory's old "agreement signed" date
+    (migration 0009), when neither the typed name nor the text was kept."""
+
+    advocate = models.ForeignKey(Advocate, on_delete=models.PROTECT, related_name="agreement_signatures")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    version = models.CharField(_("version"), max_length=20)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    typed_name = models.CharField(_("typed name"), max_length=200, blank=True)
+    text_sha256 = models.CharField(max_length=64, blank=True)
+    signed_at = models.DateTimeField(_("signed"), default=timezone.now)
+    recorded_before_versions = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["signed_at", "pk"]
+        verbose_name = _("Advocate Agreement signature")
+        verbose_name_plural = _("Advocate Agreement signatures")
+        constraints = [
+            models.UniqueConstraint(fields=["advocate", "version"], name="agreement_one_signature_per_version")
+        ]
+
+    def __str__(self):
+        return f"{self.advocate_id} {self.version}"
 
 
 class CaseParty(models.Model):
@@ -165,6 +206,9 @@ class CaseTransition(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self):  # not the content: it lands in logs and the audit history
+        return f"{self.case_id}: {self.from_state} → {self.to_state or self.event}"
+
 
 class Evaluation(models.Model):
     """An evaluation of the facilitation by one side (Advocate or Defender)."""
@@ -185,6 +229,9 @@ class Evaluation(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "side"], name="one_evaluation_per_side")]
 
+    def __str__(self):  # not the content: it lands in logs and the audit history
+        return f"{self.case_id} {self.side}"
+
 
 class MatchRecord(models.Model):
     """What matching suggested when a Coordinator chose a Defender, and whom they chose: so the
@@ -202,10 +249,12 @@ class MatchRecord(models.Model):
     class Meta:
         ordering = ["-at"]
 
+    def __str__(self):  # not the content: it lands in logs and the audit history
+        return f"{self.case_id} → {self.chosen_id}"
+
     @property
     def followed_suggestion(self):
         return self.chosen_rank == 1
-
 
 
 class InternalNote(models.Model):
@@ -218,6 +267,9 @@ class InternalNote(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def __str__(self):  # not the content: it lands in logs and the audit history
+        return f"Note #{self.pk}"
 
 
 class InfoRequest(models.Model):
@@ -235,6 +287,9 @@ class InfoRequest(models.Model):
 
     class Meta:
         ordering = ["asked_at", "pk"]
+
+    def __str__(self):  # not the content: it lands in logs and the audit history
+        return f"Question #{self.pk}"
 
 
 CONTRACT_CURRENCIES = [(c, c) for c in ("MXN", "GTQ", "HNL", "NIO", "USD", "CAD")]
@@ -259,23 +314,44 @@ class ContractVersion(models.Model):
     # The terms. Nullable only for versions generated before terms were data (migration 0008
     # filled them from their text); every new version has a rate.
     hourly_rate = MoneyField(
-        _("Defender's hourly rate"), max_digits=12, decimal_places=2, null=True, blank=True,
-        default_currency="MXN", currency_choices=CONTRACT_CURRENCIES,
+        _("Defender's hourly rate"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        default_currency="MXN",
+        currency_choices=CONTRACT_CURRENCIES,
     )
     fee_percent = models.DecimalField(
-        _("Network fee (% of the Defender's fees and expenses)"), max_digits=5, decimal_places=2, null=True,
+        _("Network fee (% of the Defender's fees and expenses)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
         blank=True,
     )
     fee_flat = MoneyField(
-        _("flat Network fee for the case"), max_digits=12, decimal_places=2, null=True, blank=True,
-        default_currency="USD", currency_choices=CONTRACT_CURRENCIES,
+        _("flat Network fee for the case"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        default_currency="USD",
+        currency_choices=CONTRACT_CURRENCIES,
     )
     hours_cap = models.DecimalField(_("cap on hours"), max_digits=7, decimal_places=2, null=True, blank=True)
     expenses_cap = MoneyField(
-        _("cap on expenses"), max_digits=12, decimal_places=2, null=True, blank=True,
-        default_currency="MXN", currency_choices=CONTRACT_CURRENCIES,
+        _("cap on expenses"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        default_currency="MXN",
+        currency_choices=CONTRACT_CURRENCIES,
     )
     payer_note = models.CharField(_("who pays what"), max_length=300, blank=True)
+
+    # Declared so the type checker knows it; djmoney makes it money-aware (the MoneyFields above).
+    objects = models.Manager()
 
     class Meta:
         ordering = ["case", "number"]
@@ -343,6 +419,9 @@ class ContractSignature(models.Model):
         ordering = ["signed_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["version", "side"], name="contract_one_signature_per_side")]
 
+    def __str__(self):  # not the content: it lands in logs and the audit history
+        return f"{self.version_id} {self.side}"
+
 
 def attachment_path(instance, filename):
     # The storage replaces the file name by a random one; only the folder is kept.
@@ -359,6 +438,9 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def __str__(self):  # not the content: it lands in logs and the audit history
+        return f"Message #{self.pk}"
 
 
 class Attachment(models.Model):
@@ -397,6 +479,9 @@ class Notification(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "read_at"]), models.Index(fields=["key"])]
 
+    def __str__(self):  # not the content: it lands in logs and the audit history
+        return f"Notification #{self.pk}"
+
 
 class Outcome(models.Model):
     """The outcome of the Advocate's case in the US or Canada, reported when known."""
@@ -411,13 +496,24 @@ class Outcome(models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="outcome")
     result = models.CharField(_("outcome"), max_length=12, choices=Result.choices)
     amount_recovered = MoneyField(
-        _("amount recovered"), max_digits=14, decimal_places=2, null=True, blank=True, default_currency="USD",
+        _("amount recovered"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        default_currency="USD",
         currency_choices=[(c, c) for c in ("USD", "CAD", "MXN", "GTQ", "HNL", "NIO")],
     )
     outcome_date = models.DateField(_("date"), null=True, blank=True)
     note = EncryptedTextField(_("note"), blank=True)
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reported_at = models.DateTimeField(auto_now=True)
+
+    # Declared so the type checker knows it; djmoney makes it money-aware (the MoneyField above).
+    objects = models.Manager()
+
+    def __str__(self):  # not the content: it lands in logs and the audit history
+        return f"{self.case_id} {self.result}"
 
     @property
     def known(self):
@@ -433,6 +529,7 @@ auditlog.register(InternalNote, mask_fields=["body"])
 auditlog.register(InfoRequest, mask_fields=["question", "answer"])
 auditlog.register(ContractVersion, mask_fields=["text"])
 auditlog.register(ContractSignature)
+auditlog.register(AgreementSignature)
 auditlog.register(Message, mask_fields=["body"])
 auditlog.register(Attachment, mask_fields=["original_name", "file"])
 auditlog.register(Outcome)

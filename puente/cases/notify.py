@@ -13,6 +13,7 @@ from django.utils import translation
 
 from puente.core import mail
 from puente.core.roles import Role
+from puente.network.api import User
 
 from .models import Notification
 
@@ -44,14 +45,10 @@ def case_parties(case, *, include_coordinators=False):
 
 def defender_users(defender_id):
     """The active accounts of a Defender (an organisation may have several)."""
-    from puente.network.models import User
-
     return list(User.objects.filter(defender_id=defender_id, is_active=True, role=Role.DEFENDER))
 
 
 def coordinators():
-    from puente.network.models import User
-
     return User.objects.filter(role=Role.COORDINATOR, is_active=True)
 
 

@@ -31,6 +31,8 @@ def send_reminders(today=None) -> dict:
         status__in=[Task.Status.OPEN, Task.Status.IN_PROGRESS],
     ).select_related("case__advocate__user")
     for task in tasks:
+        if task.due_date is None:  # filtered on it above; for the type checker
+            continue
         counts["deadline"] += len(notify(
             case_parties(task.case), Notification.Kind.DEADLINE, task.case,
             gettext_lazy("Case %(ref)s: the task “%(task)s” is due on %(due)s."),
@@ -39,6 +41,8 @@ def send_reminders(today=None) -> dict:
         ))
     cases = Case.objects.filter(state=CaseState.ACTIVE, deadline__gte=today, deadline__lte=horizon)
     for case in cases.select_related("advocate__user"):
+        if case.deadline is None:  # filtered on it above; for the type checker
+            continue
         counts["deadline"] += len(notify(
             case_parties(case), Notification.Kind.DEADLINE, case,
             gettext_lazy("Case %(ref)s: the case deadline is %(due)s."), {"due": case.deadline.isoformat()},
@@ -53,6 +57,8 @@ def send_reminders(today=None) -> dict:
     )
     period = (timezone.now() - cutoff).days
     for case in stale:
+        if case.assigned_at is None:  # filtered on it above; for the type checker
+            continue
         # One reminder per period: the key carries how many periods have passed since assignment.
         n = (timezone.now() - case.assigned_at).days // period
         counts["outcome"] += len(notify(

@@ -22,13 +22,29 @@ from puente.core.storage import serve_private_file
 from puente.core import tabular
 
 from . import actions, contract, figures, workflow
-from .api import signed_terms
+from .api import agreement_signature, latest_agreement_signature, signed_terms
 from .access import client_for, visible_attachments, visible_cases, visible_internal_notes
 from .evaluation import CRITERIA
 from .forms import (
-    AnswerForm, CaseForm, ChangeDefenderForm, ClientForm, ContractEditForm, ContractSignForm, DeclineForm,
-    EvaluationForm, FiguresFilterForm, HoldForm, MessageForm, NoteForm, OutcomeForm, PartyFormSet, QuestionForm,
-    SignForm, TaskFormSet, TaskStatusForm, TermsForm,
+    AnswerForm,
+    CaseForm,
+    ChangeDefenderForm,
+    ClientForm,
+    ContractEditForm,
+    ContractSignForm,
+    DeclineForm,
+    EvaluationForm,
+    FiguresFilterForm,
+    HoldForm,
+    MessageForm,
+    NoteForm,
+    OutcomeForm,
+    PartyFormSet,
+    QuestionForm,
+    TaskFormSet,
+    TaskStatusForm,
+    TermsForm,
+    AgreementSignForm,
 )
 from .models import CaseState, ContractVersion, Notification, Outcome, Task
 from .workflow import OPEN_STATES
@@ -60,6 +76,15 @@ def _run(request, fn, *args, success=None, form=None, **kwargs):
     return result if result is not None else True
 
 
+def _form_errors_as_messages(request, form) -> None:
+    """A form posted from a page this view redirects back to: its errors as messages, each with
+    its field's label."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
 def _overdue_tasks(qs):
     today = timezone.localdate()
     return Task.objects.filter(case__in=qs, due_date__lt=today, status__in=[Task.Status.OPEN, Task.Status.IN_PROGRESS])
@@ -73,9 +98,14 @@ def queue(request):
     """The Coordinator's queue: open cases grouped by step, with overdue tasks and deadlines."""
     today = timezone.localdate()
     cases = (
-        visible_cases(request.user).exclude(state__in=[S.DECLINED, S.CLOSED])
-        .annotate(overdue=Count("tasks", filter=Q(tasks__due_date__lt=today,
-                                                  tasks__status__in=[Task.Status.OPEN, Task.Status.IN_PROGRESS])))
+        visible_cases(request.user)
+        .exclude(state__in=[S.DECLINED, S.CLOSED])
+        .annotate(
+            overdue=Count(
+                "tasks",
+                filter=Q(tasks__due_date__lt=today, tasks__status__in=[Task.Status.OPEN, Task.Status.IN_PROGRESS]),
+            )
+        )
         .order_by("state_changed_at")
     )
     groups = {state: [] for state in [*OPEN_STATES, S.ON_HOLD]}
@@ -91,12 +121,26 @@ def queue(request):
 def my_cases(request):
     cases = visible_cases(request.user).order_by("-submitted_at")
     profile = getattr(request.user, "advocate", None)
-    return render(request, "cases/my_cases.html", {"cases": cases, "profile": profile})
+    return render(
+        request,
+        "cases/my_cases.html",
+        {
+            "cases": cases,
+            "profile": profile,
+            "agreement_current": profile is not None and agreement_signature(profile) is not None,
+            "agreement_earlier": latest_agreement_signature(profile) if profile is not None else None,
+        },
+    )
 
 
 @require_perm("cases.view_assigned")
 def my_assignments(request):
-    cases = visible_cases(request.user).exclude(state__in=[S.DECLINED]).prefetch_related("tasks").order_by("state", "-assigned_at")
+    cases = (
+        visible_cases(request.user)
+        .exclude(state__in=[S.DECLINED])
+        .prefetch_related("tasks")
+        .order_by("state", "-assigned_at")
+    )
     return render(request, "cases/my_assignments.html", {"cases": cases, "today": timezone.localdate()})
 
 
@@ -125,15 +169,30 @@ def request_new(request):
         if not task_rows:
             messages.error(request, _("Name at least one task the Defender should do."))
         else:
-            case = _run(request, actions.do_submit_request, advocate, form=client_form, client=client_form.cleaned_data,
-                        case=case_form.cleaned_data, parties=party_rows, tasks=task_rows,
-                        success=_("Your request has been sent to the network."))
+            case = _run(
+                request,
+                actions.do_submit_request,
+                advocate,
+                form=client_form,
+                client=client_form.cleaned_data,
+                case=case_form.cleaned_data,
+                parties=party_rows,
+                tasks=task_rows,
+                success=_("Your request has been sent to the network."),
+            )
             if case:
                 return redirect("cases:detail", case.pk)
-    return render(request, "cases/request_form.html", {
-        "client_form": client_form, "case_form": case_form, "parties": parties, "tasks": tasks,
-        "agreement_signed": advocate.has_signed_agreement,
-    })
+    return render(
+        request,
+        "cases/request_form.html",
+        {
+            "client_form": client_form,
+            "case_form": case_form,
+            "parties": parties,
+            "tasks": tasks,
+            "agreement_signed": agreement_signature(advocate) is not None,
+        },
+    )
 
 
 @require_login
@@ -144,8 +203,12 @@ def detail(request, pk):
     latest = actions.latest_version(case)
     thread = case.messages.select_related("author").prefetch_related("attachments")
     context = {
-        "case": case, "client": client, "tasks": case.tasks.all(), "parties": case.parties.all(),
-        "timeline": case.transitions.select_related("actor"), "thread": thread,
+        "case": case,
+        "client": client,
+        "tasks": case.tasks.all(),
+        "parties": case.parties.all(),
+        "timeline": case.transitions.select_related("actor"),
+        "thread": thread,
         "in_step_days": (timezone.now() - case.state_changed_at).days,
         "moves": workflow.buttons(case, user.role),
         "info_requests": case.info_requests.all(),
@@ -153,18 +216,23 @@ def detail(request, pk):
         "is_coordinator": user.role == Role.COORDINATOR,
         "is_case_advocate": user.role == Role.ADVOCATE,
         "is_case_defender": user.role == Role.DEFENDER,
-        "message_form": MessageForm(), "answer_form": AnswerForm(),
+        "message_form": MessageForm(),
+        "answer_form": AnswerForm(),
         "task_status_choices": Task.Status.choices,
         "can_message": case.state in actions.MESSAGE_STATES,
         "can_update_tasks": case.state == S.ACTIVE and user.role in (Role.COORDINATOR, Role.DEFENDER),
         "outcome": Outcome.objects.filter(case=case).first(),
-        "evaluations": case.evaluations.all() if user.role == Role.COORDINATOR else case.evaluations.filter(side=user.role),
-        "can_evaluate": case.state == S.EVALUATION and user.role in (Role.ADVOCATE, Role.DEFENDER)
-                        and not case.evaluations.filter(side=user.role).exists(),
+        "evaluations": case.evaluations.all()
+        if user.role == Role.COORDINATOR
+        else case.evaluations.filter(side=user.role),
+        "can_evaluate": case.state == S.EVALUATION
+        and user.role in (Role.ADVOCATE, Role.DEFENDER)
+        and not case.evaluations.filter(side=user.role).exists(),
         "can_report_outcome": user.role == Role.ADVOCATE and case.state in actions.OUTCOME_STATES,
         "hold_form": HoldForm(),
         "change_defender_form": ChangeDefenderForm(case=case)
-        if user.role == Role.COORDINATOR and case.state in actions.DEFENDER_CHANGE_STATES else None,
+        if user.role == Role.COORDINATOR and case.state in actions.DEFENDER_CHANGE_STATES
+        else None,
     }
     return render(request, "cases/detail.html", context)
 
@@ -172,14 +240,24 @@ def detail(request, pk):
 @require_perm("cases.review")
 def review(request, pk):
     case = _case(request, pk)
-    return render(request, "cases/review.html", {
-        "case": case, "client": client_for(request.user, case), "tasks": case.tasks.all(),
-        "parties": case.parties.all(), "notes": visible_internal_notes(request.user, case),
-        "info_requests": case.info_requests.all(), "note_form": NoteForm(), "question_form": QuestionForm(),
-        "decline_form": DeclineForm(),
-        "reviewable": case.state in (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED),
-        "match_records": case.match_records.select_related("chosen", "chosen_by"),
-    })
+    return render(
+        request,
+        "cases/review.html",
+        {
+            "case": case,
+            "client": client_for(request.user, case),
+            "tasks": case.tasks.all(),
+            "parties": case.parties.all(),
+            "notes": visible_internal_notes(request.user, case),
+            "info_requests": case.info_requests.all(),
+            "note_form": NoteForm(),
+            "question_form": QuestionForm(),
+            "decline_form": DeclineForm(),
+            "agreement_current": agreement_signature(case.advocate) is not None,
+            "reviewable": case.state in (S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED),
+            "match_records": case.match_records.select_related("chosen", "chosen_by"),
+        },
+    )
 
 
 @require_POST
@@ -187,8 +265,14 @@ def review(request, pk):
 def move(request, pk):
     case = _case(request, pk)
     target = request.POST.get("to", "")
-    _run(request, actions.do_transition, case, target, note=request.POST.get("note", ""),
-         success=_("The case has moved."))
+    _run(
+        request,
+        actions.do_transition,
+        case,
+        target,
+        note=request.POST.get("note", ""),
+        success=_("The case has moved."),
+    )
     return _back(case)
 
 
@@ -198,8 +282,7 @@ def hold(request, pk):
     case = _case(request, pk)
     form = HoldForm(request.POST)
     form.is_valid()
-    _run(request, actions.do_hold, case, reason=form.cleaned_data.get("reason", ""),
-         success=_("The case is on hold."))
+    _run(request, actions.do_hold, case, reason=form.cleaned_data.get("reason", ""), success=_("The case is on hold."))
     return _back(case)
 
 
@@ -217,8 +300,7 @@ def note_add(request, pk):
     case = _case(request, pk)
     form = NoteForm(request.POST)
     if form.is_valid():
-        _run(request, actions.do_add_internal_note, case, body=form.cleaned_data["body"],
-             success=_("Note added."))
+        _run(request, actions.do_add_internal_note, case, body=form.cleaned_data["body"], success=_("Note added."))
     else:
         messages.error(request, _("The note is empty."))
     return redirect("cases:review", case.pk)
@@ -230,8 +312,13 @@ def request_info(request, pk):
     case = _case(request, pk)
     form = QuestionForm(request.POST)
     if form.is_valid():
-        _run(request, actions.do_request_info, case, question=form.cleaned_data["question"],
-             success=_("The question has been sent to the Advocate."))
+        _run(
+            request,
+            actions.do_request_info,
+            case,
+            question=form.cleaned_data["question"],
+            success=_("The question has been sent to the Advocate."),
+        )
     else:
         messages.error(request, _("Write the question for the Advocate."))
     return redirect("cases:review", case.pk)
@@ -243,8 +330,13 @@ def answer_info(request, pk):
     case = _case(request, pk)
     form = AnswerForm(request.POST)
     if form.is_valid():
-        _run(request, actions.do_answer_info, case, answer=form.cleaned_data["answer"],
-             success=_("Your answer has been sent; the case is back in review."))
+        _run(
+            request,
+            actions.do_answer_info,
+            case,
+            answer=form.cleaned_data["answer"],
+            success=_("Your answer has been sent; the case is back in review."),
+        )
     else:
         messages.error(request, _("Write your answer."))
     return _back(case)
@@ -256,8 +348,13 @@ def decline(request, pk):
     case = _case(request, pk)
     form = DeclineForm(request.POST)
     if form.is_valid():
-        _run(request, actions.do_decline, case, reason=form.cleaned_data["reason"],
-             success=_("The request has been declined."))
+        _run(
+            request,
+            actions.do_decline,
+            case,
+            reason=form.cleaned_data["reason"],
+            success=_("The request has been declined."),
+        )
     else:
         messages.error(request, _("Give the reason for declining: the Advocate will read it."))
     return redirect("cases:review", case.pk)
@@ -270,11 +367,17 @@ def change_defender(request, pk):
     case = _case(request, pk)
     form = ChangeDefenderForm(request.POST, case=case)
     if form.is_valid():
-        _run(request, actions.do_change_defender, case, form.cleaned_data["defender"],
-             reason=form.cleaned_data["reason"],
-             success=_("The Defender has been changed; the new version of the contract needs every party's signature."))
+        _run(
+            request,
+            actions.do_change_defender,
+            case,
+            form.cleaned_data["defender"],
+            reason=form.cleaned_data["reason"],
+            success=_("The Defender has been changed; the new version of the contract needs every party's signature."),
+        )
     else:
         messages.error(request, _("Choose another active Defender and give the reason for the change."))
+        _form_errors_as_messages(request, form)
     return _back(case)
 
 
@@ -287,21 +390,37 @@ def agreement(request):
     if advocate is None:
         messages.error(request, _("Your account has no Advocate profile; ask the network."))
         return redirect("home")
-    form = SignForm(request.POST or None)
+    form = AgreementSignForm(request.POST or None, initial={"sha256": contract.agreement_sha256()})
     if request.method == "POST" and form.is_valid():
-        if _run(request, actions.do_sign_advocate_agreement, advocate, form=form,
-                typed_name=form.cleaned_data["typed_name"], accepted=form.cleaned_data["accepted"],
-                success=_("Thank you: the Advocate Agreement is signed.")):
+        if _run(
+            request,
+            actions.do_sign_advocate_agreement,
+            advocate,
+            form=form,
+            typed_name=form.cleaned_data["typed_name"],
+            accepted=form.cleaned_data["accepted"],
+            sha256=form.cleaned_data["sha256"],
+            success=_("Thank you: the Advocate Agreement is signed."),
+        ):
             return redirect("cases:my_cases")
-    return render(request, "cases/agreement.html", {
-        "form": form, "advocate": advocate, "version": contract.AGREEMENT_VERSION,
-        "agreement_template": contract.AGREEMENT_TEMPLATE,
-    })
+    return render(
+        request,
+        "cases/agreement.html",
+        {
+            "form": form,
+            "advocate": advocate,
+            "version": contract.AGREEMENT_VERSION,
+            "agreement_template": contract.agreement_template(),
+            "signature": agreement_signature(advocate),
+            "earlier": latest_agreement_signature(advocate),
+        },
+    )
 
 
 def _version(case, number):
     qs = case.contract_versions.prefetch_related("signatures__user")
     if number:
+        number = str(number)  # from the query string, or an int from contract_diff
         if not number.isdigit() or len(number) > 9:  # ?version=abc: no such version, not a 500
             raise Http404
         return get_visible_or_404(qs, number=int(number))
@@ -319,18 +438,29 @@ def contract_view(request, pk):
     side = actions.side_of(request.user)
     editable = case.state in actions.CONTRACT_STATES
     signed_by_me = version.signature_for(side) is not None
-    return render(request, "cases/contract.html", {
-        "case": case, "version": version, "latest": latest, "is_latest": version.number == latest.number,
-        "versions": case.contract_versions.prefetch_related("signatures").order_by("-number"),
-        "sides": contract._sides_with_signatures(version, list(version.signatures.all())),
-        "sign_form": ContractSignForm(initial={"sha256": version.sha256, "typed_name": request.user.get_full_name()}),
-        "edit_form": ContractEditForm(initial={"text": latest.text, "base_number": latest.number}),
-        "can_sign": editable and version.number == latest.number and not signed_by_me,
-        "editable": editable, "signed_by_me": signed_by_me,
-        "in_force": signed_terms(case),
-        "terms_form": TermsForm(initial=TermsForm.initial_for(latest))
-        if editable and request.user.role == Role.COORDINATOR else None,
-    })
+    return render(
+        request,
+        "cases/contract.html",
+        {
+            "case": case,
+            "version": version,
+            "latest": latest,
+            "is_latest": version.number == latest.number,
+            "versions": case.contract_versions.prefetch_related("signatures").order_by("-number"),
+            "sides": contract.sides_with_signatures(version, list(version.signatures.all())),
+            "sign_form": ContractSignForm(
+                initial={"sha256": version.sha256, "typed_name": request.user.get_full_name()}
+            ),
+            "edit_form": ContractEditForm(initial={"text": latest.text, "base_number": latest.number}),
+            "can_sign": editable and version.number == latest.number and not signed_by_me,
+            "editable": editable,
+            "signed_by_me": signed_by_me,
+            "in_force": signed_terms(case),
+            "terms_form": TermsForm(initial=TermsForm.initial_for(latest))
+            if editable and request.user.role == Role.COORDINATOR
+            else None,
+        },
+    )
 
 
 @require_POST
@@ -339,9 +469,15 @@ def contract_sign(request, pk):
     case = _case(request, pk)
     form = ContractSignForm(request.POST)
     if form.is_valid():
-        _run(request, actions.do_sign_contract, case, typed_name=form.cleaned_data["typed_name"],
-             accepted=form.cleaned_data["accepted"], sha256=form.cleaned_data["sha256"],
-             success=_("You have signed the contract."))
+        _run(
+            request,
+            actions.do_sign_contract,
+            case,
+            typed_name=form.cleaned_data["typed_name"],
+            accepted=form.cleaned_data["accepted"],
+            sha256=form.cleaned_data["sha256"],
+            success=_("You have signed the contract."),
+        )
     else:
         messages.error(request, _("Type your full name and tick the box to sign."))
     return redirect("cases:contract", case.pk)
@@ -355,16 +491,25 @@ def contract_terms(request, pk):
     form = TermsForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
-        _run(request, actions.do_edit_terms, case, hourly_rate=d["hourly_rate"], fee_percent=d["fee_percent"],
-             fee_flat=d["fee_flat"], hours_cap=d["hours_cap"], expenses_cap=d["expenses_cap"],
-             payer_note=d["payer_note"], note=d["note"], base_number=d["base_number"],
-             success=_("The new terms are saved as a new version: all three parties sign it again. Until then the "
-                       "case continues under the terms last signed."))
+        _run(
+            request,
+            actions.do_edit_terms,
+            case,
+            hourly_rate=d["hourly_rate"],
+            fee_percent=d["fee_percent"],
+            fee_flat=d["fee_flat"],
+            hours_cap=d["hours_cap"],
+            expenses_cap=d["expenses_cap"],
+            payer_note=d["payer_note"],
+            note=d["note"],
+            base_number=d["base_number"],
+            success=_(
+                "The new terms are saved as a new version: all three parties sign it again. Until then the "
+                "case continues under the terms last signed."
+            ),
+        )
     else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
+        _form_errors_as_messages(request, form)
     return redirect("cases:contract", case.pk)
 
 
@@ -374,9 +519,15 @@ def contract_edit(request, pk):
     case = _case(request, pk)
     form = ContractEditForm(request.POST)
     if form.is_valid():
-        _run(request, actions.do_propose_contract_edit, case, text=form.cleaned_data["text"],
-             note=form.cleaned_data["note"], base_number=form.cleaned_data["base_number"],
-             success=_("Your version has been saved; it needs all three signatures."))
+        _run(
+            request,
+            actions.do_propose_contract_edit,
+            case,
+            text=form.cleaned_data["text"],
+            note=form.cleaned_data["note"],
+            base_number=form.cleaned_data["base_number"],
+            success=_("Your version has been saved; it needs all three signatures."),
+        )
     else:
         messages.error(request, _("The contract text is empty."))
     return redirect("cases:contract", case.pk)
@@ -395,9 +546,17 @@ def contract_diff(request, pk):
     except ValueError:
         a, b = max(latest.number - 1, 1), latest.number
     old, new = _version(case, a), _version(case, b)
-    return render(request, "cases/contract_diff.html", {
-        "case": case, "old": old, "new": new, "diff": contract.diff_html(old, new), "versions": versions,
-    })
+    return render(
+        request,
+        "cases/contract_diff.html",
+        {
+            "case": case,
+            "old": old,
+            "new": new,
+            "diff": contract.diff_html(old, new),
+            "versions": versions,
+        },
+    )
 
 
 @require_login
@@ -418,8 +577,7 @@ def task_update(request, pk, task_pk):
     task = get_visible_or_404(case.tasks.all(), pk=task_pk)
     form = TaskStatusForm(request.POST)
     if form.is_valid():
-        _run(request, actions.do_update_task, task, status=form.cleaned_data["status"],
-             success=_("Task updated."))
+        _run(request, actions.do_update_task, task, status=form.cleaned_data["status"], success=_("Task updated."))
     else:
         messages.error(request, _("Unknown task status."))
     return _back(case)
@@ -431,8 +589,14 @@ def message_post(request, pk):
     case = _case(request, pk)
     form = MessageForm(request.POST, request.FILES)
     if form.is_valid():
-        _run(request, actions.do_post_message, case, body=form.cleaned_data["body"],
-             files=form.cleaned_data["files"], success=_("Message sent."))
+        _run(
+            request,
+            actions.do_post_message,
+            case,
+            body=form.cleaned_data["body"],
+            files=form.cleaned_data["files"],
+            success=_("Message sent."),
+        )
     else:
         for error in form.errors.get("files", []) + form.non_field_errors():
             messages.error(request, error)
@@ -455,8 +619,15 @@ def evaluate(request, pk):
     side = request.user.role
     form = EvaluationForm(request.POST or None, side=side)
     if request.method == "POST" and form.is_valid():
-        if _run(request, actions.do_submit_evaluation, case, form=form, ratings=form.ratings(),
-                comments=form.cleaned_data["comments"], success=_("Thank you for your evaluation.")):
+        if _run(
+            request,
+            actions.do_submit_evaluation,
+            case,
+            form=form,
+            ratings=form.ratings(),
+            comments=form.cleaned_data["comments"],
+            success=_("Thank you for your evaluation."),
+        ):
             return _back(case)
     return render(request, "cases/evaluate.html", {"case": case, "form": form, "criteria": CRITERIA[side]})
 
@@ -467,13 +638,25 @@ def outcome(request, pk):
     current = Outcome.objects.filter(case=case).first()
     initial = {}
     if current:
-        initial = {"result": current.result, "amount_recovered": current.amount_recovered,
-                   "outcome_date": current.outcome_date, "note": current.note}
+        initial = {
+            "result": current.result,
+            "amount_recovered": current.amount_recovered,
+            "outcome_date": current.outcome_date,
+            "note": current.note,
+        }
     form = OutcomeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        if _run(request, actions.do_report_outcome, case, form=form, result=form.cleaned_data["result"],
-                amount_recovered=form.cleaned_data["amount_recovered"], outcome_date=form.cleaned_data["outcome_date"],
-                note=form.cleaned_data["note"], success=_("The outcome has been recorded.")):
+        if _run(
+            request,
+            actions.do_report_outcome,
+            case,
+            form=form,
+            result=form.cleaned_data["result"],
+            amount_recovered=form.cleaned_data["amount_recovered"],
+            outcome_date=form.cleaned_data["outcome_date"],
+            note=form.cleaned_data["note"],
+            success=_("The outcome has been recorded."),
+        ):
             return _back(case)
     return render(request, "cases/outcome.html", {"case": case, "form": form})
 

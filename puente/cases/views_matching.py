@@ -123,7 +123,10 @@ def match_choose(request, pk):
     defender = form.cleaned_data["defender"]
     try:
         do_assign_defender(
-            case, defender, acting_user=request.user, note=form.cleaned_data["note"].strip(),
+            case,
+            defender,
+            acting_user=request.user,
+            note=form.cleaned_data["note"].strip(),
             suggestions=form.shown_list,
         )
     except ActionRefused as exc:
@@ -152,7 +155,9 @@ def match_stats(request):
     ]
     departures = [
         {"record": r, "case_url": _case_url(r.case)}
-        for r in records.exclude(chosen_rank=1).select_related("case", "chosen", "chosen_by").order_by("-at", "-pk")[:30]
+        for r in records.exclude(chosen_rank=1)
+        .select_related("case", "chosen", "chosen_by")
+        .order_by("-at", "-pk")[:30]
     ]
     return render(
         request,

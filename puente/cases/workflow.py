@@ -21,22 +21,19 @@ from .models import CaseState as S
 from .models import Task
 
 
-def _advocate_signed(case):
-    if not case.advocate.has_signed_agreement:
+def _defender_chosen(case):
+    """The Defender is chosen, and the case proceeds under the Advocate Agreement the Advocate
+    signed (``do_assign_defender`` requires the current version and records it on the case)."""
+    if case.defender_id is None:
+        return _("No Defender has been chosen.")
+    if case.agreement_signature_id is None:
         return _("The Advocate has not signed the Advocate Agreement yet.")
     return None
 
 
-def _defender_chosen(case):
-    if case.defender_id is None:
-        return _("No Defender has been chosen.")
-    return _advocate_signed(case)
-
-
 def _contract_signed(case):
-    reason = _advocate_signed(case)
-    if reason:
-        return reason
+    if case.agreement_signature_id is None:
+        return _("The Advocate has not signed the Advocate Agreement yet.")
     latest = case.contract_versions.order_by("-number").first()
     if latest is None or not latest.fully_signed:
         return _("The Case Facilitation Contract is not signed by all three parties.")
@@ -90,8 +87,12 @@ TRANSITIONS = [
     Transition(S.SUBMITTED, S.DECLINED, frozenset({C}), _("Decline"), internal=True),
     Transition(S.IN_REVIEW, S.DECLINED, frozenset({C}), _("Decline"), internal=True),
     Transition(S.INFO_REQUESTED, S.DECLINED, frozenset({C}), _("Decline"), internal=True),
-    Transition(S.IN_REVIEW, S.AGREEMENT_PENDING, frozenset({C}), _("Choose a Defender"), _defender_chosen, internal=True),
-    Transition(S.AGREEMENT_PENDING, S.ACTIVE, frozenset({C, A, D}), _("Contract signed"), _contract_signed, internal=True),
+    Transition(
+        S.IN_REVIEW, S.AGREEMENT_PENDING, frozenset({C}), _("Choose a Defender"), _defender_chosen, internal=True
+    ),
+    Transition(
+        S.AGREEMENT_PENDING, S.ACTIVE, frozenset({C, A, D}), _("Contract signed"), _contract_signed, internal=True
+    ),
     Transition(S.ACTIVE, S.REPORTING, frozenset({C, D}), _("Work done: report hours and expenses"), _tasks_finished),
     Transition(S.REPORTING, S.EVALUATION, frozenset({C}), _("Report invoiced: move to evaluation"), _reporting_settled),
     Transition(S.EVALUATION, S.CLOSED, frozenset({C}), _("Close the case"), _evaluations_in),
@@ -120,7 +121,8 @@ def check(case, target, role):
         t = resume if resume and resume.target == target else None
     if t is None:
         return None, _("A case cannot move from “%(source)s” to “%(target)s”.") % {
-            "source": S(case.state).label, "target": S(target).label if target in S.values else target,
+            "source": S(case.state).label,
+            "target": S(target).label if target in S.values else target,
         }
     if role not in t.roles:
         return None, _("Your role may not make this move.")

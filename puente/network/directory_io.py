@@ -11,13 +11,11 @@ natural key (a Defender by name and country, an Advocate by email): existing one
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 from openpyxl import Workbook
@@ -34,7 +32,10 @@ from .phones import normalise_phone
 DEFENDER_COLUMNS = ["name", "kind", "country", "city", "regions", "languages", "expertise", "capacity",
                     "hourly_rate", "currency", "status", "email", "phone", "whatsapp", "website", "bio"]
 ADVOCATE_COLUMNS = ["email", "first_name", "last_name", "organisation", "country", "city", "jurisdictions",
-                    "languages", "phone", "agreement_signed_at", "agreement_version", "language"]
+                    "languages", "phone", "language"]
+# Columns of older exports, accepted and ignored on import: only the Advocate signs the Advocate
+# Agreement, on its page in the cases app; no import marks it signed.
+ADVOCATE_IGNORED_COLUMNS = ["agreement_signed_at", "agreement_version"]
 DEFENDER_REQUIRED = {"name", "country"}
 ADVOCATE_REQUIRED = {"email", "organisation", "country"}
 RATE_CURRENCIES = {"MXN", "GTQ", "HNL", "NIO", "USD"}
@@ -94,10 +95,8 @@ def defender_rows():
 def advocate_rows():
     qs = Advocate.objects.select_related("user").prefetch_related("jurisdictions", "languages").order_by("user__email")
     for a in qs:
-        signed = timezone.localtime(a.agreement_signed_at).date().isoformat() if a.agreement_signed_at else ""
         yield [a.user.email, a.user.first_name, a.user.last_name, a.organisation, a.country, a.city,
-               _codes(a.jurisdictions.all()), _codes(a.languages.all()), a.phone, signed, a.agreement_version,
-               a.user.language]
+               _codes(a.jurisdictions.all()), _codes(a.languages.all()), a.phone, a.user.language]
 
 
 def export_csv(kind) -> bytes:
@@ -185,7 +184,7 @@ def _sheet_from_rows(label, raw_rows, errors):
         errors.append(_("%(file)s, row 1: the header is not a Defender or Advocate list (expected columns: %(cols)s).")
                       % {"file": label, "cols": ", ".join(DEFENDER_COLUMNS)})
         return None
-    known = DEFENDER_COLUMNS if kind == "defenders" else ADVOCATE_COLUMNS
+    known = DEFENDER_COLUMNS if kind == "defenders" else ADVOCATE_COLUMNS + ADVOCATE_IGNORED_COLUMNS
     unknown = [h for h in header if h and h not in known]
     if unknown:
         errors.append(_("%(file)s, row 1: unknown column(s) %(cols)s.") % {"file": label, "cols": ", ".join(unknown)})
@@ -348,26 +347,12 @@ def _check_advocate(row, lookups, err):
     if country and country not in ("US", "CA"):
         err("country", _("must be US or CA"))
     data["country"] = country
-    for col in ("first_name", "last_name", "organisation", "city", "phone", "agreement_version"):
+    for col in ("first_name", "last_name", "organisation", "city", "phone"):
         data[col] = row.get(col, "")
     language = (row.get("language") or "en").lower()
     if language not in ("en", "es"):
         err("language", _("must be en or es"))
     data["language"] = language
-    signed = row.get("agreement_signed_at", "")
-    data["agreement_signed_at"] = None
-    if signed:
-        try:
-            dt = parse_datetime(signed)
-            if dt is None:
-                d = parse_date(signed[:10]) if len(signed) >= 10 else None
-                dt = datetime.combine(d, time(12)) if d else None
-        except ValueError:  # well formed but impossible, such as 2025-13-40
-            dt = None
-        if dt is None:
-            err("agreement_signed_at", _("must be a date such as 2025-03-31"))
-        else:
-            data["agreement_signed_at"] = timezone.make_aware(dt) if timezone.is_naive(dt) else dt
     data["jurisdictions"] = _codes_to_objects(row.get("jurisdictions", ""), lookups.jurisdictions, str.upper, err,
                                               "jurisdictions")
     data["languages"] = _codes_to_objects(row.get("languages", ""), lookups.languages, str.lower, err, "languages")

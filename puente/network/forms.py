@@ -111,16 +111,11 @@ class AccountForm(forms.ModelForm):
 class AdvocateForm(forms.ModelForm):
     jurisdictions = _m2m(Jurisdiction.objects.all(), _("Bar admissions"))
     languages = _m2m(Language.objects.all(), _("Languages"))
-    agreement_signed_at = forms.DateTimeField(
-        label=_("Advocate Agreement signed"), required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
-    )
 
+    # No "Advocate Agreement signed" field: only the Advocate signs, on the agreement page (cases).
     class Meta:
         model = Advocate
-        fields = ["organisation", "country", "city", "phone", "jurisdictions", "languages",
-                  "agreement_signed_at", "agreement_version"]
+        fields = ["organisation", "country", "city", "phone", "jurisdictions", "languages"]
 
 
 class OwnAdvocateForm(forms.ModelForm):

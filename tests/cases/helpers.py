@@ -12,37 +12,65 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def client_data(**extra):
-    data = {"given_names": "María Guadalupe", "surname_1": "Xol", "surname_2": "Chuc", "sex": "F",
-            "birth_date": "1988-03", "country": "GT", "community": "Aldea Tzalam", "phone": "+502 5555 1234"}
+    data = {
+        "given_names": "María Guadalupe",
+        "surname_1": "Xol",
+        "surname_2": "Chuc",
+        "sex": "F",
+        "birth_date": "1988-03",
+        "country": "GT",
+        "community": "Aldea Tzalam",
+        "phone": "+502 5555 1234",
+    }
     data.update(extra)
     return data
 
 
 def submit(advocate_profile, *, claim_type="wage_hour", tasks=None, parties=None, **case_extra):
-    case_data = {"claim_type": claim_type, "court": "E.D.N.C.", "docket_number": "5:26-cv-00123",
-                 "summary": "Unpaid H-2A wages, tobacco harvest 2025.", "urgency": "soon",
-                 "deadline": datetime.date.today() + datetime.timedelta(days=60)}
+    case_data = {
+        "claim_type": claim_type,
+        "court": "E.D.N.C.",
+        "docket_number": "5:26-cv-00123",
+        "summary": "Unpaid H-2A wages, tobacco harvest 2025.",
+        "urgency": "soon",
+        "deadline": datetime.date.today() + datetime.timedelta(days=60),
+    }
     case_data.update(case_extra)
     return actions.do_submit_request(
-        advocate_profile, acting_user=advocate_profile.user, client=client_data(), case=case_data,
+        advocate_profile,
+        acting_user=advocate_profile.user,
+        client=client_data(),
+        case=case_data,
         parties=parties if parties is not None else [{"kind": "employer", "name": "Smith Tobacco Farms LLC"}],
-        tasks=tasks if tasks is not None else [
-            {"kind": "locate", "description": "Last seen in Cobán", "due_date": datetime.date.today() + datetime.timedelta(days=10)},
+        tasks=tasks
+        if tasks is not None
+        else [
+            {
+                "kind": "locate",
+                "description": "Last seen in Cobán",
+                "due_date": datetime.date.today() + datetime.timedelta(days=10),
+            },
             {"kind": "declaration", "description": "", "due_date": datetime.date.today() + datetime.timedelta(days=30)},
         ],
     )
 
 
 def sign_agreement(advocate_profile):
-    actions.do_sign_advocate_agreement(advocate_profile, acting_user=advocate_profile.user,
-                                       typed_name=advocate_profile.user.get_full_name(), accepted=True)
+    actions.do_sign_advocate_agreement(
+        advocate_profile,
+        acting_user=advocate_profile.user,
+        typed_name=advocate_profile.user.get_full_name(),
+        accepted=True,
+    )
     advocate_profile.refresh_from_db()
 
 
 def sign_all(case, coordinator, advocate_user, defender_user):
     for user in (coordinator, advocate_user, defender_user):
         version = actions.latest_version(case)
-        actions.do_sign_contract(case, acting_user=user, typed_name=user.get_full_name(), accepted=True, sha256=version.sha256)
+        actions.do_sign_contract(
+            case, acting_user=user, typed_name=user.get_full_name(), accepted=True, sha256=version.sha256
+        )
     case.refresh_from_db()
     return case
 
@@ -70,8 +98,13 @@ def settle_reporting(case, defender_user, coordinator):
 
     make_rates(on=timezone.localdate() - datetime.timedelta(days=30))
     report = billing.do_create_report(case, acting_user=defender_user)
-    billing.do_add_entry(report, acting_user=defender_user, date=timezone.localdate(), hours=Decimal("2.00"),
-                         description="Entrevista con la clienta")
+    billing.do_add_entry(
+        report,
+        acting_user=defender_user,
+        date=timezone.localdate(),
+        hours=Decimal("2.00"),
+        description="Entrevista con la clienta",
+    )
     report = billing.do_submit_report(report, acting_user=defender_user)
     report = billing.do_approve_report(report, acting_user=coordinator)
     invoice = billing.do_create_invoice(case.advocate, [report], acting_user=coordinator)

@@ -48,6 +48,13 @@ MATRIX = [
     Entry("cases:contract", kwargs=case, expect=PARTIES),
     Entry("cases:contract_sign", kwargs=case, method="post", expect=PARTIES_POST),
     Entry("cases:contract_edit", kwargs=case, method="post", expect=PARTIES_POST),
+    # Coordinators only (the money terms); the posted terms are the case's own, unchanged: refused
+    # with a message, and the page redirects back.
+    Entry("cases:contract_terms", kwargs=case, method="post",
+          data=lambda w: {"hourly_rate_0": "250.00", "hourly_rate_1": "GTQ", "fee_percent": "10",
+                          "fee_flat_0": "", "fee_flat_1": "USD", "expenses_cap_0": "", "expenses_cap_1": "GTQ",
+                          "base_number": "1"},
+          expect={"coordinator": 302}),
     Entry("cases:contract_diff", kwargs=case, expect=PARTIES),
     Entry("cases:contract_pdf", kwargs=case, expect=PARTIES),
     Entry("cases:task_update", kwargs=lambda w: {"pk": w.case.pk, "task_pk": w.task.pk}, method="post",

@@ -18,9 +18,14 @@ def matching_case(w):
         from puente.locate.models import Person
         from puente.network.models import Region
 
-        client = Person.objects.create(given_names="Juana", surname_1="Xol", region=Region.objects.get(name="Huehuetenango"))
+        client = Person.objects.create(
+            given_names="Juana", surname_1="Xol", region=Region.objects.get(name="Huehuetenango")
+        )
         w.matching_case = Case.objects.create(
-            reference=f"AM-{next(_refs):05d}", advocate=w.advocate_profile, client=client, claim_type="wage_hour",
+            reference=f"AM-{next(_refs):05d}",
+            advocate=w.advocate_profile,
+            client=client,
+            claim_type="wage_hour",
             state="in_review",
         )
     return w.matching_case
@@ -31,7 +36,9 @@ MATRIX = [
     Entry("cases:match_suggestions", expect={"coordinator": 200}, kwargs=lambda w: {"pk": matching_case(w).pk}),
     # Choosing: Coordinators only; an empty form is refused with 400 and writes nothing.
     Entry(
-        "cases:match_choose", method="post", expect={"coordinator": 400},
+        "cases:match_choose",
+        method="post",
+        expect={"coordinator": 400},
         kwargs=lambda w: {"pk": matching_case(w).pk},
     ),
     # Whether the network follows the suggestions: Coordinators only.

@@ -37,14 +37,16 @@ def pending(world):
 
 def sign(case, user):
     version = actions.latest_version(case)
-    return actions.do_sign_contract(case, acting_user=user, typed_name=user.get_full_name(), accepted=True,
-                                    sha256=version.sha256)
+    return actions.do_sign_contract(
+        case, acting_user=user, typed_name=user.get_full_name(), accepted=True, sha256=version.sha256
+    )
 
 
 def change(case, world, defender=None, **kw):
     kw.setdefault("reason", REASON)
-    return actions.do_change_defender(case, defender or world.other_defender_org, acting_user=kw.pop("acting_user", world.coordinator),
-                                      **kw)
+    return actions.do_change_defender(
+        case, defender or world.other_defender_org, acting_user=kw.pop("acting_user", world.coordinator), **kw
+    )
 
 
 def get(user, name, *args):
@@ -66,7 +68,7 @@ def test_change_voids_signatures_and_makes_a_version_naming_the_new_defender(pen
     assert all(s.voided_at is not None for s in signatures)
     assert v1.signature_for("advocate") is None and not v1.valid_signatures()
     # Version 2 names the new Defender in both languages, with its rate; only those lines changed.
-    assert "- Defensoría Popular de Oaxaca, Mexico (\"the Defender\")." in v2.text
+    assert '- Defensoría Popular de Oaxaca, Mexico ("the Defender").' in v2.text
     assert "- Defensoría Popular de Oaxaca, México («el Defensor»)." in v2.text
     assert "paid MXN 250.00 per hour" in v2.text and "El Defensor recibe MXN 250.00 por hora" in v2.text
     assert "Centro de Derechos Mam" not in v2.text and "GTQ" not in v2.text
@@ -86,8 +88,9 @@ def test_change_voids_signatures_and_makes_a_version_naming_the_new_defender(pen
 
 def test_the_parties_edits_survive_the_change(pending, world):
     v1 = actions.latest_version(pending)
-    actions.do_propose_contract_edit(pending, acting_user=world.advocate, base_number=1,
-                                     text=v1.text.replace("within 30 days", "within 45 days"))
+    actions.do_propose_contract_edit(
+        pending, acting_user=world.advocate, base_number=1, text=v1.text.replace("within 30 days", "within 45 days")
+    )
     v3 = change(pending, world)
     assert v3.number == 3 and "within 45 days" in v3.text
     assert "- Defensoría Popular de Oaxaca, México («el Defensor»)." in v3.text
@@ -96,9 +99,10 @@ def test_the_parties_edits_survive_the_change(pending, world):
 
 def test_defender_lines_edited_by_a_party_mean_the_text_is_generated_again(pending, world):
     v1 = actions.latest_version(pending)
-    edited = v1.text.replace("- Centro de Derechos Mam, Guatemala («el Defensor»).",
-                             "- Centro de Derechos Mam (Cobán), Guatemala («el Defensor»).").replace(
-        "within 30 days", "within 45 days")
+    edited = v1.text.replace(
+        "- Centro de Derechos Mam, Guatemala («el Defensor»).",
+        "- Centro de Derechos Mam (Cobán), Guatemala («el Defensor»).",
+    ).replace("within 30 days", "within 45 days")
     actions.do_propose_contract_edit(pending, acting_user=world.defender, base_number=1, text=edited)
     v3 = change(pending, world)
     pending.refresh_from_db()
@@ -213,8 +217,9 @@ def test_both_defenders_and_the_advocate_are_told_in_their_language(pending, wor
     advocate = Notification.objects.get(user=world.advocate, kind=Notification.Kind.CONTRACT, case=pending)
     assert "is now Defensoría Popular de Oaxaca: version 2 of the contract needs your signature" in advocate.text
     # The Coordinator who acted is not told of their own change.
-    assert not Notification.objects.filter(user=world.coordinator, kind=Notification.Kind.CONTRACT,
-                                           case=pending).exists()
+    assert not Notification.objects.filter(
+        user=world.coordinator, kind=Notification.Kind.CONTRACT, case=pending
+    ).exists()
 
 
 def test_timeline_and_audit_history(pending, world):
@@ -222,17 +227,27 @@ def test_timeline_and_audit_history(pending, world):
     row = CaseTransition.objects.get(case=pending, event=CaseTransition.Event.DEFENDER_CHANGED)
     assert row.actor == world.coordinator and row.from_state == row.to_state == S.AGREEMENT_PENDING
     assert REASON in row.note and "Centro de Derechos Mam → Defensoría Popular de Oaxaca" in row.note
-    entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Case), object_pk=str(pending.pk),
-                                      action=LogEntry.Action.UPDATE)
-    changed = [e.changes_dict["defender"] for e in entries.filter(actor=world.coordinator)
-               if "defender" in (e.changes_dict or {})]
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Case), object_pk=str(pending.pk), action=LogEntry.Action.UPDATE
+    )
+    changed = [
+        e.changes_dict["defender"]
+        for e in entries.filter(actor=world.coordinator)
+        if "defender" in (e.changes_dict or {})
+    ]
     assert [str(world.defender_org.pk), str(world.other_defender_org.pk)] in changed, changed
-    voided = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(ContractSignature),
-                                     action=LogEntry.Action.UPDATE, actor=world.coordinator)
+    voided = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(ContractSignature),
+        action=LogEntry.Action.UPDATE,
+        actor=world.coordinator,
+    )
     assert sum("voided_at" in (e.changes_dict or {}) for e in voided) == 2
-    assert LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(ContractVersion),
-                                   action=LogEntry.Action.CREATE, object_pk=str(actions.latest_version(pending).pk),
-                                   actor=world.coordinator).exists()
+    assert LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(ContractVersion),
+        action=LogEntry.Action.CREATE,
+        object_pk=str(actions.latest_version(pending).pk),
+        actor=world.coordinator,
+    ).exists()
     # The case page: the Coordinator reads the reason; the Advocate sees the change, not the reason.
     coordinator_page = get(world.coordinator, "cases:detail", pending.pk).content.decode()
     assert "Defender changed" in coordinator_page and REASON in coordinator_page
@@ -258,8 +273,10 @@ def test_form_on_the_case_page_for_coordinators_only(pending, world):
     for user in (world.advocate, world.defender):
         assert url not in get(user, "cases:detail", pending.pk).content.decode()
     # Not offered once the case is active.
-    assert reverse("cases:change_defender", args=[world.case.pk]) not in get(
-        world.coordinator, "cases:detail", world.case.pk).content.decode()
+    assert (
+        reverse("cases:change_defender", args=[world.case.pk])
+        not in get(world.coordinator, "cases:detail", world.case.pk).content.decode()
+    )
     client = Client()
     client.force_login(world.coordinator)
     # The form offers active Defenders other than the current one; a bad choice is refused.
@@ -275,8 +292,11 @@ def test_form_on_the_case_page_for_coordinators_only(pending, world):
 def test_refusal_through_the_view_says_why(world):
     client = Client()
     client.force_login(world.coordinator)
-    response = client.post(reverse("cases:change_defender", args=[world.case.pk]),
-                           {"defender": world.other_defender_org.pk, "reason": REASON}, follow=True)
+    response = client.post(
+        reverse("cases:change_defender", args=[world.case.pk]),
+        {"defender": world.other_defender_org.pk, "reason": REASON},
+        follow=True,
+    )
     assert "can no longer be changed" in response.content.decode()
     world.case.refresh_from_db()
     assert world.case.defender == world.defender_org

@@ -5,6 +5,7 @@ import datetime
 import hashlib
 from decimal import Decimal
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -13,7 +14,7 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from puente.core.action_contract import ActionRefused
-from puente.cases import actions, contract
+from puente.cases import actions, api, contract
 from puente.cases.models import CaseState, ContractSignature, ContractVersion
 from tests.cases.helpers import sign_agreement
 
@@ -32,29 +33,48 @@ def pending(world):
 
 def sign(case, user, sha=None):
     version = actions.latest_version(case)
-    return actions.do_sign_contract(case, acting_user=user, typed_name=user.get_full_name(), accepted=True,
-                                    sha256=sha or version.sha256)
+    return actions.do_sign_contract(
+        case, acting_user=user, typed_name=user.get_full_name(), accepted=True, sha256=sha or version.sha256
+    )
 
 
 def test_agreement_signing(world):
     profile = world.other_advocate_profile
-    assert not profile.has_signed_agreement
+    assert api.agreement_signature(profile) is None
     with pytest.raises(ActionRefused):
-        actions.do_sign_advocate_agreement(profile, acting_user=profile.user, typed_name="Daniel Tremblay", accepted=False)
+        actions.do_sign_advocate_agreement(
+            profile, acting_user=profile.user, typed_name="Daniel Tremblay", accepted=False
+        )
     with pytest.raises(ActionRefused):
-        actions.do_sign_advocate_agreement(profile, acting_user=world.advocate, typed_name="Sarah Miller", accepted=True)
+        actions.do_sign_advocate_agreement(
+            profile, acting_user=world.advocate, typed_name="Sarah Miller", accepted=True
+        )
     client = Client()
     client.force_login(profile.user)
-    response = client.post(reverse("cases:agreement"), {"typed_name": "Daniel Tremblay", "accepted": "on"})
+    page = client.get(reverse("cases:agreement")).content.decode()
+    sha = re.search(r'name="sha256" value="([0-9a-f]{64})"', page).group(1)
+    response = client.post(
+        reverse("cases:agreement"), {"typed_name": "Daniel Tremblay", "accepted": "on", "sha256": sha}
+    )
     assert response.status_code == 302
-    profile.refresh_from_db()
-    assert profile.has_signed_agreement and profile.agreement_version == "2026-1"
+    signature = api.agreement_signature(profile)
+    assert signature.version == "2026-1" and signature.typed_name == "Daniel Tremblay"
+    assert signature.user == profile.user and signature.text_sha256 == sha
 
 
 def test_generated_text_has_the_case_facts_but_not_the_client_name(pending, world):
     text = actions.latest_version(pending).text
-    for fact in (pending.reference, "Smith Tobacco Farms LLC", "Locate the client", "Centro de Derechos Mam",
-                 "Farmworker Justice Project", "250.00", "10%", "CONFIDENTIALITY", "5:26-cv-00123"):
+    for fact in (
+        pending.reference,
+        "Smith Tobacco Farms LLC",
+        "Locate the client",
+        "Centro de Derechos Mam",
+        "Farmworker Justice Project",
+        "250.00",
+        "10%",
+        "CONFIDENTIALITY",
+        "5:26-cv-00123",
+    ):
         assert fact in text, fact
     assert "Xol" not in text and "Guadalupe" not in text
 
@@ -82,9 +102,20 @@ def test_generated_text_is_bilingual_with_the_case_facts_in_spanish(pending, wor
     ):
         assert spanish in text, spanish
     # Each clause in English, then its Spanish text, then the next clause.
-    order = ["1. PARTIES", "1. PARTES", "2. THE CASE", "2. EL CASO", "3. TASKS AND DEADLINES", "3. TAREAS Y PLAZOS",
-             "4. RATES AND FEES", "4. TARIFAS Y HONORARIOS", "5. CONFIDENTIALITY", "5. CONFIDENCIALIDAD",
-             "6. CHANGES AND SIGNATURE", "6. CAMBIOS Y FIRMA"]
+    order = [
+        "1. PARTIES",
+        "1. PARTES",
+        "2. THE CASE",
+        "2. EL CASO",
+        "3. TASKS AND DEADLINES",
+        "3. TAREAS Y PLAZOS",
+        "4. RATES AND FEES",
+        "4. TARIFAS Y HONORARIOS",
+        "5. CONFIDENTIALITY",
+        "5. CONFIDENCIALIDAD",
+        "6. CHANGES AND SIGNATURE",
+        "6. CAMBIOS Y FIRMA",
+    ]
     assert [text.index(h) for h in order] == sorted(text.index(h) for h in order)
     assert "- Claim type: Trafficking" in text and f"- Locate the client: Last seen in Cobán. Due: {soon}" in text
     assert "Xol" not in text and "Guadalupe" not in text
@@ -109,8 +140,15 @@ def test_defender_reads_the_contract_page_in_spanish(pending, world):
     client = Client()
     client.force_login(world.defender)
     page = client.get(reverse("cases:contract", args=[pending.pk])).content.decode()
-    for spanish in (f"Contrato de Facilitación, caso {pending.reference}", "Firmas", "Firmar esta versión",
-                    "Esperando firmas", "3. TAREAS Y PLAZOS", "Localizar al cliente", "«el Defensor»"):
+    for spanish in (
+        f"Contrato de Facilitación, caso {pending.reference}",
+        "Firmas",
+        "Firmar esta versión",
+        "Esperando firmas",
+        "3. TAREAS Y PLAZOS",
+        "Localizar al cliente",
+        "«el Defensor»",
+    ):
         assert spanish in page, spanish
     assert "Sign this version" not in page and "Waiting for signatures" not in page
     client.force_login(world.advocate)
@@ -151,7 +189,9 @@ def test_edit_makes_a_new_version_needing_all_signatures(pending, world):
         actions.do_propose_contract_edit(pending, acting_user=world.defender, text=v1.text, base_number=1)
     with pytest.raises(ActionRefused):
         actions.do_propose_contract_edit(pending, acting_user=world.other_advocate, text=new_text, base_number=1)
-    v2 = actions.do_propose_contract_edit(pending, acting_user=world.advocate, text=new_text, note="45 days", base_number=1)
+    v2 = actions.do_propose_contract_edit(
+        pending, acting_user=world.advocate, text=new_text, note="45 days", base_number=1
+    )
     assert v2.number == 2 and v2.sha256 != v1.sha256
     assert ContractVersion.objects.filter(case=pending).count() == 2
     # Somebody editing the stale version 1 is refused.
@@ -168,9 +208,14 @@ def test_edit_makes_a_new_version_needing_all_signatures(pending, world):
     pending.refresh_from_db()
     assert pending.state == S.ACTIVE
     assert set(ContractSignature.objects.filter(version=v2).values_list("side", flat=True)) == {
-        "coordinator", "advocate", "defender"}
+        "coordinator",
+        "advocate",
+        "defender",
+    }
     # A change after activation makes version 3, unsigned; the case stays active.
-    v3 = actions.do_propose_contract_edit(pending, acting_user=world.coordinator, text=new_text + "\nAddendum.\n", base_number=2)
+    v3 = actions.do_propose_contract_edit(
+        pending, acting_user=world.coordinator, text=new_text + "\nAddendum.\n", base_number=2
+    )
     assert not v3.fully_signed
     pending.refresh_from_db()
     assert pending.state == S.ACTIVE
@@ -178,8 +223,12 @@ def test_edit_makes_a_new_version_needing_all_signatures(pending, world):
 
 def test_diff_view_shows_changes_escaped(pending, world):
     v1 = actions.latest_version(pending)
-    actions.do_propose_contract_edit(pending, acting_user=world.defender, base_number=1,
-                                     text=v1.text.replace("within 30 days", "within 45 days <script>x</script>"))
+    actions.do_propose_contract_edit(
+        pending,
+        acting_user=world.defender,
+        base_number=1,
+        text=v1.text.replace("within 30 days", "within 45 days <script>x</script>"),
+    )
     client = Client()
     client.force_login(world.defender)
     html = client.get(reverse("cases:contract_diff", args=[pending.pk]), {"a": 1, "b": 2}).content.decode()
@@ -209,10 +258,14 @@ def test_contract_page_sign_through_the_view(pending, world):
     page = client.get(url).content.decode()
     assert "Firmar esta versión" in page  # the Defender reads Spanish
     version = actions.latest_version(pending)
-    client.post(reverse("cases:contract_sign", args=[pending.pk]),
-                {"typed_name": "Juan Carlos Tzoc Ajanel", "accepted": "on", "sha256": version.sha256})
+    client.post(
+        reverse("cases:contract_sign", args=[pending.pk]),
+        {"typed_name": "Juan Carlos Tzoc Ajanel", "accepted": "on", "sha256": version.sha256},
+    )
     assert version.signatures.filter(side="defender", user=world.defender).exists()
     # No acceptance box: refused.
     client.force_login(world.advocate)
-    client.post(reverse("cases:contract_sign", args=[pending.pk]), {"typed_name": "Sarah Miller", "sha256": version.sha256})
+    client.post(
+        reverse("cases:contract_sign", args=[pending.pk]), {"typed_name": "Sarah Miller", "sha256": version.sha256}
+    )
     assert not version.signatures.filter(side="advocate").exists()

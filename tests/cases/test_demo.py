@@ -17,7 +17,9 @@ def test_demo_is_idempotent_and_covers_every_step(django_capture_on_commit_callb
     make_coordinator(email="coordinator1@demo.puente.org")
     for n in (1, 2):
         make_advocate(email=f"advocate{n}@demo.puente.org")
-        make_defender_user(make_defender_org(name=f"Demo Defender {n}", regions=()), email=f"defender{n}@demo.puente.org")
+        make_defender_user(
+            make_defender_org(name=f"Demo Defender {n}", regions=()), email=f"defender{n}@demo.puente.org"
+        )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         demo.load(io.StringIO())

@@ -33,10 +33,15 @@ def login_form(page, user):
 def login_cookie(page, user, live_server):
     client = Client()
     client.force_login(user)
-    page.context.add_cookies([{
-        "name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }])
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
 
 
 def text(page):
@@ -49,10 +54,13 @@ def test_five_steps_three_users(new_page, live_server):
     coordinator = make_coordinator()
     advocate_profile = make_advocate(first_name="Sarah", last_name="Miller")
     advocate = advocate_profile.user
-    defender_org = make_defender_org(name="Centro de Derechos Mam", country="GT", regions=(),
-                                     hourly_rate=Money("300.00", "GTQ"))
+    defender_org = make_defender_org(
+        name="Centro de Derechos Mam", country="GT", regions=(), hourly_rate=Money("300.00", "GTQ")
+    )
     defender = make_defender_user(defender_org)
-    other_advocate = make_advocate(organisation="Maple Legal Clinic", country="CA", first_name="Daniel", last_name="Tremblay").user
+    other_advocate = make_advocate(
+        organisation="Maple Legal Clinic", country="CA", first_name="Daniel", last_name="Tremblay"
+    ).user
 
     A = new_page()
     C = new_page()
@@ -145,8 +153,9 @@ def test_five_steps_three_users(new_page, live_server):
         page.check("#id_accepted")
         page.click("#sign-contract")
     assert "Signed by all parties: locked" in text(A)
-    assert set(ContractSignature.objects.filter(version__case=case, version__number=2).values_list("side", flat=True)) == {
-        "coordinator", "advocate", "defender"}
+    assert set(
+        ContractSignature.objects.filter(version__case=case, version__number=2).values_list("side", flat=True)
+    ) == {"coordinator", "advocate", "defender"}
     A.click("text=Compare versions")
     assert "within 15 days" in A.inner_text("#diff ins") and "within 30 days" in A.inner_text("#diff del")
 
@@ -154,11 +163,15 @@ def test_five_steps_three_users(new_page, live_server):
     D.goto(f"/cases/{case.pk}/")
     assert "Activo" in text(D) and "María Guadalupe Xol Chuc" in text(D)
     D.fill("#id_body", "Encontramos a la señora en Cobán. Adjunto su declaración.")
-    D.set_input_files("#id_files", files=[{"name": "declaracion.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}])
+    D.set_input_files(
+        "#id_files", files=[{"name": "declaracion.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}]
+    )
     D.click("#thread button[type=submit]")
     assert "Mensaje enviado." in text(D)
     # An executable disguised as a PDF is refused.
-    D.set_input_files("#id_files", files=[{"name": "foto.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" * 20}])
+    D.set_input_files(
+        "#id_files", files=[{"name": "foto.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" * 20}]
+    )
     D.click("#thread button[type=submit]")
     assert "foto.pdf" in D.inner_text(".messages")
     for task in case.tasks.all():
@@ -182,10 +195,18 @@ def test_five_steps_three_users(new_page, live_server):
     assert C.locator("[data-blocked=evaluation]").count() == 1  # not invoiced yet
     case.refresh_from_db()
     report = billing.do_create_report(case, acting_user=defender)
-    billing.do_add_entry(report, date=datetime.date.today(), hours=Decimal("6.5"), description="Búsqueda en Cobán", acting_user=defender)
+    billing.do_add_entry(
+        report, date=datetime.date.today(), hours=Decimal("6.5"), description="Búsqueda en Cobán", acting_user=defender
+    )
     billing.do_submit_report(report, acting_user=defender)
     billing.do_approve_report(report, acting_user=coordinator)
-    billing.do_add_rate(from_currency="GTQ", to_currency="USD", rate=Decimal("0.13"), effective_date=datetime.date.today() - datetime.timedelta(days=1), acting_user=coordinator)
+    billing.do_add_rate(
+        from_currency="GTQ",
+        to_currency="USD",
+        rate=Decimal("0.13"),
+        effective_date=datetime.date.today() - datetime.timedelta(days=1),
+        acting_user=coordinator,
+    )
     invoice = billing.do_create_invoice(advocate_profile, [report], acting_user=coordinator)
     billing.do_issue_invoice(invoice, acting_user=coordinator)
     C.reload()
@@ -223,8 +244,16 @@ def test_five_steps_three_users(new_page, live_server):
     case.refresh_from_db()
     assert case.state == CaseState.CLOSED
     assert list(CaseTransition.objects.filter(case=case).values_list("to_state", flat=True)) == [
-        "submitted", "in_review", "info_requested", "in_review", "agreement_pending", "active", "reporting",
-        "evaluation", "closed"]
+        "submitted",
+        "in_review",
+        "info_requested",
+        "in_review",
+        "agreement_pending",
+        "active",
+        "reporting",
+        "evaluation",
+        "closed",
+    ]
     timeline = C.inner_text(".timeline")
     assert "Sarah Miller" in timeline and "Juan Carlos Tzoc Ajanel" in timeline
 
@@ -233,7 +262,7 @@ def test_five_steps_three_users(new_page, live_server):
     assert "18500.00 USD" in text(C) or "18,500.00 USD" in text(C)
 
     # Another Advocate never sees the case.
-    O = new_page()
-    login_form(O, other_advocate)
-    O.goto(f"/cases/{case.pk}/")
-    assert case.reference not in O.content() and "Xol" not in O.content()
+    other = new_page()
+    login_form(other, other_advocate)
+    other.goto(f"/cases/{case.pk}/")
+    assert case.reference not in other.content() and "Xol" not in other.content()

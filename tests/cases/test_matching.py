@@ -17,6 +17,7 @@ from puente.cases.matching import suggest
 from puente.cases.models import Case, CaseParty, CaseState, CaseTransition, Evaluation, MatchRecord, Task
 from puente.locate.models import Person
 from puente.network.models import Defender, DefenderConflict, Language, Region
+from tests.cases.helpers import sign_agreement
 from tests.factories import make_advocate, make_coordinator, make_defender_org
 
 pytestmark = pytest.mark.django_db
@@ -33,27 +34,45 @@ def border(a, b):
 
 def defender(name, regions, languages=("spa",), expertise=(), capacity=5, **kw):
     codes = [region(r).code for r in regions]
-    return make_defender_org(name=name, regions=codes, languages=languages, expertise=expertise, capacity=capacity, **kw)
+    return make_defender_org(
+        name=name, regions=codes, languages=languages, expertise=expertise, capacity=capacity, **kw
+    )
 
 
 @pytest.fixture
 def advocate_profile():
     advocate = make_advocate()
-    advocate.agreement_signed_at = timezone.now()
-    advocate.agreement_version = "2026-1"
-    advocate.save()
+    sign_agreement(advocate)
     return advocate
 
 
-def make_case(advocate, *, region_name="Huehuetenango", language="spa", speaks_spanish=True, claim="wage_hour",
-              tasks=("declaration",), parties=(), state=CaseState.IN_REVIEW, defender=None):
+def make_case(
+    advocate,
+    *,
+    region_name="Huehuetenango",
+    language="spa",
+    speaks_spanish=True,
+    claim="wage_hour",
+    tasks=("declaration",),
+    parties=(),
+    state=CaseState.IN_REVIEW,
+    defender=None,
+):
     client = Person.objects.create(
-        given_names="María Guadalupe", surname_1="Tzoc", surname_2="Ajanel",
-        region=region(region_name) if region_name else None, country=region(region_name).country if region_name else "GT",
-        language=Language.objects.get(code=language) if language else None, speaks_spanish=speaks_spanish,
+        given_names="María Guadalupe",
+        surname_1="Tzoc",
+        surname_2="Ajanel",
+        region=region(region_name) if region_name else None,
+        country=region(region_name).country if region_name else "GT",
+        language=Language.objects.get(code=language) if language else None,
+        speaks_spanish=speaks_spanish,
     )
     case = Case.objects.create(
-        reference=f"MT-{next(_refs):05d}", advocate=advocate, client=client, claim_type=claim, state=state,
+        reference=f"MT-{next(_refs):05d}",
+        advocate=advocate,
+        client=client,
+        claim_type=claim,
+        state=state,
         defender=defender,
     )
     for kind in tasks:
@@ -206,7 +225,9 @@ def test_aggregates_cache_is_invalidated_by_a_new_evaluation(advocate_profile):
 def test_conflict_of_interest_excludes_and_says_why(advocate_profile):
     conflicted = defender("Con conflicto", ["Huehuetenango"])
     clean = defender("Sin conflicto", ["Huehuetenango"])
-    DefenderConflict.objects.create(defender=conflicted, party_kind="recruiter", party_name="Reclutadora del Norte S.A. de C.V.")
+    DefenderConflict.objects.create(
+        defender=conflicted, party_kind="recruiter", party_name="Reclutadora del Norte S.A. de C.V."
+    )
     DefenderConflict.objects.create(defender=clean, party_kind="employer", party_name="Reclutadora del Sur")
     case = make_case(
         advocate_profile, parties=[("recruiter", "RECLUTADORA  DEL NORTE, SA DE CV"), ("employer", "Granjas Unidas")]
@@ -249,7 +270,9 @@ def test_gap_falls_back_to_the_same_country(advocate_profile):
 
 def test_gaps_for_language_and_expertise_and_none_when_covered(advocate_profile):
     defender("Defensa Huehue", ["Huehuetenango"], languages=("spa",), expertise=("trafficking",))
-    result = suggest(make_case(advocate_profile, language="mam", speaks_spanish=False, claim="trafficking", tasks=("serve",)))
+    result = suggest(
+        make_case(advocate_profile, language="mam", speaks_spanish=False, claim="trafficking", tasks=("serve",))
+    )
     assert "No available Defender speaks Mam" in result.gaps
     assert "No available Defender lists Service of process" in result.gaps
     assert not any("serves" in g for g in result.gaps)
@@ -367,7 +390,9 @@ def test_choose_refused_by_the_workflow_writes_nothing(advocate_profile, coordin
     only = defender("Única", ["Huehuetenango"])
     case = make_case(advocate_profile, state=CaseState.CLOSED)
     shown = _shown(coordinator_client.get(reverse("cases:match_suggestions", args=[case.pk])))
-    response = coordinator_client.post(reverse("cases:match_choose", args=[case.pk]), {"defender": only.pk, "shown": shown})
+    response = coordinator_client.post(
+        reverse("cases:match_choose", args=[case.pk]), {"defender": only.pk, "shown": shown}
+    )
     assert response.status_code == 409
     assert not MatchRecord.objects.exists()
 
@@ -413,7 +438,9 @@ def test_ranking_points_and_explained_points_agree(advocate_profile):
     _evaluate(advocate_profile, defenders[1], ["4.50", "3.00"])
     _took_up(advocate_profile, defenders[3], [4, 9])
     for speaks_spanish in (True, False):
-        case = make_case(advocate_profile, language="mam", speaks_spanish=speaks_spanish, claim="trafficking", tasks=("locate",))
+        case = make_case(
+            advocate_profile, language="mam", speaks_spanish=speaks_spanish, claim="trafficking", tasks=("locate",)
+        )
         ctx = matching._Context(case, use_cache=False)
         fast = matching._all_points(ctx)
         explained = {row[0]: matching._explain(ctx, row)[0] for row in ctx.defenders}
@@ -453,11 +480,20 @@ def test_queries_do_not_grow_with_the_network(advocate_profile, django_assert_ma
     """A fixed number of queries whatever the size of the network (the benchmark times it)."""
     border("Huehuetenango", "San Marcos")
     for i in range(12):
-        who = defender(f"Red {i}", ["Huehuetenango" if i % 2 else "San Marcos"], languages=("spa", "mam"),
-                       expertise=("trafficking",))
+        who = defender(
+            f"Red {i}",
+            ["Huehuetenango" if i % 2 else "San Marcos"],
+            languages=("spa", "mam"),
+            expertise=("trafficking",),
+        )
         _evaluate(advocate_profile, who, ["4.00"])
-    case = make_case(advocate_profile, language="mam", speaks_spanish=False, claim="trafficking",
-                     parties=[("employer", "Granjas Unidas S.A.")])
+    case = make_case(
+        advocate_profile,
+        language="mam",
+        speaks_spanish=False,
+        claim="trafficking",
+        parties=[("employer", "Granjas Unidas S.A.")],
+    )
     suggest(case)  # fills the per-process aggregates
     with django_assert_max_num_queries(20) as counted:
         result = suggest(case)

@@ -5,11 +5,11 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
-from django.utils import timezone
 
 from puente.cases.models import Case, CaseState, MatchRecord, Task
 from puente.locate.models import Person
 from puente.network.models import Language, Region
+from tests.cases.helpers import sign_agreement
 from tests.factories import make_advocate, make_coordinator, make_defender_org
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,7 +21,9 @@ def login(page, live_server, user):
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url}]
+    )
 
 
 def test_choose_from_the_panel_on_the_review_page(page, live_server):
@@ -29,12 +31,17 @@ def test_choose_from_the_panel_on_the_review_page(page, live_server):
     first = make_defender_org(name="Centro Mam de Huehuetenango", regions=(huehue.code,), languages=("spa", "mam"))
     second = make_defender_org(name="Colectivo Jutiapa", regions=(Region.objects.get(name="Jutiapa").code,))
     advocate = make_advocate()
-    advocate.agreement_signed_at = timezone.now()
-    advocate.save()
-    client = Person.objects.create(given_names="Juana", surname_1="Xol", region=huehue,
-                                   language=Language.objects.get(code="mam"), speaks_spanish=False)
-    case = Case.objects.create(reference="BR-00001", advocate=advocate, client=client, claim_type="wage_hour",
-                               state=CaseState.IN_REVIEW)
+    sign_agreement(advocate)
+    client = Person.objects.create(
+        given_names="Juana",
+        surname_1="Xol",
+        region=huehue,
+        language=Language.objects.get(code="mam"),
+        speaks_spanish=False,
+    )
+    case = Case.objects.create(
+        reference="BR-00001", advocate=advocate, client=client, claim_type="wage_hour", state=CaseState.IN_REVIEW
+    )
     Task.objects.create(case=case, kind="declaration")
     login(page, live_server, make_coordinator())
 

@@ -71,8 +71,13 @@ def test_signature_waits_for_a_concurrent_defender_change_and_is_refused():
 
     def sign():
         try:
-            actions.do_sign_contract(Case.objects.get(pk=case.pk), acting_user=old_user, typed_name="Juan Carlos Tzoc Ajanel",
-                                     accepted=True, sha256=version.sha256)
+            actions.do_sign_contract(
+                Case.objects.get(pk=case.pk),
+                acting_user=old_user,
+                typed_name="Juan Carlos Tzoc Ajanel",
+                accepted=True,
+                sha256=version.sha256,
+            )
             outcome["result"] = "signed"
         except ActionRefused as exc:
             outcome["result"] = exc.text

@@ -29,9 +29,13 @@ def test_full_path_records_every_move_with_actor(world):
     with pytest.raises(ActionRefused, match="Advocate Agreement"):
         actions.do_assign_defender(case, w.defender_org, acting_user=w.coordinator)
     sign_agreement(w.other_advocate_profile)
-    shown = [{"defender_id": w.other_defender_org.pk, "rank": 1, "score": 0.9, "reasons": ["x"]},
-             {"defender_id": w.defender_org.pk, "rank": 2, "score": 0.7, "reasons": ["y"]}]
-    record = actions.do_assign_defender(case, w.defender_org, acting_user=w.coordinator, note="Speaks Q'eqchi'", suggestions=shown)
+    shown = [
+        {"defender_id": w.other_defender_org.pk, "rank": 1, "score": 0.9, "reasons": ["x"]},
+        {"defender_id": w.defender_org.pk, "rank": 2, "score": 0.7, "reasons": ["y"]},
+    ]
+    record = actions.do_assign_defender(
+        case, w.defender_org, acting_user=w.coordinator, note="Speaks Q'eqchi'", suggestions=shown
+    )
     assert isinstance(record, MatchRecord) and record.chosen_rank == 2 and record.suggestions == shown
     assert not record.followed_suggestion
     case.refresh_from_db()
@@ -53,27 +57,43 @@ def test_full_path_records_every_move_with_actor(world):
     actions.do_transition(case, S.EVALUATION, acting_user=w.coordinator)
     with pytest.raises(ActionRefused, match="evaluation"):
         actions.do_transition(case, S.CLOSED, acting_user=w.coordinator)
-    actions.do_submit_evaluation(case, acting_user=w.other_advocate, ratings={"communication": 5, "timeliness": 4, "quality": 5, "client_care": 4})
-    actions.do_submit_evaluation(case, acting_user=w.defender, ratings={"instructions": 3, "communication": 4, "support": 5, "payment": 4})
+    actions.do_submit_evaluation(
+        case,
+        acting_user=w.other_advocate,
+        ratings={"communication": 5, "timeliness": 4, "quality": 5, "client_care": 4},
+    )
+    actions.do_submit_evaluation(
+        case, acting_user=w.defender, ratings={"instructions": 3, "communication": 4, "support": 5, "payment": 4}
+    )
     actions.do_transition(case, S.CLOSED, acting_user=w.coordinator)
     case.refresh_from_db()
     assert case.state == S.CLOSED and case.closed_at
     steps = list(CaseTransition.objects.filter(case=case).values_list("from_state", "to_state", "actor__email"))
     assert [s[1] for s in steps] == [
-        S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED, S.IN_REVIEW, S.AGREEMENT_PENDING, S.ACTIVE, S.REPORTING,
-        S.EVALUATION, S.CLOSED,
+        S.SUBMITTED,
+        S.IN_REVIEW,
+        S.INFO_REQUESTED,
+        S.IN_REVIEW,
+        S.AGREEMENT_PENDING,
+        S.ACTIVE,
+        S.REPORTING,
+        S.EVALUATION,
+        S.CLOSED,
     ]
     assert steps[3][2] == w.other_advocate.email and steps[6][2] == w.defender.email
     assert case.evaluations.get(side="advocate").overall == pytest.approx(4.5)
 
 
-@pytest.mark.parametrize("who,target", [
-    ("advocate", S.IN_REVIEW),          # only Coordinators start a review
-    ("defender", S.IN_REVIEW),
-    ("coordinator", S.ACTIVE),          # submitted -> active is not a move at all
-    ("coordinator", S.CLOSED),
-    ("coordinator", "nonsense"),
-])
+@pytest.mark.parametrize(
+    "who,target",
+    [
+        ("advocate", S.IN_REVIEW),  # only Coordinators start a review
+        ("defender", S.IN_REVIEW),
+        ("coordinator", S.ACTIVE),  # submitted -> active is not a move at all
+        ("coordinator", S.CLOSED),
+        ("coordinator", "nonsense"),
+    ],
+)
 def test_disallowed_moves_are_refused(world, who, target):
     case = world.submitted_case
     with pytest.raises(ActionRefused):
@@ -86,7 +106,11 @@ def test_disallowed_moves_are_refused(world, who, target):
 def test_roles_on_active_case(world):
     case = world.case
     # The Advocate may not declare the work done, nor close; the other Defender cannot touch it.
-    for user, target in [(world.advocate, S.REPORTING), (world.defender, S.CLOSED), (world.other_defender, S.REPORTING)]:
+    for user, target in [
+        (world.advocate, S.REPORTING),
+        (world.defender, S.CLOSED),
+        (world.other_defender, S.REPORTING),
+    ]:
         with pytest.raises(ActionRefused):
             actions.do_transition(case, target, acting_user=user)
     # The move that needs its own form (signing) cannot be forced through the generic move.
@@ -145,11 +169,18 @@ def test_assign_refuses_paused_defender_and_wrong_step(world):
     with pytest.raises(ActionRefused):
         actions.do_assign_defender(world.submitted_case, world.defender_org, acting_user=world.advocate)
     # From submitted, choosing moves through review; a Defender outside the suggestions has no rank.
-    record = actions.do_assign_defender(world.submitted_case, world.other_defender_org, acting_user=world.coordinator,
-                                        suggestions=[{"defender_id": world.defender_org.pk, "rank": 1, "score": 1, "reasons": []}])
+    record = actions.do_assign_defender(
+        world.submitted_case,
+        world.other_defender_org,
+        acting_user=world.coordinator,
+        suggestions=[{"defender_id": world.defender_org.pk, "rank": 1, "score": 1, "reasons": []}],
+    )
     assert record.chosen_rank is None
     assert list(world.submitted_case.transitions.values_list("to_state", flat=True)) == [
-        S.SUBMITTED, S.IN_REVIEW, S.AGREEMENT_PENDING]
+        S.SUBMITTED,
+        S.IN_REVIEW,
+        S.AGREEMENT_PENDING,
+    ]
 
 
 def test_notifications_in_app_and_by_email_in_the_recipients_language(world, django_capture_on_commit_callbacks):
@@ -179,7 +210,11 @@ def test_evaluation_rules(world):
     case.state = S.EVALUATION
     case.save()
     with pytest.raises(ActionRefused, match="1 to 5"):
-        actions.do_submit_evaluation(case, acting_user=world.advocate, ratings={"communication": 6, "timeliness": 4, "quality": 5, "client_care": 4})
+        actions.do_submit_evaluation(
+            case,
+            acting_user=world.advocate,
+            ratings={"communication": 6, "timeliness": 4, "quality": 5, "client_care": 4},
+        )
     with pytest.raises(ActionRefused):
         actions.do_submit_evaluation(case, acting_user=world.coordinator, ratings={})
     with pytest.raises(ActionRefused):
@@ -199,8 +234,9 @@ def test_outcome_only_by_the_cases_advocate(world):
         actions.do_report_outcome(world.case, acting_user=world.defender, result="settled")
     with pytest.raises(ActionRefused):
         actions.do_report_outcome(world.submitted_case, acting_user=world.advocate, result="settled")
-    outcome = actions.do_report_outcome(world.case, acting_user=world.advocate, result="settled",
-                                        amount_recovered=Money("12500.00", "USD"))
+    outcome = actions.do_report_outcome(
+        world.case, acting_user=world.advocate, result="settled", amount_recovered=Money("12500.00", "USD")
+    )
     assert outcome.known and outcome.amount_recovered == Money("12500.00", "USD")
     actions.do_report_outcome(world.case, acting_user=world.advocate, result="judgment")
     assert world.case.outcome.result == "judgment"
@@ -243,6 +279,24 @@ def test_audit_actor_of_the_request_survives_an_action(world):
     client.force_login(world.coordinator)
     client.post(reverse("cases:hold", args=[world.case.pk]), {"reason": "x"})
     client.post(reverse("cases:resume", args=[world.case.pk]))
-    held = [e for e in LogEntry.objects.filter(object_pk=str(world.case.pk))
-            if "on_hold" in str((e.changes_dict or {}).get("state", ""))]
+    held = [
+        e
+        for e in LogEntry.objects.filter(object_pk=str(world.case.pk))
+        if "on_hold" in str((e.changes_dict or {}).get("state", ""))
+    ]
     assert len(held) == 2 and all(e.actor == world.coordinator for e in held)
+
+
+def test_audit_rows_of_case_actions_carry_the_requests_address(world):
+    """Issue 13: the action contract sets the audit actor keeping the request's address (cases'
+    old _as_actor dropped it)."""
+    from auditlog.models import LogEntry
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client(REMOTE_ADDR="198.51.100.23")
+    client.force_login(world.coordinator)
+    client.post(reverse("cases:hold", args=[world.case.pk]), {"reason": "Lluvias"})
+    entry = LogEntry.objects.get_for_object(world.case).latest("timestamp")
+    assert "on_hold" in str(entry.changes_dict.get("state", ""))
+    assert entry.actor == world.coordinator and entry.remote_addr == "198.51.100.23"

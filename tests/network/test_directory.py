@@ -105,18 +105,20 @@ def test_advocate_edits_own_profile_not_the_agreement(db):
     assert advocate.agreement_signed_at is None
 
 
-def test_coordinator_records_agreement(coordinator):
+def test_coordinator_cannot_mark_the_agreement_signed(coordinator):
+    """Only the Advocate signs the Advocate Agreement (issue 14, cases' agreement page): the
+    directory form has no such field, and posting one changes nothing."""
     advocate = make_advocate()
     client = client_for(coordinator)
+    page = client.get(reverse("network:advocate_edit", kwargs={"pk": advocate.pk})).content.decode()
+    assert 'name="agreement_signed_at"' not in page and 'name="agreement_version"' not in page
     response = client.post(reverse("network:advocate_edit", kwargs={"pk": advocate.pk}), {
         "organisation": advocate.organisation, "country": "US", "city": "", "phone": "",
         "agreement_signed_at": "2026-03-02T10:30", "agreement_version": "2025-1",
     })
     assert response.status_code == 302
     advocate.refresh_from_db()
-    assert advocate.has_signed_agreement and advocate.agreement_version == "2025-1"
-    page = client.get(reverse("network:advocate_list") + "?agreement=unsigned").content.decode()
-    assert advocate.organisation not in page
+    assert not advocate.has_signed_agreement and advocate.agreement_version == ""
 
 
 def test_filters(coordinator):

@@ -1,13 +1,11 @@
 """Directory import and export: CSV and XLSX, row-level errors, nothing written on error."""
 
 import io
-from datetime import datetime
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from djmoney.money import Money
 
 from puente.network import actions, directory_io
@@ -37,8 +35,7 @@ def snapshot():
         for d in Defender.objects.all()
     }
     advocates = {
-        a.user.email: (a.user.first_name, a.user.last_name, a.organisation, a.country, a.city, a.agreement_version,
-                       a.agreement_signed_at.date() if a.agreement_signed_at else None,
+        a.user.email: (a.user.first_name, a.user.last_name, a.organisation, a.country, a.city,
                        tuple(sorted(a.jurisdictions.values_list("code", flat=True))),
                        tuple(sorted(a.languages.values_list("code", flat=True))))
         for a in Advocate.objects.select_related("user")
@@ -55,8 +52,6 @@ def make_directory():
     a = make_advocate(organisation="Farmworker Justice Project", first_name="Sarah", last_name="O'Brien")
     a.jurisdictions.set(Jurisdiction.objects.filter(code__in=["US-NC", "US-VA"]))
     a.languages.set(Language.objects.filter(code__in=["eng", "spa"]))
-    a.agreement_signed_at = timezone.make_aware(datetime(2025, 3, 31, 12))
-    a.agreement_version = "2025-1"
     a.save()
 
 
@@ -135,12 +130,12 @@ def test_phone_numbers_checked_on_import(coordinator):
 
 def test_duplicate_rows_and_bad_advocate(coordinator):
     header = ",".join(directory_io.ADVOCATE_COLUMNS)
-    content = (header + "\nana@x.org,Ana,Pérez,Clinic,US,,US-NC,eng,,2025-13-40,,en\n"
-               "ANA@x.org,Ana,Pérez,Clinic,MX,,US-ZZ,eng,,,,fr\n").encode()
+    content = (header + "\nana@x.org,Ana,Pérez,Clinic,US,,US-NC,eng,,xx\n"
+               "ANA@x.org,Ana,Pérez,Clinic,MX,,US-ZZ,eng,,fr\n").encode()
     with pytest.raises(ImportFailed) as exc:
         import_file(coordinator, "abogados.csv", content)
     text = "\n".join(exc.value.errors)
-    assert "abogados.csv, row 2, column agreement_signed_at" in text
+    assert "abogados.csv, row 2, column language" in text
     assert "abogados.csv, row 3, column email: same entry as row 2" in text
     assert "abogados.csv, row 3, column country" in text
     assert "abogados.csv, row 3, column jurisdictions" in text
@@ -219,3 +214,13 @@ def test_formulas_are_not_exported_as_formulas(coordinator, fmt):
     Defender.objects.all().delete()
     import_file(coordinator, f"d.{fmt}", data)
     assert Defender.objects.get().bio == '=HYPERLINK("http://evil.example","clic")'
+
+
+def test_an_import_never_marks_the_agreement_signed(coordinator):
+    """Older exports carry agreement_signed_at and agreement_version: accepted and ignored. Only the
+    Advocate signs the Advocate Agreement (issue 14)."""
+    header = ",".join([*directory_io.ADVOCATE_COLUMNS, *directory_io.ADVOCATE_IGNORED_COLUMNS])
+    content = (header + "\nana@x.org,Ana,Pérez,Clinic,US,,US-NC,eng,,en,2025-03-31,2025-1\n").encode()
+    import_file(coordinator, "abogados.csv", content)
+    advocate = Advocate.objects.get(user__email="ana@x.org")
+    assert not advocate.has_signed_agreement and advocate.agreement_version == ""
