@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 from djmoney.money import Money
 from moneyed import get_currency
 
+from .models import ExchangeRate
+
 ROUNDING = ROUND_HALF_UP
 RATE_PLACES = 10
 
@@ -101,8 +103,6 @@ class RateUsed:
 
 def rate_in_force(from_currency: str, to_currency: str, on: date) -> RateUsed:
     """The rate with the latest effective date on or before ``on`` (or its inverse)."""
-    from .models import ExchangeRate
-
     from_currency, to_currency = str(from_currency), str(to_currency)
     if from_currency == to_currency:
         return RateUsed(from_currency, to_currency, Decimal(1), None)

@@ -466,7 +466,7 @@ def invoice_delete(request, pk):
 
 @require_perm(*INVOICE_READERS)
 def invoice_pdf(request, pk):
-    from weasyprint import HTML
+    from weasyprint import HTML  # heavy (Pango, fonts): loaded only when a PDF is asked for
 
     invoice = get_visible_or_404(visible_invoices(request.user), pk=pk)
     language = invoice.advocate.user.language or "en"
