@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "puente.core.input_guard.NulByteGuardMiddleware",  # a NUL byte in a parameter: 400, not a 500 on PostgreSQL
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "puente.core.sessions.SessionActivityMiddleware",
