@@ -11,6 +11,11 @@ from pathlib import Path
 
 from django.conf import settings
 
+from puente.network.api import Region, User
+
+from . import actions
+from .models import ContactAttempt, ReunificationProject, SearchStatus
+
 PROJECT_NAME = "Demo: separated parents, Ms. L. v. ICE (2018)"
 NAMES_DIR = Path(settings.BASE_DIR).parent / "shared" / "data" / "names"
 
@@ -37,11 +42,6 @@ def _names():
 
 
 def load(stdout):
-    from puente.network.api import Region, User
-
-    from . import actions
-    from .models import ContactAttempt, ReunificationProject, SearchStatus
-
     # Project names are encrypted: compared in Python, not in SQL.
     if any(p.name == PROJECT_NAME for p in ReunificationProject.objects.only("name")):
         stdout.write("locate: demo people already loaded")

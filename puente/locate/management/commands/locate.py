@@ -12,9 +12,22 @@ query_id, rank, person_id, score, label, reasons. The batch search runs as a Coo
 """
 
 import csv
+import time
+from datetime import timedelta
 
+from auditlog.context import set_actor
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
+
+from puente.core.action_contract import ActionRefused
+from puente.locate.actions import do_import_people
+from puente.locate.importing import ImportErrors, read_table, validate
+from puente.locate.keys import apply_keys, set_secret
+from puente.locate.linkage import link_frames, read_people_csv, write_pairs
+from puente.locate.models import Person, PersonChange
+from puente.locate.search import Query, get_index, reset_index
+from puente.network.api import User
 
 from puente.core import tabular
 
@@ -51,7 +64,6 @@ class Command(BaseCommand):
         getattr(self, "_" + o["action"].replace("-", "_"))(o)
 
     def _search(self, o):
-        from puente.locate.search import Query, get_index
 
         index = get_index()
         try:
@@ -87,9 +99,6 @@ class Command(BaseCommand):
         self.stdout.write(f"{n} searches written to {o['out']}")
 
     def _link(self, o):
-        import time
-
-        from puente.locate.linkage import link_frames, read_people_csv, write_pairs
 
         t = time.monotonic()
         try:
@@ -106,12 +115,6 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(pairs)} pairs written to {o['out']} in {time.monotonic() - t:.1f} s")
 
     def _import(self, o):
-        from auditlog.context import set_actor
-
-        from puente.core.action_contract import ActionRefused
-        from puente.locate.actions import do_import_people
-        from puente.locate.importing import ImportErrors, read_table, validate
-        from puente.network.api import User
 
         user = (
             User.objects.filter(email=o["as_user"]).first()
@@ -162,20 +165,12 @@ class Command(BaseCommand):
         )
 
     def _prune_changes(self, o):
-        from datetime import timedelta
-
-        from django.utils import timezone
-
-        from puente.locate.models import PersonChange
 
         # A server process behind the pruned rows rebuilds its index at its next search.
         n, _ = PersonChange.objects.filter(at__lt=timezone.now() - timedelta(days=o["keep_days"])).delete()
         self.stdout.write(f"{n} change-log rows pruned")
 
     def _reindex(self, o):
-        from puente.locate.keys import apply_keys, set_secret
-        from puente.locate.models import Person
-        from puente.locate.search import reset_index
 
         set_secret(None)
         n = 0
