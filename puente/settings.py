@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "puente.billing",
     "puente.visas",
     "puente.abuse",
+    "puente.voice",
     "rest_framework",
     "django_filters",
     "drf_spectacular",

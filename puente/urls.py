@@ -13,6 +13,7 @@ urlpatterns = [
     path("billing/", include("puente.billing.urls")),
     path("people/", include("puente.locate.urls")),
     path("abuse/", include("puente.abuse.urls")),
+    path("trabajadores/", include("puente.voice.urls")),
     path("visas/", include("puente.visas.urls")),
     path("core/", include("puente.core.urls")),
     path("api/v1/", include("puente.api.urls")),

@@ -15,9 +15,9 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-OUR_NAMESPACES = {"network", "cases", "billing", "locate", "abuse", "visas", "core", "jobs", "api", "tokens"}
+OUR_NAMESPACES = {"network", "cases", "billing", "locate", "abuse", "visas", "voice", "core", "jobs", "api", "tokens"}
 OUR_TOP_LEVEL = {"home", "health"}
-APPS = ["network", "locate", "cases", "billing", "visas", "abuse", "core", "jobs", "api"]
+APPS = ["network", "locate", "cases", "billing", "visas", "abuse", "voice", "core", "jobs", "api"]
 
 PUBLIC = "public"  # anyone may open it (the login page, password reset by email)
 SIGNED_IN = "signed-in"  # an anonymous visitor is sent to the login page

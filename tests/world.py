@@ -23,7 +23,7 @@ from django.db import transaction
 from tests.factories import make_advocate, make_coordinator, make_defender_org, make_defender_user
 
 ROLES = ["anonymous", "coordinator", "advocate", "other_advocate", "defender", "other_defender"]
-APPS = ["network", "locate", "cases", "billing", "visas", "abuse", "core"]
+APPS = ["network", "locate", "cases", "billing", "visas", "abuse", "voice", "core"]
 
 
 def build_world():

@@ -48,6 +48,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # recruitment abuse
     "abuse.report": frozenset({Role.COORDINATOR, Role.DEFENDER, Role.ADVOCATE}),
     "abuse.analyse": frozenset({Role.COORDINATOR}),
+    "voice.moderate": frozenset({Role.COORDINATOR}),
     # visa data (public pages need no permission)
     "visas.manage": frozenset({Role.COORDINATOR}),
     "visas.internal": frozenset({Role.COORDINATOR}),

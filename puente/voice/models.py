@@ -1,0 +1,80 @@
+"""What workers tell Puente without an account: reports waiting for a Coordinator's review.
+
+Nothing here is public or counted anywhere until a Coordinator reviews it: the review turns a
+report into an abuse report (through the abuse app's actions) or discards it. What could point at a
+worker (the story, who was paid, the documents, a way to reach them) is encrypted.
+"""
+
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from puente.core.fields import EncryptedCharField, EncryptedTextField
+
+# Lengths the public form accepts (the database keeps the same limits).
+NAME_MAX = 200
+TEXT_MAX = 4000
+
+
+class WorkerReport(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("Waiting for review")
+        ACCEPTED = "accepted", _("Turned into an abuse report")
+        DISCARDED = "discarded", _("Discarded")
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    language = models.CharField(max_length=5, default="es")
+    recruiter_name = models.CharField(_("recruiter"), max_length=NAME_MAX, blank=True)
+    employer_name = models.CharField(_("employer"), max_length=NAME_MAX, blank=True)
+    programme = models.CharField(_("visa"), max_length=5, blank=True)
+    places = models.CharField(_("places"), max_length=NAME_MAX, blank=True)
+    occurred_from = models.DateField(_("from"), null=True, blank=True)
+    occurred_to = models.DateField(_("until"), null=True, blank=True)
+    kinds = models.JSONField(_("what happened"), default=list)
+    indicators = models.JSONField(_("signs of trafficking"), default=list, blank=True)
+    fee_amount = models.DecimalField(_("fee paid"), max_digits=12, decimal_places=2, null=True, blank=True)
+    fee_currency = models.CharField(_("currency"), max_length=3, blank=True)
+    fee_paid_to = EncryptedCharField(_("paid to"), max_length=NAME_MAX, blank=True)
+    documents_kept = EncryptedCharField(_("documents kept"), max_length=NAME_MAX, blank=True)
+    narrative = EncryptedTextField(_("what happened, in the worker's words"), blank=True)
+    contact = EncryptedCharField(_("how to reach the worker"), max_length=NAME_MAX, blank=True)
+    contact_consent = models.BooleanField(_("consents to be contacted"), default=False)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(_("note"), max_length=NAME_MAX, blank=True)
+    abuse_report = models.ForeignKey("abuse.AbuseReport", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+
+    objects = models.Manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("worker's report")
+        verbose_name_plural = _("workers' reports")
+
+    def __str__(self):
+        return self.code
+
+
+class Addition(models.Model):
+    """What a worker added later to their report, with its code."""
+
+    report = models.ForeignKey(WorkerReport, on_delete=models.CASCADE, related_name="additions")
+    text = EncryptedTextField(_("addition"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = models.Manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.report.code} +"
+
+
+auditlog.register(WorkerReport, exclude_fields=["narrative", "contact", "fee_paid_to", "documents_kept"])
+auditlog.register(Addition, exclude_fields=["text"])

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "voice"
+
+urlpatterns = [
+    path("revision/", views.moderation, name="moderation"),
+    path("revision/<int:pk>/", views.review, name="review"),
+    path("revision/<int:pk>/descartar/", views.discard, name="discard"),
+    path("<str:lang>/", views.landing, name="landing"),
+    path("<str:lang>/oferta/", views.check, name="check"),
+    path("<str:lang>/denuncia/", views.report, name="report"),
+    path("<str:lang>/agregar/", views.add, name="add"),
+    path("<str:lang>/derechos/", views.rights, name="rights"),
+]

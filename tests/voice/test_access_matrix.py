@@ -1,0 +1,29 @@
+import pytest
+
+from tests.access import Entry, check_entry, matrix_params
+from tests.world import ROLES
+
+EVERYONE = {r: 200 for r in ROLES}
+es = lambda w: {"lang": "es"}  # noqa: E731  (the worker's pages name their language)
+worker_report = lambda w: {"pk": w.worker_report.pk}  # noqa: E731
+
+MATRIX = [
+    # The workers' corner is public: no account, every role and nobody at all.
+    Entry("voice:landing", kwargs=es, expect=EVERYONE),
+    Entry("voice:landing", kwargs=lambda w: {"lang": "en"}, expect=EVERYONE, id="landing:en"),
+    Entry("voice:check", kwargs=es, expect=EVERYONE),
+    Entry("voice:report", kwargs=es, expect=EVERYONE),
+    Entry("voice:add", kwargs=es, expect=EVERYONE),
+    Entry("voice:rights", kwargs=es, expect=EVERYONE),
+    # An empty public form comes back with its errors.
+    Entry("voice:report", kwargs=es, method="post", expect={r: 400 for r in ROLES}),
+    # Reviewing is the Coordinators'.
+    Entry("voice:moderation", expect={"coordinator": 200}),
+    Entry("voice:review", kwargs=worker_report, expect={"coordinator": 200}),
+    Entry("voice:discard", kwargs=worker_report, method="post", expect={"coordinator": 302}),
+]
+
+
+@pytest.mark.parametrize("entry,role", matrix_params(MATRIX))
+def test_access(entry, role, world):
+    check_entry(entry, world, role)
