@@ -15,11 +15,11 @@ import tracemalloc
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "puente.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from puente.abuse import resolution  # noqa: E402
+from puente.abuse import resolution
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
 rng = random.Random(7)

@@ -17,26 +17,26 @@ os.environ["PUENTE_DATA_DIR"] = TMP
 os.environ.pop("DATABASE_URL", None)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "puente.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from datetime import date, timedelta  # noqa: E402
-from decimal import Decimal  # noqa: E402
+from datetime import date, timedelta
+from decimal import Decimal
 
-from auditlog.context import disable_auditlog  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from djmoney.money import Money  # noqa: E402
+from auditlog.context import disable_auditlog
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from djmoney.money import Money
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 300
 
 call_command("migrate", verbosity=0)
 
-from puente.billing import actions, ledger  # noqa: E402
-from tests.billing.helpers import make_case, make_rates  # noqa: E402
-from tests.factories import make_advocate, make_coordinator, make_defender_org, make_defender_user  # noqa: E402
+from puente.billing import actions, ledger
+from tests.billing.helpers import make_case, make_rates
+from tests.factories import make_advocate, make_coordinator, make_defender_org, make_defender_user
 
 coordinator = make_coordinator()
 advocate = make_advocate()

@@ -16,15 +16,15 @@ os.environ["PUENTE_DATA_DIR"] = tempfile.mkdtemp(prefix="puente-bench-network-")
 os.environ.pop("DATABASE_URL", None)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "puente.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import setup_test_environment
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -32,9 +32,9 @@ call_command("migrate", verbosity=0)
 setup_test_environment()
 settings.DEBUG = True  # count queries
 
-from puente.network import actions, directory_io  # noqa: E402
-from puente.network.models import Defender, Region  # noqa: E402
-from tests.factories import make_coordinator  # noqa: E402
+from puente.network import actions, directory_io
+from puente.network.models import Defender, Region
+from tests.factories import make_coordinator
 
 
 def import_file(actor, name, content):

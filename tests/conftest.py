@@ -26,7 +26,7 @@ settings.STORAGES = {
 }
 
 from tests.factories import *  # noqa: E402,F401,F403  (fixtures)
-from tests.world import module_world, world  # noqa: E402,F401
+from tests.world import module_world, world  # noqa: E402,F401 - fixtures, after the settings above
 
 
 @pytest.fixture(scope="session")

@@ -138,7 +138,7 @@ def action(permission: str | Iterable[str], *, system: bool = False) -> Callable
             except (ValidationError, PermissionDenied) as exc:
                 raise _as_refusal(exc) from exc
 
-        wrapper.__puente_action__ = {"permission": perms, "system": system}  # type: ignore[attr-defined]
+        wrapper.__puente_action__ = {"permission": perms, "system": system}  # type: ignore[attr-defined]  # a marker the contract test reads
         return cast(F, wrapper)
 
     return decorate

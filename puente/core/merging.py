@@ -270,7 +270,7 @@ def mark_undone(merge: Any, *, acting_user: Any, reason: str = "",
 
 
 def _record_model(pair_model: type[models.Model]) -> type[models.Model]:
-    return pair_model._meta.get_field("left").related_model  # type: ignore[return-value]
+    return pair_model._meta.get_field("left").related_model  # type: ignore[return-value]  # a ForeignKey always has a model class (the stubs allow "self")
 
 
 def current_sides(pair: Any) -> tuple[Any, Any]:
