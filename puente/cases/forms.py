@@ -1,6 +1,5 @@
 from django import forms
 from django.apps import apps
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from puente.core.formfields import MoneyField  # refuses an amount without a currency (no 500)
@@ -260,5 +259,3 @@ class FiguresFilterForm(forms.Form):
     start = forms.DateField(label=_("Requested from"), required=False, widget=DATE)
     end = forms.DateField(label=_("Requested until"), required=False, widget=DATE)
 
-
-MAX_UPLOAD_BYTES = settings.PUENTE_UPLOAD_MAX_BYTES
