@@ -24,7 +24,7 @@ DATA_DIR = Path(os.environ.get("PUENTE_DATA_DIR", BASE_DIR / "data"))
 SECRET_KEY = os.environ.get("PUENTE_SECRET_KEY", "")
 DEBUG = os.environ.get("PUENTE_DEBUG", "0" if SECRET_KEY else "1") == "1"
 if not SECRET_KEY and DEBUG:  # production without a key is refused below, with the rest that is missing
-    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
+    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105 - development only; production refuses to start without its own
 
 ALLOWED_HOSTS = [h for h in os.environ.get("PUENTE_ALLOWED_HOSTS", "").split(",") if h] or (
     ["127.0.0.1", "localhost", "testserver"] if DEBUG else []
@@ -282,7 +282,7 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-from csp.constants import NONE, SELF  # noqa: E402
+from csp.constants import NONE, SELF  # noqa: E402 - imported where the content security policy is set
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
