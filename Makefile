@@ -10,13 +10,13 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 	$(BIN)/puente migrate --no-input
 
+# The last step installs anything the test extra names that the lock does not have yet (a
+# checker added since the last `make lock`); pip keeps every version the lock installed.
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	# Anything the test extra names that the lock does not have yet (a checker added since the
-	# last `make lock`): pip keeps every version the lock installed.
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
