@@ -100,9 +100,10 @@ def test_wrong_totp_code_is_refused(page, transactional_db):
 
 
 
-def test_invitation_from_form_to_first_login(page, new_page, transactional_db):
+def test_invitation_from_form_to_first_login(page, new_page, transactional_db, live_server, settings):
     """A Coordinator invites a Defender through the form; the invitee follows the emailed link, sets
     a password and lands logged in, in Spanish."""
+    settings.PUENTE_BASE_URL = live_server.url  # emails carry absolute links built from it
     import re
 
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
