@@ -32,6 +32,8 @@ ALLOWED_HOSTS = [h for h in os.environ.get("PUENTE_ALLOWED_HOSTS", "").split(","
 
 # Where Puente is served (scheme and host, no path): emails carry absolute links built from it.
 PUENTE_BASE_URL = os.environ.get("PUENTE_BASE_URL", "" if not DEBUG else "http://127.0.0.1:8000").rstrip("/")
+# Workers' text messages (puente.voice): the Twilio auth token that signs its webhook requests.
+PUENTE_TWILIO_AUTH_TOKEN = os.environ.get("PUENTE_TWILIO_AUTH_TOKEN", "")
 # Production (PUENTE_ENV=production, or debug off) refuses to start without what it cannot run
 # safely without, and names everything that is missing at once.
 PUENTE_ENV = os.environ.get("PUENTE_ENV", "development" if DEBUG else "production")

@@ -5,21 +5,23 @@ own actions, so that it is resolved against the known recruiters like any other 
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from puente.abuse import actions as abuse_actions
 from puente.core.action_contract import PUBLIC, ActionRefused, action
 
-from .models import NAME_MAX, TEXT_MAX, Addition, WorkerReport
+from . import guard, sms
+from .models import NAME_MAX, TEXT_MAX, Addition, Conversation, Message, WorkerReport
 
 # Unambiguous on a phone and read aloud: no 0/O, 1/I/L.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 KINDS = abuse_actions.Incident.Kind
 INDICATORS = abuse_actions.TraffickingIndicator
-CURRENCIES = ("MXN", "GTQ", "HNL", "NIO", "USD")
+CURRENCIES = sms.CURRENCIES
+SMS_LIMIT = 40  # messages per sender in guard.RATE_WINDOW: a whole dialogue is about six
 
 
 def new_code() -> str:
@@ -56,11 +58,7 @@ def _clean_report(data: dict) -> dict:
     return {**data, "kinds": kinds, "indicators": indicators if KINDS.TRAFFICKING in kinds else []}
 
 
-@action(PUBLIC)
-def do_submit_report(*, acting_user, data: dict, language: str = "es") -> WorkerReport:
-    """A worker's report, as they tell it, waiting for review. Public: ``acting_user`` is None or
-    anonymous. Returns the report (its ``code`` is what the worker keeps)."""
-    data = _clean_report(data)
+def _report_fields(data: dict) -> dict:
     fields = {f: data.get(f) for f in (
         "recruiter_name", "employer_name", "programme", "places", "occurred_from", "occurred_to", "kinds",
         "indicators", "fee_amount", "fee_currency", "fee_paid_to", "documents_kept", "narrative", "contact",
@@ -71,7 +69,14 @@ def do_submit_report(*, acting_user, data: dict, language: str = "es") -> Worker
         fields["contact_consent"] = False
     if KINDS.FEE not in data["kinds"]:
         fields.update(fee_amount=None, fee_currency="", fee_paid_to="")
-    return WorkerReport.objects.create(code=new_code(), language=language, **fields)
+    return fields
+
+
+@action(PUBLIC)
+def do_submit_report(*, acting_user, data: dict, language: str = "es") -> WorkerReport:
+    """A worker's report, as they tell it, waiting for review. Public: ``acting_user`` is None or
+    anonymous. Returns the report (its ``code`` is what the worker keeps)."""
+    return WorkerReport.objects.create(code=new_code(), language=language, **_report_fields(_clean_report(data)))
 
 
 @action(PUBLIC)
@@ -143,3 +148,24 @@ def do_discard_report(report, *, acting_user, note="") -> WorkerReport:
     locked.reviewed_at = timezone.now()
     locked.save()
     return locked
+
+
+@action(PUBLIC)
+def do_receive_message(*, acting_user, sender: str, channel: str, text: str) -> str:
+    """One text message from a worker: the reply. The dialogue's state is kept under a keyed HMAC
+    of the sender's number (never the number). "BORRAR" deletes the sender's messages and state."""
+    key = sms.sender_key(sender)
+    with translation.override("es"):
+        if text.strip().upper() in sms.DELETE_WORDS:
+            Conversation.objects.filter(sender_key=key).delete()
+            return _("Your messages were deleted.")
+        if guard.over_limit("sms:" + key, limit=SMS_LIMIT):
+            return _("Too many messages. Try again in a few minutes.")
+        conv, _created = Conversation.objects.select_for_update().get_or_create(
+            sender_key=key, defaults={"channel": channel})
+        Message.objects.create(conversation=conv, direction=Message.Direction.IN, body=text)
+        reply = sms.step(conv, text, submit=lambda data: WorkerReport.objects.create(
+            code=new_code(), language="es", **_report_fields(_clean_report(data))))
+        conv.save()
+        Message.objects.create(conversation=conv, direction=Message.Direction.OUT, body=reply)
+        return reply

@@ -41,7 +41,7 @@ def source_key(address: str) -> str:
     return "voice:rate:" + salted_hmac("puente.voice.rate", address or "-").hexdigest()
 
 
-def over_limit(address: str) -> bool:
+def over_limit(address: str, limit: int = RATE_LIMIT) -> bool:
     """Count one use from ``address`` in the window; True once it has gone over the limit."""
     key = source_key(address)
     cache.add(key, 0, RATE_WINDOW)
@@ -50,4 +50,4 @@ def over_limit(address: str) -> bool:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, RATE_WINDOW)
         count = 1
-    return count > RATE_LIMIT
+    return count > limit

@@ -78,3 +78,38 @@ class Addition(models.Model):
 
 auditlog.register(WorkerReport, exclude_fields=["narrative", "contact", "fee_paid_to", "documents_kept"])
 auditlog.register(Addition, exclude_fields=["text"])
+
+
+class Conversation(models.Model):
+    """A text-message dialogue. The sender is known only by a keyed HMAC of their number: the
+    number itself is never stored, so nobody can read it back from the database."""
+
+    sender_key = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(max_length=20, default="sms")
+    step = models.CharField(max_length=30, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = models.Manager()
+
+    def __str__(self):
+        return self.sender_key[:8]
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        IN = "in", _("received")
+        OUT = "out", _("sent")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    body = EncryptedTextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = models.Manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.direction

@@ -5,6 +5,7 @@ from . import views
 app_name = "voice"
 
 urlpatterns = [
+    path("sms/twilio/", views.twilio_webhook, name="twilio_webhook"),
     path("revision/", views.moderation, name="moderation"),
     path("revision/<int:pk>/", views.review, name="review"),
     path("revision/<int:pk>/descartar/", views.discard, name="discard"),

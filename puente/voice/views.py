@@ -4,10 +4,11 @@ moderation queue. Views are thin: a form, an action, a page."""
 from functools import wraps
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from puente.abuse import access as abuse_access
@@ -15,7 +16,7 @@ from puente.core.access import get_visible_or_404, public, require_perm
 from puente.core.action_contract import ActionRefused
 from puente.core.forms import add_refusal
 
-from . import actions, guard, jobcheck
+from . import actions, guard, jobcheck, sms
 from .access import moderated_reports, queue, suspected_duplicates
 from .forms import AcceptForm, AddForm, CheckForm, DiscardForm, ReportForm
 
@@ -118,6 +119,22 @@ def add(request, lang):
 @worker_page
 def rights(request, lang):
     return _render(request, lang, "voice/rights.html", {})
+
+
+@csrf_exempt  # the provider cannot hold a CSRF token: its signature is checked instead
+@require_POST
+@public
+def twilio_webhook(request):
+    adapter = sms.twilio()
+    if not adapter.verify(request):
+        return HttpResponseForbidden()
+    sender, channel, text = adapter.parse(request)
+    try:
+        reply = actions.do_receive_message(acting_user=None, sender=sender, channel=channel, text=text)
+    except ActionRefused as exc:
+        reply = exc.text
+    body, content_type = adapter.reply(reply)
+    return HttpResponse(body, content_type=content_type)
 
 
 # ------------------------------------------------------------------ Coordinators

@@ -17,6 +17,8 @@ MATRIX = [
     Entry("voice:rights", kwargs=es, expect=EVERYONE),
     # An empty public form comes back with its errors.
     Entry("voice:report", kwargs=es, method="post", expect={r: 400 for r in ROLES}),
+    # The text-message webhook answers only requests signed with the provider's token.
+    Entry("voice:twilio_webhook", method="post", expect={r: 403 for r in ROLES}),
     # Reviewing is the Coordinators'.
     Entry("voice:moderation", expect={"coordinator": 200}),
     Entry("voice:review", kwargs=worker_report, expect={"coordinator": 200}),
