@@ -77,7 +77,10 @@ def answer(name: str, state: str = "", work: str = "", start: date | None = None
     result = Answer(name=name)
     employers = _employers(name)
     for employer in employers:
-        rows = visas_access.public_rows().filter(employer=employer, visa__in=H2, status__in=CERTIFIED, counted=True)
+        # Every certified row naming the employer, ``counted`` or not: a member of an association's
+        # application is left out of the national totals (the association's row counts) but its
+        # own workers were certified all the same.
+        rows = visas_access.public_rows().filter(employer=employer, visa__in=H2, status__in=CERTIFIED)
         if state:
             rows = rows.filter(Q(worksite_state__iexact=state) | Q(employer_state__iexact=state))
         if work:
