@@ -13,7 +13,7 @@ from puente.abuse import actions as abuse_actions
 from puente.core.action_contract import PUBLIC, ActionRefused, action
 
 from . import guard, sms
-from .models import NAME_MAX, TEXT_MAX, Addition, Conversation, Message, WorkerReport
+from .models import NAME_MAX, TEXT_MAX, Addition, Conversation, Message, RightsPage, WorkerReport
 
 # Unambiguous on a phone and read aloud: no 0/O, 1/I/L.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -169,3 +169,20 @@ def do_receive_message(*, acting_user, sender: str, channel: str, text: str) -> 
         conv.save()
         Message.objects.create(conversation=conv, direction=Message.Direction.OUT, body=reply)
         return reply
+
+
+@action("voice.moderate")
+def do_save_rights_page(visa: str, *, acting_user, body_es: str, body_en: str) -> RightsPage:
+    """Write the know-your-rights page of one visa, in both languages."""
+    if visa not in RightsPage.Visa.values:
+        raise ActionRefused(_("Unknown visa."), field="visa", code="invalid")
+    for field, body in (("body_es", body_es), ("body_en", body_en)):
+        if not (body or "").strip():
+            raise ActionRefused(_("Write the page in both languages."), field=field, code="required")
+        if len(body) > TEXT_MAX:
+            raise ActionRefused(_("At most %(n)s characters.") % {"n": TEXT_MAX}, field=field, code="size")
+    page, _created = RightsPage.objects.select_for_update().get_or_create(
+        visa=visa, defaults={"body_es": body_es, "body_en": body_en, "updated_by": acting_user})
+    page.body_es, page.body_en, page.updated_by = body_es.strip(), body_en.strip(), acting_user
+    page.save()
+    return page

@@ -72,3 +72,10 @@ class AcceptForm(forms.Form):
 
 class DiscardForm(forms.Form):
     note = forms.CharField(label=_("Why"), required=False, max_length=NAME_MAX)
+
+
+class RightsPageForm(forms.Form):
+    body_es = forms.CharField(label=_("Text in Spanish"), max_length=TEXT_MAX,
+                              widget=forms.Textarea(attrs={"rows": 10}))
+    body_en = forms.CharField(label=_("Text in English"), max_length=TEXT_MAX,
+                              widget=forms.Textarea(attrs={"rows": 10}))

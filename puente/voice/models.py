@@ -76,6 +76,33 @@ class Addition(models.Model):
         return f"{self.report.code} +"
 
 
+class RightsPage(models.Model):
+    """What the rules promise a worker on one visa, and where to get help: written by Coordinators
+    in both languages, shown in the workers' corner."""
+
+    class Visa(models.TextChoices):
+        H2A = "h2a", "H-2A"
+        H2B = "h2b", "H-2B"
+        H1B = "h1b", "H-1B"
+        J1 = "j1", "J-1"
+        L1 = "l1", "L-1"
+        A3G5 = "a3g5", "A-3/G-5"
+        F1 = "f1", "F-1"
+        B1 = "b1", "B-1"
+
+    visa = models.CharField(_("visa"), max_length=5, choices=Visa.choices, unique=True)
+    body_es = models.TextField(_("text in Spanish"), max_length=TEXT_MAX)
+    body_en = models.TextField(_("text in English"), max_length=TEXT_MAX)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = models.Manager()
+
+    def __str__(self):
+        return self.get_visa_display()
+
+
+auditlog.register(RightsPage)
 auditlog.register(WorkerReport, exclude_fields=["narrative", "contact", "fee_paid_to", "documents_kept"])
 auditlog.register(Addition, exclude_fields=["text"])
 

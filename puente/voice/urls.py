@@ -6,6 +6,7 @@ app_name = "voice"
 
 urlpatterns = [
     path("sms/twilio/", views.twilio_webhook, name="twilio_webhook"),
+    path("revision/derechos/<str:visa>/", views.rights_edit, name="rights_edit"),
     path("revision/", views.moderation, name="moderation"),
     path("revision/<int:pk>/", views.review, name="review"),
     path("revision/<int:pk>/descartar/", views.discard, name="discard"),
@@ -14,4 +15,5 @@ urlpatterns = [
     path("<str:lang>/denuncia/", views.report, name="report"),
     path("<str:lang>/agregar/", views.add, name="add"),
     path("<str:lang>/derechos/", views.rights, name="rights"),
+    path("<str:lang>/derechos/<str:visa>/", views.rights_visa, name="rights_visa"),
 ]

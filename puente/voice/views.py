@@ -18,7 +18,8 @@ from puente.core.forms import add_refusal
 
 from . import actions, guard, jobcheck, sms
 from .access import moderated_reports, queue, suspected_duplicates
-from .forms import AcceptForm, AddForm, CheckForm, DiscardForm, ReportForm
+from .forms import AcceptForm, AddForm, CheckForm, DiscardForm, ReportForm, RightsPageForm
+from .models import RightsPage
 
 WORKER_LANGUAGES = ("es", "en")
 
@@ -118,7 +119,34 @@ def add(request, lang):
 
 @worker_page
 def rights(request, lang):
-    return _render(request, lang, "voice/rights.html", {})
+    pages = RightsPage.objects.order_by("visa")
+    return _render(request, lang, "voice/rights.html", {"pages": pages})
+
+
+@worker_page
+def rights_visa(request, lang, visa):
+    page = get_visible_or_404(RightsPage.objects.all(), visa=visa)
+    body = page.body_es if lang == "es" else page.body_en
+    return _render(request, lang, "voice/rights_visa.html", {"page": page, "body": body})
+
+
+@require_perm("voice.moderate")
+def rights_edit(request, visa):
+    if visa not in RightsPage.Visa.values:
+        raise Http404
+    page = RightsPage.objects.filter(visa=visa).first()
+    initial = {"body_es": page.body_es, "body_en": page.body_en} if page else {}
+    form = RightsPageForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_save_rights_page(visa, acting_user=request.user, **form.cleaned_data)
+        except ActionRefused as exc:
+            add_refusal(form, exc)
+        else:
+            messages.success(request, _("The page was saved."))
+            return redirect("voice:rights_visa", lang="es", visa=visa)
+    return render(request, "voice/rights_edit.html", {"form": form, "visa": RightsPage.Visa(visa).label},
+                  status=400 if form.is_bound else 200)
 
 
 @csrf_exempt  # the provider cannot hold a CSRF token: its signature is checked instead

@@ -15,12 +15,16 @@ MATRIX = [
     Entry("voice:report", kwargs=es, expect=EVERYONE),
     Entry("voice:add", kwargs=es, expect=EVERYONE),
     Entry("voice:rights", kwargs=es, expect=EVERYONE),
+    Entry("voice:rights_visa", kwargs=lambda w: {"lang": "es", "visa": "j1"}, expect=EVERYONE),
+    Entry("voice:rights_visa", kwargs=lambda w: {"lang": "en", "visa": "f1"}, expect={r: 404 for r in ROLES},
+          id="rights_visa:unwritten"),
     # An empty public form comes back with its errors.
     Entry("voice:report", kwargs=es, method="post", expect={r: 400 for r in ROLES}),
     # The text-message webhook answers only requests signed with the provider's token.
     Entry("voice:twilio_webhook", method="post", expect={r: 403 for r in ROLES}),
     # Reviewing is the Coordinators'.
     Entry("voice:moderation", expect={"coordinator": 200}),
+    Entry("voice:rights_edit", kwargs=lambda w: {"visa": "j1"}, expect={"coordinator": 200}),
     Entry("voice:review", kwargs=worker_report, expect={"coordinator": 200}),
     Entry("voice:discard", kwargs=worker_report, method="post", expect={"coordinator": 302}),
 ]

@@ -8,3 +8,6 @@ def extend(w):
         "kinds": ["fee"], "recruiter_name": "Don Chuy", "employer_name": "Smith Farms LLC",
         "fee_amount": 9000, "fee_currency": "MXN", "fee_paid_to": "Don Chuy", "narrative": "Me cobró por la visa.",
     })
+    w.rights_page = actions.do_save_rights_page(
+        "j1", acting_user=w.coordinator, body_es="Con la visa J-1 su patrocinador responde por usted.",
+        body_en="With a J-1 visa your sponsor answers for you.")
