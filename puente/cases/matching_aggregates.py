@@ -258,7 +258,7 @@ def pairs(region_ids, language_ids, expertise_ids) -> tuple[dict, dict, dict]:
     found: tuple[dict, dict, dict] = (defaultdict(set), defaultdict(set), defaultdict(set))
     if parts:
         with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(parts), params)
+            cursor.execute(" UNION ALL ".join(parts), params)  # noqa: S608 - table/column names and %s marks only
             for kind, defender_id, other_id in cursor.fetchall():
                 found[kind][defender_id].add(other_id)
     return found
