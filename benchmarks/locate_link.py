@@ -43,7 +43,7 @@ def peak_rss_mb() -> float:
 from puente.locate.linkage import link_frames, prepare_frame, read_people_csv, write_pairs  # noqa: E402
 
 # A benchmark's scratch files on the developer's own machine (LOCATE_BENCH_DIR for a second run).
-OUT = os.environ.get("LOCATE_BENCH_DIR", "/tmp/locate_bench")  # noqa: S108
+OUT = os.environ.get("LOCATE_BENCH_DIR", "/tmp/locate_bench")  # noqa: S108 - a scratch folder for generated test data, overridable
 
 
 def scores(pred: dict, truth: dict, n_left: int):

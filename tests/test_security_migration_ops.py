@@ -15,7 +15,7 @@ class _Editor:
 def _stored(table, column, pk):
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {qn(column)} FROM {qn(table)} WHERE id = %s", [pk])  # noqa: S608
+        cursor.execute(f"SELECT {qn(column)} FROM {qn(table)} WHERE id = %s", [pk])  # noqa: S608 - table and column names from the test, quoted; the id is a parameter
         return cursor.fetchone()[0]
 
 
@@ -23,7 +23,7 @@ def test_reverse_decrypts_what_forwards_encrypted(world):
     case = world.case
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {qn('cases_case')} SET {qn('summary')} = %s WHERE id = %s",  # noqa: S608
+        cursor.execute(f"UPDATE {qn('cases_case')} SET {qn('summary')} = %s WHERE id = %s",  # noqa: S608 - fixed names, quoted; values are parameters
                        ["Trabajó en Carolina del Norte", case.pk])
     operation = encrypt_existing_columns([("cases_case", "summary")])
     assert operation.reversible

@@ -92,7 +92,7 @@ def test_counters_live_in_the_shared_database_cache():
     _post(user.email, "wrong")
     table = settings.CACHES["default"]["LOCATION"]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT cache_key FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        cursor.execute(f"SELECT cache_key FROM {connection.ops.quote_name(table)}")  # noqa: S608 - the cache table's name, quoted
         keys = [row[0] for row in cursor.fetchall()]
     assert any("login_failed_pair" in k for k in keys) and any("login_failed_address" in k for k in keys)
     cache.clear()

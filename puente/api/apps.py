@@ -9,4 +9,4 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         # drf-spectacular finds the token authentication's OpenAPI description by import.
-        from . import schema  # noqa: F401
+        from . import schema  # noqa: F401 - imported for its registrations (OpenAPI extensions)

@@ -121,7 +121,7 @@ class PfifRecord(models.Model):
         return f"{self.kind} {self.record_id}"
 
 
-from auditlog.registry import auditlog  # noqa: E402
+from auditlog.registry import auditlog  # noqa: E402 - beside the registrations at the bottom
 
 # Creating and revoking tokens is in the audit history; the hash and each use are not (uses have
 # their own log, TokenUse).

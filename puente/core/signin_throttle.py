@@ -35,7 +35,7 @@ class ThrottledLoginMixin:
     """For the account adapter (``puente.network.auth.InviteOnlyAccountAdapter``)."""
 
     def pre_authenticate(self, request, **credentials: Any) -> None:
-        account = self._get_login_attempts_cache_key(request, **credentials)  # type: ignore[attr-defined]
+        account = self._get_login_attempts_cache_key(request, **credentials)  # type: ignore[attr-defined]  # allauth's form method, not in its hints
         address = ratelimit.get_ip(request)
         keys = {
             "login_failed_pair": f"{address}|{account}",
@@ -48,6 +48,6 @@ class ThrottledLoginMixin:
             if not usage:
                 for taken in usages:
                     taken.rollback()
-                raise self.validation_error("too_many_login_attempts")  # type: ignore[attr-defined]
+                raise self.validation_error("too_many_login_attempts")  # type: ignore[attr-defined]  # allauth's form method, not in its hints
             usages.append(usage)
         self._login_failed_rl_usage = ratelimit.RateLimitUsage(usage=[u for x in usages for u in x.usage])

@@ -141,7 +141,7 @@ def _counts(output):
 
 def _puente(env, *args, code=None):
     cmd = [PUENTE, *args] if code is None else [PUENTE, "shell", "-c", code]
-    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)  # noqa: S603
+    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)  # noqa: S603 - our own command, fixed arguments
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 

@@ -3,10 +3,10 @@ import pytest
 from tests.access import Entry, check_entry, matrix_params
 
 C, A, OA, D, OD = "coordinator", "advocate", "other_advocate", "defender", "other_defender"
-report = lambda w: {"pk": w.report.pk}  # noqa: E731
-draft = lambda w: {"pk": w.draft_report.pk}  # noqa: E731
-invoice = lambda w: {"pk": w.invoice.pk}  # noqa: E731
-draft_invoice = lambda w: {"pk": w.draft_invoice.pk}  # noqa: E731
+report = lambda w: {"pk": w.report.pk}  # noqa: E731 - one-line kwargs builders, as the matrix entries read
+draft = lambda w: {"pk": w.draft_report.pk}  # noqa: E731 - one-line kwargs builders, as the matrix entries read
+invoice = lambda w: {"pk": w.invoice.pk}  # noqa: E731 - one-line kwargs builders, as the matrix entries read
+draft_invoice = lambda w: {"pk": w.draft_invoice.pk}  # noqa: E731 - one-line kwargs builders, as the matrix entries read
 
 MATRIX = [
     # Reports: the Defender's own (every version), Coordinators all; Advocates never see them.

@@ -42,7 +42,7 @@ def _one_succeeded(errors, match):
 
 
 @pytest.mark.postgres
-def test_the_same_payment_reversed_twice_at_once_is_reversed_once(require_postgres):  # noqa: F811
+def test_the_same_payment_reversed_twice_at_once_is_reversed_once(require_postgres):  # noqa: F811 - the fixture, imported and requested by name
     coordinators, invoice, payment, _d, _r = _paid_invoice()
     _results, errors = _run_at_once(
         [
@@ -61,7 +61,7 @@ def test_the_same_payment_reversed_twice_at_once_is_reversed_once(require_postgr
 
 
 @pytest.mark.postgres
-def test_two_refunds_at_once_cannot_together_exceed_what_was_paid(require_postgres):  # noqa: F811
+def test_two_refunds_at_once_cannot_together_exceed_what_was_paid(require_postgres):  # noqa: F811 - the fixture, imported and requested by name
     coordinators, invoice, _p, _d, _r = _paid_invoice()
     _results, errors = _run_at_once(
         [
@@ -84,7 +84,7 @@ def test_two_refunds_at_once_cannot_together_exceed_what_was_paid(require_postgr
 
 
 @pytest.mark.postgres
-def test_the_same_payout_reversed_twice_at_once_is_reversed_once(require_postgres):  # noqa: F811
+def test_the_same_payout_reversed_twice_at_once_is_reversed_once(require_postgres):  # noqa: F811 - the fixture, imported and requested by name
     coordinators, _i, _p, defender_org, report = _paid_invoice()
     payout = actions.do_record_payout(
         defender_org,

@@ -5,7 +5,7 @@ from tests.world import ROLES
 
 EVERYONE = {r: 200 for r in ROLES}
 es = lambda w: {"lang": "es"}  # noqa: E731  (the worker's pages name their language)
-worker_report = lambda w: {"pk": w.worker_report.pk}  # noqa: E731
+worker_report = lambda w: {"pk": w.worker_report.pk}  # noqa: E731 - one-line kwargs builder, as the matrix entries read
 
 MATRIX = [
     # The workers' corner is public: no account, every role and nobody at all.
