@@ -58,6 +58,8 @@ class Progress:
 
 
 def _sidecar_path() -> Path | None:
+    if connection.vendor != "sqlite":
+        return None  # PostgreSQL writes progress through a second connection instead
     name = str(connection.settings_dict.get("NAME") or "")
     if not name or name == ":memory:" or "mode=memory" in name or name.startswith("file:memorydb"):
         return None
