@@ -99,11 +99,11 @@ def do_import_pfif(records, *, acting_user, project=None, project_name=""):
     regions = {r.code: r for r in model("network.Region").objects.all()}
     for record in records:
         link = PfifRecord.objects.filter(record_id=record.record_id, kind="person").first()
+        person = None
         if link is not None:
             person = visible_people(acting_user).filter(pk=link.object_id).first()
-            counts["skipped"] += 1
-        else:
-            person = None
+            if person is not None:
+                counts["skipped"] += 1
         if person is None:
             fields = dict(record.fields)
             region = regions.get(fields.pop("region_code", ""))
@@ -119,7 +119,10 @@ def do_import_pfif(records, *, acting_user, project=None, project_name=""):
                     % {"n": record.row, "id": record.record_id, "error": exc.text},
                     code="invalid",
                 ) from exc
-            PfifRecord.objects.create(record_id=record.record_id, kind="person", object_id=person.pk)
+            # A record imported before whose person has since gone (deleted, anonymised, or not
+            # visible to this user): its link now points at the person just created.
+            PfifRecord.objects.update_or_create(record_id=record.record_id, kind="person",
+                                                defaults={"object_id": person.pk})
             counts["people"] += 1
         entry = locate_actions.do_add_to_project(project, person, acting_user=acting_user)
         for note in record.notes:

@@ -91,6 +91,11 @@ def do_add_to_report(*, acting_user, code: str, text: str) -> Addition:
     if report is None or report.status == WorkerReport.Status.DISCARDED:
         raise ActionRefused(_("No report has this code. Check the letters and numbers."), field="code",
                             code="not_found")
+    if report.status != WorkerReport.Status.NEW:
+        # Additions reach the network with the report at its review; after it nobody would read
+        # them, so the worker is told to send a new report rather than being told it was added.
+        raise ActionRefused(_("The network has already reviewed this report. Send a new report with what "
+                              "you want to add."), field="code", code="state")
     return Addition.objects.create(report=report, text=text)
 
 
@@ -164,8 +169,14 @@ def do_receive_message(*, acting_user, sender: str, channel: str, text: str) -> 
         conv, _created = Conversation.objects.select_for_update().get_or_create(
             sender_key=key, defaults={"channel": channel})
         Message.objects.create(conversation=conv, direction=Message.Direction.IN, body=text)
-        reply = sms.step(conv, text, submit=lambda data: WorkerReport.objects.create(
-            code=new_code(), language="es", **_report_fields(_clean_report(data))))
+        try:
+            reply = sms.step(conv, text, submit=lambda data: WorkerReport.objects.create(
+                code=new_code(), language="es", **_report_fields(_clean_report(data))))
+        except ValidationError as exc:
+            # The report was refused (checked before anything is written): start again rather
+            # than leaving the worker at a step every later message would fail.
+            conv.step, conv.data = "", {}
+            reply = " ".join([*exc.messages, sms.menu()])
         conv.save()
         Message.objects.create(conversation=conv, direction=Message.Direction.OUT, body=reply)
         return reply

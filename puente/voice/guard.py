@@ -17,6 +17,8 @@ SALT = "puente.voice.challenge"
 MAX_AGE = 2 * 60 * 60
 RATE_WINDOW = 10 * 60
 RATE_LIMIT = 5
+#: job checks from one source in the window (each check runs several searches).
+CHECK_LIMIT = 30
 
 
 def new_challenge() -> tuple[str, str]:

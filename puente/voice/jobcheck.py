@@ -18,6 +18,8 @@ from puente.visas import search as visas_search
 CERTIFIED = ("certified", "partial", "expired")
 H2 = ("H-2A", "H-2B")
 MAX_EMPLOYERS = 5
+#: words of a name searched at most: each costs a query per try (one try per word left out).
+MAX_WORDS = 8
 
 
 @dataclass
@@ -52,8 +54,8 @@ class Answer:
 
 def _tolerant(text: str) -> str:
     """The start of every word (four letters): "Mushrom Farmz" finds MUSHROOM FARMS."""
-    words = visas_api.key(text).split()
-    return " ".join(w[:4] for w in words if len(w) > 1)
+    words = [w for w in visas_api.key(text).split() if len(w) > 1][:MAX_WORDS]
+    return " ".join(w[:4] for w in words)
 
 
 def _employers(name: str):
@@ -110,6 +112,10 @@ def answer(name: str, state: str = "", work: str = "", start: date | None = None
     if recruiter is not None:
         # Every abuse report is the network's own record (filed by a member, or a worker's report
         # after a Coordinator's review): none of them is unreviewed.
-        result.recruiter_reports = recruiter.reports.count()
-        result.recruiter_name = recruiter.name
+        count = recruiter.reports.count()
+        # As on the network's own pages: fewer than MIN_COUNT_SHOWN reports are not shown, so
+        # that an answer cannot point at the one worker who reported.
+        if count >= abuse_access.MIN_COUNT_SHOWN:
+            result.recruiter_reports = count
+            result.recruiter_name = recruiter.name
     return result

@@ -29,7 +29,7 @@ class WorkerReport(models.Model):
     recruiter_name = models.CharField(_("recruiter"), max_length=NAME_MAX, blank=True)
     employer_name = models.CharField(_("employer"), max_length=NAME_MAX, blank=True)
     programme = models.CharField(_("visa"), max_length=5, blank=True)
-    places = models.CharField(_("places"), max_length=NAME_MAX, blank=True)
+    places = EncryptedCharField(_("places"), max_length=NAME_MAX, blank=True)
     occurred_from = models.DateField(_("from"), null=True, blank=True)
     occurred_to = models.DateField(_("until"), null=True, blank=True)
     kinds = models.JSONField(_("what happened"), default=list)
@@ -45,7 +45,7 @@ class WorkerReport(models.Model):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.CharField(_("note"), max_length=NAME_MAX, blank=True)
+    review_note = EncryptedCharField(_("note"), max_length=NAME_MAX, blank=True)
     abuse_report = models.ForeignKey("abuse.AbuseReport", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
 

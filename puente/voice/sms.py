@@ -110,7 +110,9 @@ def step(conv: Conversation, text: str, submit) -> str:
             amount = Decimal(match.group(1).replace(",", "")) if match else None
         except InvalidOperation:
             amount = None
-        if amount is None or currency not in CURRENCIES:
+        # Checked here, not only when the report is filed: a refusal at the last step would
+        # leave the worker stuck there (and 13 digits overflow the column).
+        if amount is None or currency not in CURRENCIES or not (0 < amount < Decimal("1e10")):
             return _("Write the amount and the currency (MXN, GTQ, HNL, NIO or USD), for example: 9000 MXN")
         conv.data = {**conv.data, "fee_amount": str(amount), "fee_currency": currency}
         conv.step = "report_story"

@@ -82,8 +82,11 @@ def check(request, lang):
     form = CheckForm(request.GET or None)
     result = None
     if form.is_bound and form.is_valid():
-        d = form.cleaned_data
-        result = jobcheck.answer(d["name"], d["state"], d["work"], d["start"], d["end"])
+        if guard.over_limit("check|" + request.META.get("REMOTE_ADDR", ""), limit=guard.CHECK_LIMIT):
+            form.add_error(None, _("Too many questions from this connection. Try again in a few minutes."))
+        else:
+            d = form.cleaned_data
+            result = jobcheck.answer(d["name"], d["state"], d["work"], d["start"], d["end"])
     return _render(request, lang, "voice/check.html", {"form": form, "result": result})
 
 

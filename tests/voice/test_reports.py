@@ -90,11 +90,11 @@ def test_worker_adds_with_code():
 
 
 def test_coordinator_turns_report_into_abuse_report_naming_existing_recruiter(world):
+    before = world.recruiter.reports.count()
     report = actions.do_submit_report(acting_user=None, data={
         "kinds": ["fee", "trafficking"], "indicators": ["documents_withheld"], "recruiter_name": "RDN Reclutamiento",
         "fee_amount": 5000, "fee_currency": "GTQ", "fee_paid_to": "el licenciado", "narrative": "Pagué."})
-    before = world.recruiter.reports.count()
-    assert jobcheck.answer("RDN Reclutamiento").recruiter_reports == before  # not counted before review
+    assert world.recruiter.reports.count() == before  # not counted before review
     client = Client()
     client.force_login(world.coordinator)
     page = client.get(reverse("voice:review", kwargs={"pk": report.pk}))
@@ -110,7 +110,10 @@ def test_coordinator_turns_report_into_abuse_report_naming_existing_recruiter(wo
     assert str(kinds["fee"].amount.currency) == "GTQ" and kinds["fee"].paid_to == "el licenciado"
     assert kinds["trafficking"].indicators == ["documents_withheld"]
     assert abuse_access.visible_reports(world.coordinator).filter(pk=filed.pk).exists()
-    assert jobcheck.answer("RDN Reclutamiento").recruiter_reports == before + 1
+    assert world.recruiter.reports.count() == before + 1
+    # The public check names a count only from MIN_COUNT_SHOWN reports on (it cannot point at one worker).
+    shown = before + 1 if before + 1 >= abuse_access.MIN_COUNT_SHOWN else 0
+    assert jobcheck.answer("RDN Reclutamiento").recruiter_reports == shown
     with pytest.raises(ActionRefused):
         actions.do_discard_report(report, acting_user=world.coordinator)
 
