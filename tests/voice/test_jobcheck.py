@@ -46,3 +46,22 @@ def test_page_weight_under_50_kb(world):
         response = Client().get(reverse(f"voice:{name}", kwargs={"lang": "es"}))
         assert len(response.content) < 50_000, name
     assert len(_check(name="North Carolina Growers").content) < 50_000
+
+
+def test_the_check_is_rate_limited_per_source(world):
+    from django.core.cache import cache
+
+    from puente.voice import guard
+
+    cache.clear()
+    client = Client()
+    url = reverse("voice:check", kwargs={"lang": "es"})
+    for _ in range(guard.CHECK_LIMIT):
+        assert "Demasiadas preguntas" not in client.get(url, {"name": "Growers"}).content.decode()
+    assert "Demasiadas preguntas" in client.get(url, {"name": "Growers"}).content.decode()
+
+
+def test_a_long_name_searches_at_most_eight_words(world):
+    from puente.voice import jobcheck
+
+    assert len(jobcheck._tolerant(" ".join(f"palabra{i}" for i in range(60))).split()) == jobcheck.MAX_WORDS

@@ -116,6 +116,9 @@ def test_coordinator_turns_report_into_abuse_report_naming_existing_recruiter(wo
     assert jobcheck.answer("RDN Reclutamiento").recruiter_reports == shown
     with pytest.raises(ActionRefused):
         actions.do_discard_report(report, acting_user=world.coordinator)
+    # After the review nobody would read an addition: the worker is told to send a new report.
+    with pytest.raises(ActionRefused, match="already reviewed"):
+        actions.do_add_to_report(acting_user=None, code=report.code, text="Ahora amenaza a mi familia.")
 
 
 def test_only_coordinators_review(world):

@@ -79,3 +79,17 @@ def test_worker_deletes_their_messages():
     _send(client, "1", sender="+50212345678")
     assert "borrados" in _send(client, "borrar").content.decode()
     assert Conversation.objects.count() == 1 and Message.objects.count() == 2
+
+
+def test_a_zero_or_huge_fee_is_asked_again_at_its_step_and_nothing_is_stuck():
+    client = Client()
+    _send(client, "hola")
+    _send(client, "2")
+    _send(client, "Don Chuy")
+    _send(client, "1")
+    for bad in ("0 MXN", "99999999999999 MXN"):
+        assert "moneda" in _send(client, bad).content.decode()
+        assert Conversation.objects.get().step == "report_fee"
+    assert "mensaje" in _send(client, "500 GTQ").content.decode()
+    assert _send(client, "Me cobró.").status_code == 200
+    assert WorkerReport.objects.get().fee_amount == 500
