@@ -20,6 +20,7 @@ from puente.core import providers
 from puente.core.action_contract import SIGNED_IN, ActionRefused, action
 from puente.core.roles import Role
 from puente.locate import actions as locate_actions
+from puente.network import actions as network_actions
 from puente.network.api import Advocate
 
 from . import conflicts
@@ -363,7 +364,7 @@ def do_sign_advocate_agreement(advocate, *, acting_user, typed_name, accepted, s
     _require(accepted, _("Tick the box to accept the Advocate Agreement."), field="accepted")
     typed_name = (typed_name or "").strip()
     _require(typed_name, _("Type your full name to sign."), field="typed_name")
-    return AgreementSignature.objects.create(
+    signature = AgreementSignature.objects.create(
         advocate=advocate,
         user=acting_user,
         version=contract_text.AGREEMENT_VERSION,
@@ -371,6 +372,10 @@ def do_sign_advocate_agreement(advocate, *, acting_user, typed_name, accepted, s
         typed_name=typed_name,
         text_sha256=digest,
     )
+    # The directory shows the latest signature (list, detail, signed/unsigned filter, the API).
+    network_actions.do_record_agreement_signature(
+        advocate, acting_user=acting_user, version=signature.version, signed_at=signature.signed_at)
+    return signature
 
 
 CONTRACT_STATES = (S.AGREEMENT_PENDING, S.ACTIVE, S.REPORTING)

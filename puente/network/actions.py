@@ -28,7 +28,9 @@ DEFENDER_FIELDS = ("name", "kind", "country", "city", "capacity", "hourly_rate",
                    "whatsapp", "website", "bio")
 DEFENDER_M2M = OWN_DEFENDER_M2M
 OWN_ADVOCATE_FIELDS = ("organisation", "country", "city", "phone")
-ADVOCATE_FIELDS = (*OWN_ADVOCATE_FIELDS, "agreement_signed_at", "agreement_version")
+# The Advocate Agreement is not among them: only the Advocate's own signature (cases) records it,
+# through do_record_agreement_signature.
+ADVOCATE_FIELDS = OWN_ADVOCATE_FIELDS
 ADVOCATE_M2M = ("jurisdictions", "languages")
 ACCOUNT_FIELDS = ("first_name", "last_name", "phone", "language")
 
@@ -226,9 +228,24 @@ def do_update_own_defender_profile(*, acting_user, data) -> Defender:
     return defender
 
 
+@action(SIGNED_IN)
+def do_record_agreement_signature(advocate, *, acting_user, version: str, signed_at) -> Advocate:
+    """The directory's copy of the Advocate's latest signature of the Advocate Agreement (the
+    signature itself, with typed name and text hash, is cases' ``AgreementSignature``). Called by
+    ``cases.actions.do_sign_advocate_agreement`` only. ``SIGNED_IN``: the rule is that the account
+    is the Advocate's own, so nobody records a signature on someone else's behalf."""
+    if advocate.user_id != acting_user.pk:
+        raise ActionRefused(_("Only the Advocate may sign their agreement."), code="permission")
+    locked = Advocate.objects.select_for_update().get(pk=advocate.pk)
+    locked.agreement_signed_at, locked.agreement_version = signed_at, version
+    locked.save(update_fields=["agreement_signed_at", "agreement_version"])
+    return locked
+
+
 @action("directory.edit")
 def do_save_advocate(advocate, *, acting_user, data) -> Advocate:
-    """Edit an Advocate profile (Coordinators: everything, including the Agreement)."""
+    """Edit an Advocate profile (Coordinators: the profile; never the Agreement, which only the
+    Advocate's own signature records)."""
     advocate = Advocate.objects.select_for_update().get(pk=advocate.pk)
     _apply(advocate, data, ADVOCATE_FIELDS)
     advocate.full_clean()

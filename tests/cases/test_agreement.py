@@ -10,11 +10,12 @@ import pytest
 from auditlog.models import LogEntry
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from puente.cases import actions, api, contract
 from puente.cases.models import AgreementSignature, CaseState
 from puente.core.action_contract import ActionRefused
+from puente.network import actions as network_actions
 from tests.cases.helpers import sign_agreement, sign_all, submit
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +56,13 @@ def test_a_signature_keeps_name_time_account_version_and_hash_of_the_text_shown(
     assert again == signature and AgreementSignature.objects.filter(advocate=profile).count() == 1
     entry = LogEntry.objects.get_for_object(signature).get()
     assert entry.actor == profile.user
+    # The directory shows this signature (its list, detail, filter and the API read the copy).
+    profile.refresh_from_db()
+    assert profile.agreement_version == signature.version and profile.agreement_signed_at == signature.signed_at
+    coordinator = Client()
+    coordinator.force_login(world.coordinator)
+    page = coordinator.get(reverse("network:advocate_detail", kwargs={"pk": profile.pk})).content.decode()
+    assert signature.version in page
 
 
 def test_a_text_changed_since_the_page_was_opened_is_not_signed(world):
@@ -72,6 +80,12 @@ def test_nobody_signs_on_the_advocates_behalf(world, who):
         actions.do_sign_advocate_agreement(profile, acting_user=getattr(world, who), typed_name="Daniel Tremblay",
                                            accepted=True)
     assert api.agreement_signature(profile) is None
+    # Nor through the directory's copy of the signature.
+    with pytest.raises(ActionRefused):
+        network_actions.do_record_agreement_signature(
+            profile, acting_user=getattr(world, who), version=contract.AGREEMENT_VERSION, signed_at=timezone.now())
+    profile.refresh_from_db()
+    assert profile.agreement_signed_at is None
 
 
 def test_typed_name_and_acceptance_are_required(world):
