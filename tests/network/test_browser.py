@@ -12,6 +12,17 @@ from tests.factories import PASSWORD, make_defender_org, make_defender_user
 pytestmark = [pytest.mark.browser]
 
 
+def fresh_totp(secret) -> str:
+    """The current TOTP code, taken where it stays valid while the page submits it: a code read in
+    the last seconds of its 30-second window expires before the server checks it (allauth allows
+    no drift), which made the sign-in, and the test, fail now and then."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    while 30 - time.time() % 30 < 5:
+        time.sleep(0.25)  # real seconds: a live server checks the code against the real clock
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
 def log_in(page, email, password=PASSWORD):
     page.goto("/accounts/login/")
     page.fill("input[name=login]", email)
@@ -64,7 +75,6 @@ def test_defender_cannot_open_another_defenders_edit_page(page, defenders):
 
 
 def test_coordinator_logs_in_with_totp(page, transactional_db):
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
     from tests.factories import enable_totp, make_user
 
@@ -73,7 +83,7 @@ def test_coordinator_logs_in_with_totp(page, transactional_db):
     make_defender_org(name="Colectivo Mam", country="GT", regions=("GT-13",))
     log_in(page, coordinator.email)
     assert "/accounts/2fa/authenticate/" in page.url
-    page.fill("input[name=code]", format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
+    page.fill("input[name=code]", fresh_totp(secret))
     with page.expect_navigation():
         page.press("input[name=code]", "Enter")
     assert "/accounts/" not in page.url
@@ -106,7 +116,6 @@ def test_invitation_from_form_to_first_login(page, new_page, transactional_db, l
     settings.PUENTE_BASE_URL = live_server.url  # emails carry absolute links built from it
     import re
 
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
     from django.core import mail
 
     from tests.factories import enable_totp, make_user
@@ -115,7 +124,7 @@ def test_invitation_from_form_to_first_login(page, new_page, transactional_db, l
     secret = enable_totp(coordinator)
     org = make_defender_org(name="Asociación Ixil de Desarrollo", country="GT", regions=("GT-14",))
     log_in(page, coordinator.email)
-    page.fill("input[name=code]", format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
+    page.fill("input[name=code]", fresh_totp(secret))
     with page.expect_navigation():
         page.press("input[name=code]", "Enter")
     page.goto("/network/accounts/invite/")
